@@ -1,0 +1,73 @@
+"""Build the attack graph: run every technique over the Inventory and add its edges.
+
+The graph is a ``networkx.MultiDiGraph``; an edge's key is its technique id and its
+attributes are those of DESIGN.md (``technique``, ``reason``, ``evidence``, ``cost``,
+``confidence``, ``mitre``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+
+from riskgraph.graph import add_inventory_vertices, complete_vertices
+from riskgraph.inventory import Inventory
+from riskgraph.confidence import CONFIDENCE_ORDER
+from riskgraph.techniques import Technique, all_techniques
+
+
+def _edge_attrs(technique: Technique, edges: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """One attribute dict per (source, target); a pair found twice keeps the easier cost,
+    the stronger confidence and both pieces of evidence."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for edge in edges:
+        cost = technique.cost if edge.cost is None else edge.cost
+        pair = (edge.source, edge.target)
+        seen = merged.get(pair)
+        if seen is None:
+            attrs = {"technique": technique.id, "reason": edge.reason,
+                     "evidence": list(edge.evidence), "cost": cost,
+                     "confidence": edge.confidence, "mitre": technique.mitre}
+            if not technique.traversable:
+                attrs["traversable"] = False
+            merged[pair] = attrs
+            continue
+        seen["evidence"].extend(e for e in edge.evidence if e not in seen["evidence"])
+        if cost < seen["cost"]:
+            seen["cost"], seen["reason"] = cost, edge.reason
+        if CONFIDENCE_ORDER.index(edge.confidence) < CONFIDENCE_ORDER.index(seen["confidence"]):
+            seen["confidence"] = edge.confidence
+    return merged
+
+
+def build_graph(
+    inv: Inventory, techniques: Sequence[Technique] | None = None
+) -> nx.MultiDiGraph:
+    """The attack graph of an inventory.
+
+    Parameters
+    ----------
+    inv
+        The estate, as ingest produced it.
+    techniques
+        Which techniques to run; all of the catalog by default.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Vertices keyed by the ids of DESIGN.md, edges keyed by technique id.
+        ``graph.graph["problems"]`` lists what the input could not provide.
+    """
+    graph = nx.MultiDiGraph()
+    add_inventory_vertices(graph, inv)
+    counts: dict[str, int] = {}
+    for technique in techniques if techniques is not None else all_techniques():
+        merged = _edge_attrs(technique, technique.find(inv))
+        graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
+        counts[technique.id] = len(merged)
+    complete_vertices(graph)
+    graph.graph["edges_by_technique"] = counts
+    graph.graph["problems"] = [str(p) for p in inv.problems]
+    return graph

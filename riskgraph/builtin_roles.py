@@ -1,0 +1,32 @@
+"""The default user-facing ClusterRoles (cluster-admin, admin, edit, view).
+
+A manifest that binds ``cluster-admin`` must be understood even when the input holds no
+cluster dump, so riskgraph ships these roles and adds each one the input lacks.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from riskgraph.models import Role
+
+BUILTIN_ANNOTATION = "riskgraph.io/builtin"
+
+
+@cache
+def _load() -> tuple[Role, ...]:
+    text = resources.files("riskgraph").joinpath("data/builtin-clusterroles.yaml").read_text()
+    roles = []
+    for doc in yaml.safe_load_all(text):
+        role = Role.model_validate(doc)
+        role.metadata.annotations[BUILTIN_ANNOTATION] = "true"
+        roles.append(role)
+    return tuple(roles)
+
+
+def builtin_cluster_roles() -> list[Role]:
+    """Fresh copies of the built-in ClusterRoles."""
+    return [role.model_copy(deep=True) for role in _load()]

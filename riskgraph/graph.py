@@ -1,0 +1,101 @@
+"""Vertices of the attack graph and their attributes.
+
+Every vertex has ``kind``, ``name``, ``namespace``, ``labels``, ``entry`` (an attacker can
+start here) and ``crown_jewel`` (the target class it belongs to, or None).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from riskgraph import ids
+from riskgraph.inventory import Inventory
+from riskgraph.models import ObjectMeta, Pod
+
+SENSITIVE_KEY = "riskgraph.io/sensitive"
+
+SECRET = "secret"
+CLUSTER_ADMIN = "cluster-admin"
+SENSITIVE_WORKLOAD = "sensitive-workload"
+
+_EMPTY: dict[str, str] = {}
+
+
+def vertex_attrs(
+    vertex_id: str,
+    labels: dict[str, str] | None = None,
+    *,
+    entry: bool = False,
+    crown_jewel: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The attribute dict of a vertex, kind, name and namespace taken from its id."""
+    identity = ids.parse(vertex_id)
+    return {"kind": identity.kind, "name": identity.name, "namespace": identity.namespace,
+            "labels": labels if labels is not None else _EMPTY, "entry": entry,
+            "crown_jewel": crown_jewel, **extra}
+
+
+def _marked_sensitive(meta: ObjectMeta | None) -> bool:
+    if meta is None:
+        return False
+    return "true" in (meta.labels.get(SENSITIVE_KEY), meta.annotations.get(SENSITIVE_KEY))
+
+
+def is_sensitive(inv: Inventory, pod: Pod) -> bool:
+    """A workload is sensitive when it, its controller or its namespace is marked so."""
+    namespace = inv.namespace(pod.metadata.namespace or "default")
+    return (_marked_sensitive(pod.metadata) or _marked_sensitive(pod.workload_metadata)
+            or _marked_sensitive(namespace.metadata if namespace else None))
+
+
+def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
+    """Add a vertex for every object an attacker step can start or end at."""
+    graph.add_node(ids.INTERNET, **vertex_attrs(ids.INTERNET, entry=True))
+    graph.add_node(ids.CLUSTER_ADMIN, **vertex_attrs(ids.CLUSTER_ADMIN, crown_jewel=CLUSTER_ADMIN))
+    for pod in inv.pods:
+        ns = pod.metadata.namespace or "default"
+        pod_id = ids.k8s_id("Pod", pod.name, ns)
+        extra = {"template_of": pod.template_of} if pod.template_of else {}
+        graph.add_node(pod_id, **vertex_attrs(
+            pod_id, pod.metadata.labels,
+            crown_jewel=SENSITIVE_WORKLOAD if is_sensitive(inv, pod) else None, **extra))
+        for container in pod.spec.all_containers:
+            cid = ids.container_id(ns, pod.name, container.name)
+            graph.add_node(cid, **vertex_attrs(cid, name=container.name, pod=pod.name,
+                                               image=container.image))
+    for sa in inv.service_accounts:
+        sa_id = ids.k8s_id("ServiceAccount", sa.name, sa.namespace)
+        graph.add_node(sa_id, **vertex_attrs(sa_id, sa.metadata.labels))
+    for secret in inv.secrets:
+        secret_id = ids.k8s_id("Secret", secret.name, secret.namespace)
+        graph.add_node(secret_id, **vertex_attrs(secret_id, secret.metadata.labels,
+                                                 crown_jewel=SECRET, type=secret.type))
+    for service in inv.services:
+        svc_id = ids.k8s_id("Service", service.name, service.namespace)
+        graph.add_node(svc_id, **vertex_attrs(svc_id, service.metadata.labels,
+                                              type=service.spec.type))
+    for ingress in inv.ingresses:
+        ing_id = ids.k8s_id("Ingress", ingress.name, ingress.namespace)
+        graph.add_node(ing_id, **vertex_attrs(ing_id, ingress.metadata.labels))
+    for binding in inv.bindings:
+        b_id = ids.k8s_id(binding.kind, binding.name, binding.namespace)
+        graph.add_node(b_id, **vertex_attrs(
+            b_id, binding.metadata.labels,
+            role=f"{binding.role_ref.kind}/{binding.role_ref.name}"))
+    for pool, nodes in inv.pools.items():
+        pool_id = ids.node_pool_id(pool)
+        graph.add_node(pool_id, **vertex_attrs(pool_id, nodes=len(nodes)))
+        for node in nodes:
+            node_id = ids.k8s_id("Node", node.name)
+            graph.add_node(node_id, **vertex_attrs(node_id, node.metadata.labels, pool=pool))
+
+
+def complete_vertices(graph: nx.MultiDiGraph) -> None:
+    """Give vertices that edges created (hubs, groups, unread secrets) their attributes."""
+    for vertex_id, attrs in graph.nodes(data=True):
+        if "kind" not in attrs:
+            crown = SECRET if vertex_id.startswith("k8s:Secret:") else None
+            attrs.update(vertex_attrs(vertex_id, crown_jewel=crown, observed=False))

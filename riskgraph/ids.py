@@ -1,0 +1,97 @@
+"""Vertex identifiers: built from API identity, never invented (see DESIGN.md).
+
+>>> k8s_id("Pod", "web", "shop")
+'k8s:Pod:shop/web'
+>>> k8s_id("ClusterRole", "view")
+'k8s:ClusterRole:view'
+>>> parse("k8s:Container:shop/web/nginx")
+VertexIdentity(kind='Container', namespace='shop', name='web/nginx')
+>>> parse(hub_id("pods-exec", ns_scope("shop")))
+VertexIdentity(kind='Hub', namespace='shop', name='pods-exec:ns/shop')
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+INTERNET = "internet"
+CLUSTER_ADMIN = "k8s:ClusterAdmin"
+ANY_POOL = "any"
+CLUSTER_SCOPE = "cluster"
+
+#: Kubernetes kinds whose objects are not namespaced (their id has no ``<ns>/`` part).
+CLUSTER_SCOPED_KINDS = frozenset(
+    {"Node", "Namespace", "ClusterRole", "ClusterRoleBinding", "NodePool", "User", "Group",
+     "PersistentVolume", "CertificateSigningRequest"}
+)
+
+
+class VertexIdentity(NamedTuple):
+    """What a vertex id says about the object behind it."""
+
+    kind: str
+    namespace: str | None
+    name: str
+
+
+def k8s_id(kind: str, name: str, namespace: str | None = None) -> str:
+    """Id of a Kubernetes object: ``k8s:<Kind>:<ns>/<name>`` or ``k8s:<Kind>:<name>``."""
+    if namespace is None or kind in CLUSTER_SCOPED_KINDS:
+        return f"k8s:{kind}:{name}"
+    return f"k8s:{kind}:{namespace}/{name}"
+
+
+def container_id(namespace: str, pod: str, container: str) -> str:
+    """Id of one container of a pod (or of a workload template's pod)."""
+    return f"k8s:Container:{namespace}/{pod}/{container}"
+
+
+def user_id(name: str) -> str:
+    """Id of a Kubernetes user as RBAC subjects name it."""
+    return f"k8s:User:{name}"
+
+
+def group_id(name: str) -> str:
+    """Id of a Kubernetes group as RBAC subjects name it."""
+    return f"k8s:Group:{name}"
+
+
+def node_pool_id(name: str) -> str:
+    """Id of a node pool: the nodes that share the labels and taints that decide placement."""
+    return f"k8s:NodePool:{name}"
+
+
+def ns_scope(namespace: str) -> str:
+    """The scope part of a hub id for one namespace."""
+    return f"ns/{namespace}"
+
+
+def hub_id(capability: str, scope: str) -> str:
+    """Id of the aggregation hub of one capability in one scope (``cluster`` or ``ns/<ns>``)."""
+    return f"hub:{capability}:{scope}"
+
+
+def parse(vertex_id: str) -> VertexIdentity:
+    """Recover kind, namespace and name from a vertex id.
+
+    ARNs and unknown shapes come back with kind ``"AWS"`` or ``"Unknown"``.
+    """
+    if vertex_id == INTERNET:
+        return VertexIdentity("Internet", None, "internet")
+    if vertex_id == CLUSTER_ADMIN:
+        return VertexIdentity("ClusterAdmin", None, "cluster-admin")
+    if vertex_id.startswith("hub:"):
+        _, capability, scope = vertex_id.split(":", 2)
+        namespace = scope[3:] if scope.startswith("ns/") else None
+        return VertexIdentity("Hub", namespace, f"{capability}:{scope}")
+    if vertex_id.startswith("arn:"):
+        return VertexIdentity("AWS", None, vertex_id)
+    if vertex_id.startswith("aws:Admin:"):
+        return VertexIdentity("AWSAdmin", None, vertex_id.removeprefix("aws:Admin:"))
+    if vertex_id.startswith("k8s:"):
+        _, kind, rest = vertex_id.split(":", 2)
+        if kind in CLUSTER_SCOPED_KINDS or "/" not in rest:
+            return VertexIdentity(kind, None, rest)
+        namespace, name = rest.split("/", 1)
+        return VertexIdentity(kind, namespace, name)
+    return VertexIdentity("Unknown", None, vertex_id)

@@ -1,0 +1,206 @@
+"""The Inventory: every object read, with the API server's defaults applied and indexed.
+
+Techniques read only the Inventory. Workload controllers become template pods here (one
+per controller, named after it), so a live cluster and a folder of manifests look alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from riskgraph.builtin_roles import builtin_cluster_roles
+from riskgraph.errors import Problem
+from riskgraph.models import (
+    WORKLOAD_KINDS,
+    ConfigMap,
+    Ingress,
+    K8sObject,
+    Namespace,
+    NetworkPolicy,
+    Node,
+    Pod,
+    Role,
+    RoleBinding,
+    Secret,
+    Service,
+    ServiceAccount,
+    Workload,
+)
+from riskgraph.scheduling import Placement, group_node_pools, placements
+
+CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBinding"})
+
+# A controller whose owner is also in the input adds nothing: the owner's template covers it.
+_OWNER_COVERS = {"ReplicaSet": "Deployment", "Job": "CronJob"}
+
+
+@dataclass
+class Inventory:
+    """Everything riskgraph knows about the estate, ready for techniques to read.
+
+    Build it with :meth:`from_objects`; the lists are the objects as read (with defaults
+    applied) and the methods are indexed lookups.
+    """
+
+    pods: list[Pod] = field(default_factory=list)
+    service_accounts: list[ServiceAccount] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
+    config_maps: list[ConfigMap] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    bindings: list[RoleBinding] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    ingresses: list[Ingress] = field(default_factory=list)
+    network_policies: list[NetworkPolicy] = field(default_factory=list)
+    namespaces: list[Namespace] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    unknown_kinds: Counter[str] = field(default_factory=Counter)
+    sources: list[str] = field(default_factory=list)
+    pools: dict[str, list[Node]] = field(default_factory=dict)
+
+    @classmethod
+    def from_objects(
+        cls,
+        objects: Iterable[K8sObject],
+        problems: Iterable[Problem] = (),
+        unknown_kinds: Counter[str] | None = None,
+        sources: Iterable[str] = (),
+    ) -> Inventory:
+        """Collect parsed objects, apply API defaults, expand workload templates, index."""
+        inv = cls(problems=list(problems), unknown_kinds=Counter(unknown_kinds or {}),
+                  sources=list(sources))
+        workloads: list[Workload] = []
+        seen: set[tuple[str, str | None, str]] = set()
+        for obj in objects:
+            if obj.kind not in CLUSTER_SCOPED and not obj.metadata.namespace:
+                obj.metadata.namespace = "default"
+            key = (obj.kind, obj.metadata.namespace, obj.metadata.name)
+            if key in seen:
+                inv.problems.append(Problem("input", "duplicate object, first copy kept",
+                                            obj=obj.ref))
+                continue
+            seen.add(key)
+            inv.counts[obj.kind] += 1
+            if isinstance(obj, Workload):
+                workloads.append(obj)
+            else:
+                inv._add(obj)
+        inv._add_templates(workloads)
+        inv._add_builtin_roles()
+        inv._index()
+        inv._check_bindings()
+        return inv
+
+    def _add(self, obj: K8sObject) -> None:
+        target = {
+            Pod: self.pods, ServiceAccount: self.service_accounts, Secret: self.secrets,
+            ConfigMap: self.config_maps, Role: self.roles, RoleBinding: self.bindings,
+            Service: self.services, Ingress: self.ingresses,
+            NetworkPolicy: self.network_policies, Namespace: self.namespaces, Node: self.nodes,
+        }[type(obj)]
+        target.append(obj)  # type: ignore[arg-type]
+
+    def _add_templates(self, workloads: list[Workload]) -> None:
+        present = {(w.kind, w.metadata.namespace, w.name) for w in workloads}
+        for w in workloads:
+            owner_kind = _OWNER_COVERS.get(w.kind)
+            if owner_kind and any((o.kind, w.metadata.namespace, o.name) in present
+                                  for o in w.metadata.owner_references if o.kind == owner_kind):
+                continue
+            template = w.spec.pod_template
+            if template is None:
+                self.problems.append(Problem("input", "workload has no pod template", obj=w.ref))
+                continue
+            meta = template.metadata.model_copy()
+            meta.name = w.name
+            meta.namespace = w.metadata.namespace
+            self.pods.append(Pod(kind="Pod", api_version="v1", metadata=meta, spec=template.spec,
+                                 template_of=f"{w.kind}/{w.name}", workload_metadata=w.metadata))
+
+    def _add_builtin_roles(self) -> None:
+        have = {r.name for r in self.roles if r.kind == "ClusterRole"}
+        self.roles.extend(r for r in builtin_cluster_roles() if r.name not in have)
+
+    def _index(self) -> None:
+        self._pods_by_ns: dict[str, list[Pod]] = defaultdict(list)
+        self._label_index: dict[tuple[str, str, str], list[Pod]] = defaultdict(list)
+        for pod in self.pods:
+            ns = pod.metadata.namespace or "default"
+            self._pods_by_ns[ns].append(pod)
+            for key, value in pod.metadata.labels.items():
+                self._label_index[(ns, key, value)].append(pod)
+        self._roles = {(r.kind, r.metadata.namespace if r.kind == "Role" else None, r.name): r
+                       for r in self.roles}
+        self._sa_objects = {(sa.metadata.namespace or "default", sa.name): sa
+                            for sa in self.service_accounts}
+        self._secrets_by_ns: dict[str, list[Secret]] = defaultdict(list)
+        for secret in self.secrets:
+            self._secrets_by_ns[secret.metadata.namespace or "default"].append(secret)
+        self._namespace_objects = {ns.name: ns for ns in self.namespaces}
+        self.pools = group_node_pools(self.nodes)
+        self._pool_names = sorted(self.pools)
+
+    def _check_bindings(self) -> None:
+        for binding in self.bindings:
+            if self.role_for(binding) is None:
+                ref = binding.role_ref
+                self.problems.append(Problem(
+                    "input", f"binding refers to {ref.kind} {ref.name!r}, which is not in the "
+                    "input: it grants nothing here", obj=binding.ref))
+
+    # Lookups -------------------------------------------------------------------------
+
+    @property
+    def namespace_names(self) -> list[str]:
+        """Every namespace the input mentions, sorted."""
+        names = {ns.name for ns in self.namespaces}
+        for objects in (self.pods, self.service_accounts, self.secrets, self.services,
+                        self.ingresses, self.config_maps, self.network_policies):
+            names.update(o.metadata.namespace or "default" for o in objects)
+        names.update(b.metadata.namespace or "default" for b in self.bindings
+                     if b.kind == "RoleBinding")
+        return sorted(names)
+
+    def namespace(self, name: str) -> Namespace | None:
+        return self._namespace_objects.get(name)
+
+    def pods_in(self, namespace: str) -> list[Pod]:
+        return self._pods_by_ns.get(namespace, [])
+
+    def pods_matching(self, namespace: str, selector: dict[str, str]) -> list[Pod]:
+        """Pods of ``namespace`` whose labels include every pair of ``selector``.
+
+        An empty selector selects nothing (as for a Service without a selector).
+        """
+        if not selector:
+            return []
+        candidates = min((self._label_index.get((namespace, k, v), []) for k, v in
+                          selector.items()), key=len)
+        return [p for p in candidates
+                if all(p.metadata.labels.get(k) == v for k, v in selector.items())]
+
+    def secrets_in(self, namespace: str) -> list[Secret]:
+        return self._secrets_by_ns.get(namespace, [])
+
+    def service_account(self, namespace: str, name: str) -> ServiceAccount | None:
+        return self._sa_objects.get((namespace, name))
+
+    def service_account_names(self, namespace: str) -> list[str]:
+        """Service accounts of a namespace: those read, those pods use, and ``default``."""
+        names = {name for ns, name in self._sa_objects if ns == namespace}
+        names.update(p.spec.effective_service_account for p in self.pods_in(namespace))
+        names.add("default")
+        return sorted(names)
+
+    def role_for(self, binding: RoleBinding) -> Role | None:
+        """The Role or ClusterRole a binding grants, or None when it is not in the input."""
+        ref = binding.role_ref
+        namespace = binding.metadata.namespace if ref.kind == "Role" else None
+        return self._roles.get((ref.kind, namespace, ref.name))
+
+    def placements(self, pod: Pod) -> list[Placement]:
+        """The node a pod runs on, or the node pools it may land on."""
+        return placements(pod, self._pool_names)

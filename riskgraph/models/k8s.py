@@ -1,0 +1,181 @@
+"""The other Kubernetes kinds riskgraph reads, and the kind -> model registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from riskgraph.models.base import K8sModel, K8sObject, ObjectMeta
+from riskgraph.models.pod import Pod, PodTemplateSpec
+from riskgraph.models.rbac import Role, RoleBinding
+
+
+def _none_is_empty_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
+class JobTemplateSpec(K8sModel):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: WorkloadSpec
+
+
+class WorkloadSpec(K8sModel):
+    template: PodTemplateSpec | None = None
+    job_template: JobTemplateSpec | None = None
+
+    @property
+    def pod_template(self) -> PodTemplateSpec | None:
+        """The pod template, one level deeper for a CronJob."""
+        if self.job_template is not None:
+            return self.job_template.spec.template
+        return self.template
+
+
+class Workload(K8sObject):
+    """Any pod controller: Deployment, DaemonSet, StatefulSet, ReplicaSet,
+    ReplicationController, Job or CronJob."""
+
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+JobTemplateSpec.model_rebuild()
+
+
+class ServiceAccount(K8sObject):
+    automount_service_account_token: bool | None = None
+
+
+class Secret(K8sObject):
+    """Metadata and type only: the model has no field for values, so none are ever kept."""
+
+    type: str = "Opaque"
+
+
+class ConfigMap(K8sObject):
+    """Name only for now."""
+
+
+class ServicePort(K8sModel):
+    name: str | None = None
+    port: int
+    target_port: int | str | None = None
+    protocol: str = "TCP"
+    node_port: int | None = None
+
+
+class ServiceSpec(K8sModel):
+    type: str = "ClusterIP"
+    selector: dict[str, str] = Field(default_factory=dict)
+    ports: list[ServicePort] = Field(default_factory=list)
+    load_balancer_source_ranges: list[str] = Field(default_factory=list)
+
+    @field_validator("selector", mode="before")
+    @classmethod
+    def _none_is_empty_dict(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    _lists = field_validator("ports", "load_balancer_source_ranges", mode="before")(
+        _none_is_empty_list
+    )
+
+
+class Service(K8sObject):
+    spec: ServiceSpec = Field(default_factory=ServiceSpec)
+
+
+class IngressServiceBackend(K8sModel):
+    name: str
+    port: dict[str, Any] | None = None
+
+
+class IngressBackend(K8sModel):
+    service: IngressServiceBackend | None = None
+    service_name: str | None = None
+    service_port: int | str | None = None
+
+    @property
+    def target_service(self) -> str | None:
+        """The Service this backend sends to (``networking.k8s.io/v1`` or the older beta form)."""
+        return self.service.name if self.service is not None else self.service_name
+
+
+class IngressPath(K8sModel):
+    path: str | None = None
+    backend: IngressBackend
+
+
+class IngressHTTP(K8sModel):
+    paths: list[IngressPath] = Field(default_factory=list)
+
+
+class IngressRule(K8sModel):
+    host: str | None = None
+    http: IngressHTTP | None = None
+
+
+class IngressSpec(K8sModel):
+    ingress_class_name: str | None = None
+    default_backend: IngressBackend | None = None
+    backend: IngressBackend | None = None
+    rules: list[IngressRule] = Field(default_factory=list)
+
+    _rules = field_validator("rules", mode="before")(_none_is_empty_list)
+
+    def backends(self) -> list[IngressBackend]:
+        found = [b for b in (self.default_backend, self.backend) if b is not None]
+        for rule in self.rules:
+            if rule.http is not None:
+                found.extend(p.backend for p in rule.http.paths)
+        return found
+
+
+class Ingress(K8sObject):
+    spec: IngressSpec = Field(default_factory=IngressSpec)
+
+
+class NetworkPolicy(K8sObject):
+    """Kept whole for the network issue; not yet evaluated."""
+
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class Namespace(K8sObject):
+    """Labels carry the Pod Security Admission levels (``pod-security.kubernetes.io/*``)."""
+
+
+class NodeSpec(K8sModel):
+    provider_id: str | None = Field(None, alias="providerID")
+    taints: list[dict[str, Any]] = Field(default_factory=list)
+
+    _taints = field_validator("taints", mode="before")(_none_is_empty_list)
+
+
+class Node(K8sObject):
+    spec: NodeSpec = Field(default_factory=NodeSpec)
+    status: dict[str, Any] = Field(default_factory=dict)
+
+
+#: Kinds whose pod template becomes a template pod.
+WORKLOAD_KINDS = frozenset(
+    {"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "ReplicationController", "Job",
+     "CronJob"}
+)
+
+#: The model that parses each kind riskgraph reads.
+MODEL_BY_KIND: dict[str, type[K8sObject]] = {
+    "Pod": Pod,
+    **dict.fromkeys(WORKLOAD_KINDS, Workload),
+    "ServiceAccount": ServiceAccount,
+    "Secret": Secret,
+    "ConfigMap": ConfigMap,
+    "Role": Role,
+    "ClusterRole": Role,
+    "RoleBinding": RoleBinding,
+    "ClusterRoleBinding": RoleBinding,
+    "Service": Service,
+    "Ingress": Ingress,
+    "NetworkPolicy": NetworkPolicy,
+    "Namespace": Namespace,
+    "Node": Node,
+}

@@ -1,0 +1,187 @@
+"""Pods and the pod templates of workload controllers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from riskgraph.models.base import K8sModel, K8sObject, ObjectMeta
+
+
+class Capabilities(K8sModel):
+    add: list[str] = Field(default_factory=list)
+    drop: list[str] = Field(default_factory=list)
+
+
+class ProfileRef(K8sModel):
+    """A seccomp or AppArmor profile reference."""
+
+    type: str = ""
+    localhost_profile: str | None = None
+
+
+class SecurityContext(K8sModel):
+    """Container securityContext (pod-level fields share the names that matter here)."""
+
+    privileged: bool | None = None
+    capabilities: Capabilities | None = None
+    allow_privilege_escalation: bool | None = None
+    run_as_user: int | None = None
+    run_as_non_root: bool | None = None
+    read_only_root_filesystem: bool | None = None
+    seccomp_profile: ProfileRef | None = None
+    app_armor_profile: ProfileRef | None = None
+
+
+class ContainerPort(K8sModel):
+    name: str | None = None
+    container_port: int
+    protocol: str = "TCP"
+    host_port: int | None = None
+
+
+class KeyRef(K8sModel):
+    name: str | None = None
+    key: str | None = None
+    optional: bool | None = None
+
+
+class EnvVarSource(K8sModel):
+    secret_key_ref: KeyRef | None = None
+    config_map_key_ref: KeyRef | None = None
+
+
+class EnvVar(K8sModel):
+    """An environment variable: literal values are not kept (they may hold credentials)."""
+
+    name: str
+    value_from: EnvVarSource | None = None
+
+
+class NameRef(K8sModel):
+    name: str | None = None
+    optional: bool | None = None
+
+
+class EnvFromSource(K8sModel):
+    secret_ref: NameRef | None = None
+    config_map_ref: NameRef | None = None
+
+
+class VolumeMount(K8sModel):
+    name: str
+    mount_path: str = ""
+    read_only: bool = False
+    sub_path: str | None = None
+
+
+class Container(K8sModel):
+    name: str
+    image: str | None = None
+    security_context: SecurityContext | None = None
+    ports: list[ContainerPort] = Field(default_factory=list)
+    env: list[EnvVar] = Field(default_factory=list)
+    env_from: list[EnvFromSource] = Field(default_factory=list)
+    volume_mounts: list[VolumeMount] = Field(default_factory=list)
+
+    @field_validator("ports", "env", "env_from", "volume_mounts", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class HostPathSource(K8sModel):
+    path: str
+    type: str | None = None
+
+
+class SecretVolumeSource(K8sModel):
+    secret_name: str | None = None
+    optional: bool | None = None
+
+
+class ServiceAccountTokenProjection(K8sModel):
+    audience: str | None = None
+    path: str = ""
+
+
+class VolumeProjection(K8sModel):
+    secret: NameRef | None = None
+    service_account_token: ServiceAccountTokenProjection | None = None
+
+
+class ProjectedVolumeSource(K8sModel):
+    sources: list[VolumeProjection] = Field(default_factory=list)
+
+
+class Volume(K8sModel):
+    name: str
+    host_path: HostPathSource | None = None
+    secret: SecretVolumeSource | None = None
+    projected: ProjectedVolumeSource | None = None
+
+
+class PodSpec(K8sModel):
+    containers: list[Container] = Field(default_factory=list)
+    init_containers: list[Container] = Field(default_factory=list)
+    ephemeral_containers: list[Container] = Field(default_factory=list)
+    volumes: list[Volume] = Field(default_factory=list)
+    service_account_name: str | None = None
+    service_account: str | None = None
+    automount_service_account_token: bool | None = None
+    node_name: str | None = None
+    host_pid: bool = Field(False, alias="hostPID")
+    host_ipc: bool = Field(False, alias="hostIPC")
+    host_network: bool = False
+    share_process_namespace: bool = False
+    security_context: SecurityContext | None = None
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    affinity: dict[str, Any] | None = None
+    tolerations: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("containers", "init_containers", "ephemeral_containers", "volumes",
+                     "tolerations", mode="before")
+    @classmethod
+    def _none_is_empty_list(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("node_selector", mode="before")
+    @classmethod
+    def _none_is_empty_dict(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @property
+    def all_containers(self) -> list[Container]:
+        """Containers, init containers and ephemeral containers, in that order."""
+        return [*self.containers, *self.init_containers, *self.ephemeral_containers]
+
+    @property
+    def effective_service_account(self) -> str:
+        """The service account the API server assigns: ``default`` when none is named."""
+        return self.service_account_name or self.service_account or "default"
+
+
+class PodTemplateSpec(K8sModel):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: PodSpec = Field(default_factory=PodSpec)
+
+
+class Pod(K8sObject):
+    """A live pod, or the pod a workload controller's template describes.
+
+    For a template, ``template_of`` is ``"<Kind>/<name>"`` of the controller, the pod's
+    name is the controller's name and ``workload_metadata`` holds the controller's metadata.
+    """
+
+    spec: PodSpec = Field(default_factory=PodSpec)
+    template_of: str | None = None
+    workload_metadata: ObjectMeta | None = None
+
+    @property
+    def is_template(self) -> bool:
+        return self.template_of is not None
+
+    @property
+    def template_kind(self) -> str | None:
+        return None if self.template_of is None else self.template_of.split("/", 1)[0]

@@ -1,0 +1,60 @@
+"""RBAC: roles, cluster roles and their bindings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from riskgraph.models.base import K8sModel, K8sObject
+
+
+def _none_is_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+class PolicyRule(K8sModel):
+    api_groups: list[str] = Field(default_factory=list)
+    resources: list[str] = Field(default_factory=list)
+    verbs: list[str] = Field(default_factory=list)
+    resource_names: list[str] = Field(default_factory=list)
+    non_resource_ur_ls: list[str] = Field(default_factory=list, alias="nonResourceURLs")
+
+    _lists = field_validator(
+        "api_groups", "resources", "verbs", "resource_names", "non_resource_ur_ls", mode="before"
+    )(_none_is_empty)
+
+
+class Role(K8sObject):
+    """A Role or a ClusterRole (``kind`` tells which)."""
+
+    rules: list[PolicyRule] = Field(default_factory=list)
+    aggregation_rule: dict[str, Any] | None = None
+
+    _rules = field_validator("rules", mode="before")(_none_is_empty)
+
+
+class RoleRef(K8sModel):
+    api_group: str = "rbac.authorization.k8s.io"
+    kind: str
+    name: str
+
+
+class Subject(K8sModel):
+    kind: str
+    name: str
+    namespace: str | None = None
+    api_group: str | None = None
+
+
+class RoleBinding(K8sObject):
+    """A RoleBinding or a ClusterRoleBinding (``kind`` tells which)."""
+
+    role_ref: RoleRef
+    subjects: list[Subject] = Field(default_factory=list)
+
+    _subjects = field_validator("subjects", mode="before")(_none_is_empty)
+
+    @property
+    def is_cluster_wide(self) -> bool:
+        return self.kind == "ClusterRoleBinding"

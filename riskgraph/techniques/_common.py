@@ -1,0 +1,92 @@
+"""Helpers every technique shares: ids, evidence paths and escape targets of pods."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from riskgraph import ids
+from riskgraph.confidence import Confidence, weakest
+from riskgraph.inventory import Inventory
+from riskgraph.models import Container, Pod
+from riskgraph.techniques import Edge
+
+_SPEC_PATH = {
+    None: "spec",
+    "CronJob": "spec.jobTemplate.spec.template.spec",
+}
+_CONTAINER_LISTS = (("containers", "containers"), ("init_containers", "initContainers"),
+                    ("ephemeral_containers", "ephemeralContainers"))
+
+
+def namespace_of(pod: Pod) -> str:
+    return pod.metadata.namespace or "default"
+
+
+def pod_id(pod: Pod) -> str:
+    """``k8s:Pod:<ns>/<name>``; for a template the name is the workload's."""
+    return ids.k8s_id("Pod", pod.name, namespace_of(pod))
+
+
+def container_vertex(pod: Pod, container: Container) -> str:
+    return ids.container_id(namespace_of(pod), pod.name, container.name)
+
+
+def spec_source(pod: Pod) -> tuple[str, str]:
+    """(id of the object that holds the pod spec, JSON path of the spec inside it).
+
+    Evidence names the object the user wrote: the Deployment, not the template pod.
+    """
+    if pod.template_of is None:
+        return pod_id(pod), "spec"
+    kind = pod.template_kind or ""
+    return (ids.k8s_id(kind, pod.name, namespace_of(pod)),
+            _SPEC_PATH.get(kind, "spec.template.spec"))
+
+
+def evidence(pod: Pod, path: str, value: Any) -> str:
+    """``<object id>: <json path>=<value>`` for a field of the pod spec."""
+    owner, spec_path = spec_source(pod)
+    return f"{owner}: {spec_path}.{path}={json.dumps(value, separators=(',', ':'))}"
+
+
+def containers(pod: Pod) -> Iterator[tuple[Container, str]]:
+    """Every container of the pod with its JSON path inside the spec."""
+    for attr, json_name in _CONTAINER_LISTS:
+        for index, container in enumerate(getattr(pod.spec, attr)):
+            yield container, f"{json_name}[{index}]"
+
+
+def escape_edges(
+    inv: Inventory,
+    pod: Pod,
+    container: Container,
+    reason: str,
+    proof: tuple[str, ...],
+    confidence: Confidence = "certain",
+) -> Iterator[Edge]:
+    """Container -> the node it runs on, or each node pool it may land on."""
+    source = container_vertex(pod, container)
+    for place in inv.placements(pod):
+        yield Edge(source, place.target, f"{reason}; {place.reason}", proof,
+                   weakest(confidence, place.confidence))
+
+
+def capabilities_added(container: Container) -> frozenset[str]:
+    """Added capabilities, upper-case and without ``CAP_``."""
+    context = container.security_context
+    if context is None or context.capabilities is None:
+        return frozenset()
+    return frozenset(c.upper().removeprefix("CAP_") for c in context.capabilities.add)
+
+
+def has_capability(container: Container, capability: str) -> bool:
+    """True when the container adds ``capability`` (or ``ALL``)."""
+    added = capabilities_added(container)
+    return capability in added or "ALL" in added
+
+
+def is_privileged(container: Container) -> bool:
+    context = container.security_context
+    return bool(context is not None and context.privileged)

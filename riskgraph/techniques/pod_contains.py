@@ -1,0 +1,43 @@
+"""pod.contains: whoever controls a pod chooses which of its containers to act in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from riskgraph.inventory import Inventory
+from riskgraph.techniques import Edge, Example, Technique
+from riskgraph.techniques._common import container_vertex, containers, pod_id
+
+
+def find(inv: Inventory) -> Iterator[Edge]:
+    for pod in inv.pods:
+        source = pod_id(pod)
+        for container, _ in containers(pod):
+            yield Edge(source, container_vertex(pod, container),
+                       f"pod {pod.name} runs container {container.name}", ())
+
+
+TECHNIQUE = Technique(
+    id="pod.contains",
+    title="Control of a pod gives control of each of its containers",
+    severity="info",
+    mitre=None,
+    remediation="Structural step: reduce who can control the pod (exec, node access) instead.",
+    cost=0.1,
+    find=find,
+    examples=(
+        Example(
+            "pod with an init container",
+            """
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  initContainers: [{name: setup, image: busybox}]
+  containers: [{name: nginx, image: nginx}]
+""",
+            frozenset({("k8s:Pod:shop/web", "k8s:Container:shop/web/nginx"),
+                       ("k8s:Pod:shop/web", "k8s:Container:shop/web/setup")}),
+        ),
+        Example("no pods at all", "kind: ServiceAccount\nmetadata: {name: app}\n"),
+    ),
+)
