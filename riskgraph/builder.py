@@ -12,9 +12,9 @@ from typing import Any
 
 import networkx as nx
 
+from riskgraph.confidence import CONFIDENCE_ORDER
 from riskgraph.graph import add_inventory_vertices, complete_vertices
 from riskgraph.inventory import Inventory
-from riskgraph.confidence import CONFIDENCE_ORDER
 from riskgraph.techniques import Technique, all_techniques
 
 

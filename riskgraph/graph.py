@@ -58,7 +58,7 @@ def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
     for pod in inv.pods:
         ns = pod.metadata.namespace or "default"
         pod_id = ids.k8s_id("Pod", pod.name, ns)
-        extra = {"template_of": pod.template_of} if pod.template_of else {}
+        extra: dict[str, Any] = {"template_of": pod.template_of} if pod.template_of else {}
         graph.add_node(pod_id, **vertex_attrs(
             pod_id, pod.metadata.labels,
             crown_jewel=SENSITIVE_WORKLOAD if is_sensitive(inv, pod) else None, **extra))

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from riskgraph.builtin_roles import builtin_cluster_roles
 from riskgraph.errors import Problem
 from riskgraph.models import (
-    WORKLOAD_KINDS,
     ConfigMap,
     Ingress,
     K8sObject,
@@ -95,13 +95,13 @@ class Inventory:
         return inv
 
     def _add(self, obj: K8sObject) -> None:
-        target = {
+        lists: dict[type, list[Any]] = {
             Pod: self.pods, ServiceAccount: self.service_accounts, Secret: self.secrets,
             ConfigMap: self.config_maps, Role: self.roles, RoleBinding: self.bindings,
             Service: self.services, Ingress: self.ingresses,
             NetworkPolicy: self.network_policies, Namespace: self.namespaces, Node: self.nodes,
-        }[type(obj)]
-        target.append(obj)  # type: ignore[arg-type]
+        }
+        lists[type(obj)].append(obj)
 
     def _add_templates(self, workloads: list[Workload]) -> None:
         present = {(w.kind, w.metadata.namespace, w.name) for w in workloads}

@@ -52,7 +52,7 @@ def placements(pod: Pod, pool_names: list[str]) -> list[Placement]:
         return [Placement(ids.k8s_id("Node", pod.spec.node_name), "certain",
                           f"runs on node {pod.spec.node_name}")]
     # A pod that fits one pool only is certain to land there, on some node of it.
-    confidence = "certain" if len(pool_names) == 1 else "possible"
+    confidence: Confidence = "certain" if len(pool_names) == 1 else "possible"
     if pod.template_kind == "DaemonSet":
         confidence, why = "certain", "a DaemonSet pod runs on every node of pool {}"
     elif pod.is_template:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
+from riskgraph.confidence import Confidence
 
 if TYPE_CHECKING:
     from riskgraph.inventory import Inventory

@@ -1,0 +1,68 @@
+"""schedule.on: where a pod runs or may land.
+
+A placement fact, not an attacker step: holding a pod does not give its node. It is in the
+graph so that reviewers (and later queries) can see which pods share a node or pool; the
+escape and node techniques use the same placements to draw the real steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from riskgraph.inventory import Inventory
+from riskgraph.techniques import Edge, Example, Technique
+from riskgraph.techniques._common import evidence, pod_id
+
+
+def find(inv: Inventory) -> Iterator[Edge]:
+    for pod in inv.pods:
+        source = pod_id(pod)
+        proof = (evidence(pod, "nodeName", pod.spec.node_name) if pod.spec.node_name
+                 else f"{source}: template_of={pod.template_of or 'unscheduled pod'}",)
+        for place in inv.placements(pod):
+            yield Edge(source, place.target, place.reason, proof, place.confidence)
+
+
+TECHNIQUE = Technique(
+    id="schedule.on",
+    title="Pod runs on, or may be scheduled onto, a node or node pool",
+    severity="info",
+    mitre=None,
+    remediation="Placement fact: constrain sensitive workloads with nodeSelector/affinity "
+                "and taints so they cannot share nodes with exposed ones.",
+    cost=1.0,
+    find=find,
+    examples=(
+        Example(
+            "live pod on its node, templates on the pools of the input's nodes",
+            """
+kind: Node
+metadata: {name: n1, labels: {eks.amazonaws.com/nodegroup: general}}
+---
+kind: Node
+metadata: {name: n2, labels: {eks.amazonaws.com/nodegroup: gpu}}
+---
+kind: Pod
+metadata: {name: web-1, namespace: shop}
+spec:
+  nodeName: n1
+  containers: [{name: c, image: x}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: report, namespace: shop}
+spec:
+  template:
+    spec:
+      containers: [{name: c, image: x}]
+""",
+            frozenset({("k8s:Pod:shop/web-1", "k8s:Node:n1"),
+                       ("k8s:Pod:shop/report", "k8s:NodePool:general"),
+                       ("k8s:Pod:shop/report", "k8s:NodePool:gpu")}),
+            {("k8s:Pod:shop/report", "k8s:NodePool:gpu"): "possible",
+             ("k8s:Pod:shop/web-1", "k8s:Node:n1"): "certain"},
+        ),
+        Example("nothing to schedule", "kind: Service\nmetadata: {name: s}\nspec: {}\n"),
+    ),
+    traversable=False,
+)

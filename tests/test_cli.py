@@ -1,0 +1,155 @@
+"""The riskgraph command end to end: real parser, real graph, real Graphviz."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from riskgraph.cli import main
+from riskgraph.demo import demo_files
+from riskgraph.techniques import all_techniques
+
+DEMO_SECRET_VALUES = ("demo-only",)
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_demo_paths_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["paths", "--demo", "--to", "secret", "--format", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc) == {"paths", "summary"}
+    assert set(doc["summary"]) == {"paths", "sources", "targets", "truncated"}
+    assert doc["summary"]["paths"] == len(doc["paths"]) >= 3
+    for path in doc["paths"]:
+        assert set(path) == {"source", "target", "cost", "steps"}
+        assert path["source"] == "internet" and path["target"].startswith("k8s:Secret:")
+        assert path["steps"][0]["from"] == "internet"
+        assert path["steps"][-1]["to"] == path["target"]
+        for before, after in zip(path["steps"], path["steps"][1:], strict=False):
+            assert before["to"] == after["from"]
+        for step in path["steps"]:
+            assert set(step) == {"from", "to", "technique", "reason", "confidence"}
+    costs = [p["cost"] for p in doc["paths"]]
+    assert costs == sorted(costs)
+
+
+def test_demo_shows_public_pod_escaping_through_the_shared_pool_to_payments_secret(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(["paths", "--demo", "--to", "secret", "--format", "json"], capsys)
+    paths = {p["target"]: p for p in json.loads(out)["paths"]}
+    route = paths["k8s:Secret:payments/payments-db"]
+    hops = [s["to"] for s in route["steps"]]
+    techniques = [s["technique"] for s in route["steps"]]
+    assert hops[:2] == ["k8s:Service:web/storefront", "k8s:Container:web/storefront/nginx"]
+    assert "k8s:NodePool:any" in hops and "k8s:Pod:payments/payments-api" in hops
+    assert techniques[2].startswith("escape.")
+    assert "node.controls-pod" in techniques
+    assert len(route["steps"]) >= 5
+
+
+def test_table_output_numbers_steps_with_reasons(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["paths", "--demo"], capsys)
+    assert code == 0
+    assert "Path 1: internet -> k8s:Secret:" in out
+    assert "   1. k8s:Service:web/storefront" in out
+    assert "[net.internet-exposed, likely]" in out
+    assert "read " in err and "graph:" in err
+
+
+def test_svg_diagram_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "review.svg"
+    code, out, _ = run(["paths", "--demo", "--format", "svg", "-o", str(target)], capsys)
+    assert code == 0 and out == ""
+    root = ElementTree.parse(target).getroot()
+    assert root.tag.endswith("svg")
+    assert "escape.sys-admin" in target.read_text()
+
+
+def test_graph_export_is_node_link_keyed_by_technique(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["graph", "--demo", "--quiet"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    ids = {n["id"] for n in doc["nodes"]}
+    assert {"internet", "k8s:ClusterAdmin", "k8s:Pod:web/storefront"} <= ids
+    for node in doc["nodes"]:
+        assert {"kind", "name", "namespace", "labels", "entry", "crown_jewel"} <= set(node)
+    assert doc["edges"]
+    for edge in doc["edges"]:
+        assert edge["key"] == edge["technique"]
+        assert {"source", "target", "reason", "evidence", "cost", "confidence"} <= set(edge)
+
+
+def test_techniques_lists_the_whole_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    _, table, _ = run(["techniques"], capsys)
+    _, as_json, _ = run(["techniques", "--format", "json"], capsys)
+    entries = json.loads(as_json)
+    assert [e["id"] for e in entries] == [t.id for t in all_techniques()]
+    for entry in entries:
+        assert entry["id"] in table and entry["remediation"]
+
+
+def test_secret_values_never_appear_in_any_output(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert any("demo-only" in f.read_text() for f in demo_files()), "demo lost its values"
+    outputs = []
+    for fmt in ("table", "json", "dot"):
+        outputs.append(run(["paths", "--demo", "--format", fmt, "--evidence"], capsys))
+    outputs.append(run(["graph", "--demo"], capsys))
+    svg = tmp_path / "p.svg"
+    run(["paths", "--demo", "--format", "svg", "-o", str(svg)], capsys)
+    text = "".join(out + err for _, out, err in outputs) + svg.read_text()
+    assert "payments-db" in text
+    for value in DEMO_SECRET_VALUES:
+        assert value not in text
+
+
+def test_bad_file_is_reported_and_the_rest_analysed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "broken.yaml").write_text("kind: Pod\nmetadata: {name: [unclosed\n")
+    (tmp_path / "web.yaml").write_text((demo_files()[1]).read_text())
+    code, out, err = run(["paths", "--k8s", str(tmp_path), "--format", "json"], capsys)
+    assert code == 0
+    assert "broken.yaml" in err and "not valid YAML" in err
+    assert json.loads(out)["paths"], "the good file was not analysed"
+
+
+def test_bad_selector_exits_2_with_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["paths", "--demo", "--from", "pod:web/storefrnt"], capsys)
+    assert code == 2
+    assert "storefrnt" in err
+
+
+def test_no_input_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["paths"])
+    assert exit_info.value.code == 2
+    assert "--demo" in capsys.readouterr().err
+
+
+def test_fail_on_paths_gates_ci(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["paths", "--demo", "--fail-on-paths", "-q"], capsys)[0] == 1
+    quiet = run(["paths", "--demo", "--from", "k8s:Pod:nowhere/*", "-q"], capsys)
+    assert quiet[0] == 2
+
+
+def test_missing_dot_writes_dot_source_and_exits_4(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": str(tmp_path)}
+    target = tmp_path / "review.svg"
+    result = subprocess.run(
+        [sys.executable, "-m", "riskgraph.cli", "paths", "--demo", "--format", "svg",
+         "-o", str(target)], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 4, result.stderr
+    assert "apt-get install -y graphviz" in result.stderr
+    assert (tmp_path / "review.dot").read_text().startswith(("digraph", "strict digraph"))
