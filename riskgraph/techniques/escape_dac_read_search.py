@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import containers, escape_edges, has_capability
-from riskgraph.techniques.escape_sys_admin import capability_evidence
+from riskgraph.techniques._confinement import capability_evidence
 
 
 def find(inv: Inventory) -> Iterator[Edge]:

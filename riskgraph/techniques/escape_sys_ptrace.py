@@ -19,7 +19,7 @@ from riskgraph.techniques._common import (
     has_capability,
     is_privileged,
 )
-from riskgraph.techniques.escape_sys_admin import apparmor_unconfined, capability_evidence
+from riskgraph.techniques._confinement import apparmor_unconfined, capability_evidence
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
