@@ -91,3 +91,19 @@ class PathSet:
         return {"paths": [path.to_dict() for path in self.paths],
                 "summary": {"paths": len(self.paths), "sources": self.sources,
                             "targets": self.targets, "truncated": self.truncated}}
+
+    def _repr_svg_(self) -> str | None:
+        """The diagram for Jupyter; None without Graphviz ``dot`` so Jupyter falls back."""
+        from riskgraph import render  # render imports this module
+        from riskgraph.errors import RenderError
+
+        try:
+            return render.render(self, "svg").decode()
+        except RenderError:
+            return None
+
+    def _repr_html_(self) -> str:
+        """The diagram (when ``dot`` is installed) above a table of every path's steps."""
+        from riskgraph import render
+
+        return render.to_html(self)

@@ -73,7 +73,8 @@ def test_svg_diagram_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and out == ""
     root = ElementTree.parse(target).getroot()
     assert root.tag.endswith("svg")
-    assert "escape.sys-admin" in target.read_text()
+    texts = {t.text for t in root.iter() if t.tag.endswith("text")}
+    assert "escape.sys-admin" in texts and "node.controls-pod" in texts
 
 
 def test_graph_export_is_node_link_keyed_by_technique(
