@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from riskgraph.builtin_roles import builtin_cluster_roles
@@ -136,6 +137,12 @@ class Inventory:
                        for r in self.roles}
         self._sa_objects = {(sa.metadata.namespace or "default", sa.name): sa
                             for sa in self.service_accounts}
+        sa_names: dict[str, set[str]] = defaultdict(lambda: {"default"})
+        for ns, name in self._sa_objects:
+            sa_names[ns].add(name)
+        for pod in self.pods:
+            sa_names[pod.metadata.namespace or "default"].add(pod.spec.effective_service_account)
+        self._sa_names = {ns: sorted(names) for ns, names in sa_names.items()}
         self._secrets_by_ns: dict[str, list[Secret]] = defaultdict(list)
         for secret in self.secrets:
             self._secrets_by_ns[secret.metadata.namespace or "default"].append(secret)
@@ -153,7 +160,7 @@ class Inventory:
 
     # Lookups -------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def namespace_names(self) -> list[str]:
         """Every namespace the input mentions, sorted."""
         names = {ns.name for ns in self.namespaces}
@@ -190,10 +197,7 @@ class Inventory:
 
     def service_account_names(self, namespace: str) -> list[str]:
         """Service accounts of a namespace: those read, those pods use, and ``default``."""
-        names = {name for ns, name in self._sa_objects if ns == namespace}
-        names.update(p.spec.effective_service_account for p in self.pods_in(namespace))
-        names.add("default")
-        return sorted(names)
+        return self._sa_names.get(namespace, ["default"])
 
     def role_for(self, binding: RoleBinding) -> Role | None:
         """The Role or ClusterRole a binding grants, or None when it is not in the input."""

@@ -1,0 +1,148 @@
+"""rbac.bound: a subject of a binding holds what the binding grants.
+
+Service accounts are also members of the groups the API server gives every service account
+(``system:serviceaccounts``, ``system:serviceaccounts:<ns>``, ``system:authenticated``);
+membership edges are emitted only for the groups some binding names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from riskgraph import ids
+from riskgraph.inventory import Inventory
+from riskgraph.models import RoleBinding, Subject
+from riskgraph.techniques import Edge, Example, Technique
+from riskgraph.techniques._rbac import binding_vertex, bound_roles, home_namespace
+
+ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
+AUTHENTICATED = "system:authenticated"
+_NAMESPACE_GROUP_PREFIX = "system:serviceaccounts:"
+MEMBERSHIP_COST = 0.1
+_SA_USER_PREFIX = "system:serviceaccount:"
+
+_SUBJECT_WORDS = {"ServiceAccount": "service account", "User": "user", "Group": "group"}
+
+
+def subject_vertex(binding: RoleBinding, subject: Subject) -> str | None:
+    """The vertex a subject names; None for a kind RBAC does not know or a service account
+    of a ClusterRoleBinding without the namespace the API server requires."""
+    if subject.kind == "ServiceAccount":
+        namespace = subject.namespace or home_namespace(binding)
+        return ids.k8s_id("ServiceAccount", subject.name, namespace) if namespace else None
+    if subject.kind == "User":
+        # A service account authenticates as this user name, so it is the same identity.
+        namespace, _, name = subject.name.removeprefix(_SA_USER_PREFIX).partition(":")
+        if subject.name.startswith(_SA_USER_PREFIX) and namespace and name:
+            return ids.k8s_id("ServiceAccount", name, namespace)
+        return ids.user_id(subject.name)
+    if subject.kind == "Group":
+        return ids.group_id(subject.name)
+    return None
+
+
+def find(inv: Inventory) -> Iterator[Edge]:
+    named_groups: dict[str, None] = {}
+    for binding, _ in bound_roles(inv):
+        target = binding_vertex(binding)
+        for index, subject in enumerate(binding.subjects):
+            source = subject_vertex(binding, subject)
+            if source is None:
+                continue
+            if subject.kind == "Group":
+                named_groups[subject.name] = None
+            identity = ids.parse(source)
+            who = (f"{identity.namespace}/{identity.name}" if identity.namespace
+                   else identity.name)
+            fields = subject.model_dump(by_alias=True, exclude_none=True,
+                                        include={"kind", "name", "namespace"})
+            yield Edge(source, target,
+                       f"{_SUBJECT_WORDS[identity.kind]} {who} is a subject of {binding.ref}",
+                       (f"{target}: subjects[{index}]="
+                        f"{json.dumps(fields, separators=(',', ':'))}",))
+    yield from _memberships(inv, named_groups)
+
+
+def _memberships(inv: Inventory, groups: dict[str, None]) -> Iterator[Edge]:
+    """Service account -> each group in ``groups`` the API server puts it in."""
+    everywhere = [g for g in (ALL_SERVICE_ACCOUNTS, AUTHENTICATED) if g in groups]
+    per_namespace = {g.removeprefix(_NAMESPACE_GROUP_PREFIX) for g in groups
+                     if g.startswith(_NAMESPACE_GROUP_PREFIX)}
+    namespaces = sorted(per_namespace.union(inv.namespace_names) if everywhere
+                        else per_namespace)
+    for namespace in namespaces:
+        member_of = list(everywhere)
+        if namespace in per_namespace:
+            member_of.append(_NAMESPACE_GROUP_PREFIX + namespace)
+        for name in inv.service_account_names(namespace) if member_of else ():
+            account = ids.k8s_id("ServiceAccount", name, namespace)
+            for group in member_of:
+                yield Edge(account, ids.group_id(group),
+                           f"service account {namespace}/{name} authenticates as a member "
+                           f"of group {group}", (), cost=MEMBERSHIP_COST)
+
+
+TECHNIQUE = Technique(
+    id="rbac.bound",
+    title="Subject of a role binding",
+    severity="info",
+    mitre="T1078",
+    remediation="Bind roles to the narrowest subject: one service account per workload, no "
+                "bindings to system:authenticated or system:serviceaccounts, and remove "
+                "subjects that no longer need the role.",
+    cost=0.5,
+    find=find,
+    examples=(
+        Example(
+            "service account, user and group subjects of a RoleBinding",
+            """
+kind: Role
+metadata: {name: reader, namespace: shop}
+rules: [{apiGroups: [""], resources: [configmaps], verbs: [get]}]
+---
+kind: RoleBinding
+metadata: {name: readers, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects:
+- {kind: ServiceAccount, name: app}
+- {kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}
+- {kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}
+""",
+            frozenset({("k8s:ServiceAccount:shop/app", "k8s:RoleBinding:shop/readers"),
+                       ("k8s:User:alice", "k8s:RoleBinding:shop/readers"),
+                       ("k8s:Group:devs", "k8s:RoleBinding:shop/readers")}),
+        ),
+        Example(
+            "namespace service-account group names only that namespace's accounts",
+            """
+kind: ServiceAccount
+metadata: {name: app, namespace: shop}
+---
+kind: ServiceAccount
+metadata: {name: bot, namespace: other}
+---
+kind: ClusterRoleBinding
+metadata: {name: shop-viewers}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]
+""",
+            frozenset({("k8s:Group:system:serviceaccounts:shop",
+                        "k8s:ClusterRoleBinding:shop-viewers"),
+                       ("k8s:ServiceAccount:shop/app", "k8s:Group:system:serviceaccounts:shop"),
+                       ("k8s:ServiceAccount:shop/default",
+                        "k8s:Group:system:serviceaccounts:shop")}),
+        ),
+        Example(
+            "binding without subjects and accounts in no named group",
+            """
+kind: ServiceAccount
+metadata: {name: app, namespace: shop}
+---
+kind: RoleBinding
+metadata: {name: nobody, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+""",
+        ),
+    ),
+)

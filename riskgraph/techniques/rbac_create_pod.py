@@ -1,0 +1,103 @@
+"""rbac.create-pod: creating a pod, or any controller that makes pods, runs code of the
+attacker's choosing as any service account of the namespace, and, where Pod Security
+Admission lets privileged pods in, on any node pool (``nodeName`` and tolerations are the
+creator's to write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from riskgraph.confidence import Confidence
+from riskgraph.inventory import Inventory
+from riskgraph.techniques import Edge, Example, Technique
+from riskgraph.techniques._rbac import (
+    POD_CREATORS,
+    Grant,
+    Target,
+    accesses,
+    grants,
+    hub_edges,
+    privileged_pool_targets,
+    run_as_targets,
+)
+
+CAPABILITY = "create-pod"
+
+
+def _confidence(grant: Grant) -> Confidence:
+    return "certain"
+
+
+def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
+    who = f"whoever can create pods in namespace {namespace}"
+    yield from run_as_targets(inv, namespace, who)
+    yield from privileged_pool_targets(inv, namespace, who)
+
+
+def find(inv: Inventory) -> Iterator[Edge]:
+    found = accesses(grants(inv, ("create",), POD_CREATORS), _confidence)
+    yield from hub_edges(inv, CAPABILITY, found, lambda ns: _targets(inv, ns), "create pods")
+
+
+def _binding(rule: str, namespace_labels: str = "{}") -> str:
+    return f"""
+kind: Namespace
+metadata: {{name: shop, labels: {namespace_labels}}}
+---
+kind: ServiceAccount
+metadata: {{name: builder, namespace: shop}}
+---
+kind: Role
+metadata: {{name: deployer, namespace: shop}}
+rules: [{rule}]
+---
+kind: RoleBinding
+metadata: {{name: deployers, namespace: shop}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}}
+subjects: [{{kind: ServiceAccount, name: ci}}]
+"""
+
+
+_ACCOUNTS = frozenset({("k8s:RoleBinding:shop/deployers", "hub:create-pod:ns/shop"),
+                       ("hub:create-pod:ns/shop", "k8s:ServiceAccount:shop/builder"),
+                       ("hub:create-pod:ns/shop", "k8s:ServiceAccount:shop/default")})
+
+TECHNIQUE = Technique(
+    id="rbac.create-pod",
+    title="RBAC allows creating pods or pod controllers",
+    severity="high",
+    mitre="T1610",
+    remediation="Limit create on pods and pod controllers to deployment pipelines; enforce "
+                "the 'baseline' or 'restricted' Pod Security level on the namespace "
+                "(pod-security.kubernetes.io/enforce) and keep powerful service accounts out "
+                "of namespaces where others can create pods.",
+    cost=2.0,
+    find=find,
+    examples=(
+        Example(
+            "create deployments (apps) runs as every account and, without PSA, on every pool",
+            _binding("{apiGroups: [apps], resources: [deployments], verbs: [create]}"),
+            _ACCOUNTS | {("hub:create-pod:ns/shop", "k8s:NodePool:any")},
+        ),
+        Example(
+            "restricted Pod Security keeps the pod off the node pools",
+            _binding('{apiGroups: [""], resources: [pods], verbs: [create]}',
+                     '{pod-security.kubernetes.io/enforce: restricted}'),
+            _ACCOUNTS,
+        ),
+        Example(
+            "explicitly privileged namespace, cron jobs in batch",
+            _binding("{apiGroups: [batch], resources: [cronjobs], verbs: [create]}",
+                     '{pod-security.kubernetes.io/enforce: privileged}'),
+            _ACCOUNTS | {("hub:create-pod:ns/shop", "k8s:NodePool:any")},
+        ),
+        Example(
+            "deployments in the core group, named create, and update only",
+            _binding('{apiGroups: [""], resources: [deployments], verbs: [create]}, '
+                     '{apiGroups: [""], resources: [pods], verbs: [create], '
+                     'resourceNames: [web]}, '
+                     '{apiGroups: [apps], resources: [deployments], verbs: [update]}'),
+        ),
+    ),
+)
