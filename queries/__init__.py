@@ -1,0 +1,6 @@
+"""Pure questions over the attack graph: which routes lead from here to there."""
+
+from queries.paths import attack_paths
+from queries.selectors import SOURCE_FORMS, TARGET_FORMS, resolve_sources, resolve_targets
+
+__all__ = ["SOURCE_FORMS", "TARGET_FORMS", "attack_paths", "resolve_sources", "resolve_targets"]
