@@ -6,6 +6,7 @@ asks for it, but what really answers on the internet is decided outside the clus
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from riskgraph import ids
@@ -35,13 +36,13 @@ def _service_edges(service: Service) -> Iterator[Edge]:
     spec = service.spec
     if spec.type == "LoadBalancer" and _is_internal(service) is None:
         ranges = spec.load_balancer_source_ranges
-        proof = (f"{sid}: spec.type=LoadBalancer",)
+        proof = (f'{sid}: spec.type="LoadBalancer"',)
         if ranges and OPEN_RANGES.isdisjoint(ranges):
             yield Edge(ids.INTERNET, sid,
                        f"service {service.namespace}/{service.name} has an internet-facing load "
                        f"balancer, limited to {', '.join(ranges)}",
-                       (*proof, f"{sid}: spec.loadBalancerSourceRanges={ranges}"), "likely",
-                       RESTRICTED_COST)
+                       (*proof, f"{sid}: spec.loadBalancerSourceRanges={json.dumps(ranges)}"),
+                       "likely", RESTRICTED_COST)
         else:
             yield Edge(ids.INTERNET, sid,
                        f"service {service.namespace}/{service.name} is a LoadBalancer with no "
@@ -53,7 +54,7 @@ def _service_edges(service: Service) -> Iterator[Edge]:
                    f"service {service.namespace}/{service.name} opens NodePort "
                    f"{ports} on every node; reachable if a node has a "
                    "public address and its security group allows the port",
-                   (f"{sid}: spec.type=NodePort",), "likely", NODEPORT_COST)
+                   (f'{sid}: spec.type="NodePort"',), "likely", NODEPORT_COST)
 
 
 def _ingress_edge(ingress: Ingress) -> Iterator[Edge]:
@@ -67,18 +68,20 @@ def _ingress_edge(ingress: Ingress) -> Iterator[Edge]:
             yield Edge(ids.INTERNET, iid,
                        f"ingress {ingress.namespace}/{ingress.name} asks the AWS Load Balancer "
                        "Controller for an internet-facing ALB",
-                       (f"{iid}: metadata.annotations.{ALB_SCHEME}=internet-facing",), "likely")
+                       (f'{iid}: metadata.annotations["{ALB_SCHEME}"]="internet-facing"',),
+                       "likely")
         elif scheme is None:
             yield Edge(ids.INTERNET, iid,
                        f"ingress {ingress.namespace}/{ingress.name} is an ALB without a scheme "
                        "annotation: internal by default, unless its IngressClassParams say "
-                       "internet-facing", (f"{iid}: ingressClass=alb",), "possible",
+                       "internet-facing", (f'{iid}: spec.ingressClassName="alb"',), "possible",
                        RESTRICTED_COST)
         return
     yield Edge(ids.INTERNET, iid,
                f"ingress {ingress.namespace}/{ingress.name} is served by the "
                f"{ingress_class or 'default'} ingress controller, usually published on a "
-               "public load balancer", (f"{iid}: kind=Ingress",), "likely")
+               "public load balancer",
+               (f"{iid}: spec.ingressClassName={json.dumps(ingress_class or None)}",), "likely")
 
 
 def find(inv: Inventory) -> Iterator[Edge]:

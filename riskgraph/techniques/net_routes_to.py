@@ -4,6 +4,7 @@ service is assumed exploitable)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from riskgraph import ids
@@ -12,6 +13,10 @@ from riskgraph.models import Container, Pod, Service
 from riskgraph.models.k8s import ServicePort
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import container_vertex
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def _listeners(pod: Pod, port: ServicePort) -> tuple[list[Container], bool]:
@@ -34,7 +39,7 @@ def _service_edges(inv: Inventory, service: Service) -> Iterator[Edge]:
     ns = service.namespace or "default"
     sid = ids.k8s_id("Service", service.name, ns)
     for pod in inv.pods_matching(ns, service.spec.selector):
-        for port in service.spec.ports:
+        for index, port in enumerate(service.spec.ports):
             containers, declared = _listeners(pod, port)
             target = port.target_port if port.target_port is not None else port.port
             for container in containers:
@@ -42,8 +47,8 @@ def _service_edges(inv: Inventory, service: Service) -> Iterator[Edge]:
                            f"service {ns}/{service.name} selects pod {pod.name} and sends port "
                            f"{port.port}/{port.protocol} to container {container.name} "
                            f"(target port {target})",
-                           (f"{sid}: spec.selector={service.spec.selector}",
-                            f"{sid}: spec.ports.targetPort={target}"),
+                           (f"{sid}: spec.selector={_json(service.spec.selector)}",
+                            f"{sid}: spec.ports[{index}].targetPort={_json(target)}"),
                            "certain" if declared else "likely")
 
 
@@ -58,7 +63,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
                 yield Edge(iid, ids.k8s_id("Service", backend.target_service, ns),
                            f"ingress {ns}/{ingress.name} routes requests to service "
                            f"{backend.target_service}",
-                           (f"{iid}: backend.service.name={backend.target_service}",))
+                           (f"{iid}: backend.service.name={_json(backend.target_service)}",))
 
 
 TECHNIQUE = Technique(

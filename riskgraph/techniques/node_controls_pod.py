@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from riskgraph import ids
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import pod_id
+from riskgraph.techniques._common import evidence, pod_id
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
@@ -20,7 +20,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
         target = pod_id(pod)
         if pod.spec.node_name:
             node = pod.spec.node_name
-            proof = (f"{target}: spec.nodeName={node}",)
+            proof = (evidence(pod, "nodeName", node),)
             yield Edge(ids.k8s_id("Node", node), target,
                        f"pod {pod.name} runs on node {node}, whose root controls it", proof)
             pool = pool_of_node.get(node)
@@ -36,7 +36,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
                        f"{place.reason}, so a foothold on that pool "
                        + ("controls it on every node" if every_node
                           else "controls it wherever it shares a node"),
-                       (f"{target}: template_of={pod.template_of or 'unscheduled pod'}",),
+                       (evidence(pod, "nodeName", None),),
                        "certain" if every_node else "possible")
 
 

@@ -17,8 +17,7 @@ from riskgraph.techniques._common import evidence, pod_id
 def find(inv: Inventory) -> Iterator[Edge]:
     for pod in inv.pods:
         source = pod_id(pod)
-        proof = (evidence(pod, "nodeName", pod.spec.node_name) if pod.spec.node_name
-                 else f"{source}: template_of={pod.template_of or 'unscheduled pod'}",)
+        proof = (evidence(pod, "nodeName", pod.spec.node_name),)
         for place in inv.placements(pod):
             yield Edge(source, place.target, place.reason, proof, place.confidence)
 
