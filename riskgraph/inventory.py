@@ -152,6 +152,12 @@ class Inventory:
 
     def _check_bindings(self) -> None:
         for binding in self.bindings:
+            for subject in binding.subjects:
+                if subject.kind == "ServiceAccount" and not subject.namespace \
+                        and binding.kind == "ClusterRoleBinding":
+                    self.problems.append(Problem(
+                        "input", f"subject ServiceAccount {subject.name!r} has no namespace, "
+                        "which the API server rejects: it is ignored", obj=binding.ref))
             if self.role_for(binding) is None:
                 ref = binding.role_ref
                 self.problems.append(Problem(

@@ -1,0 +1,72 @@
+"""Inventory rules: API defaults, template pods, built-in roles and reported problems."""
+
+from __future__ import annotations
+
+from ingest import inventory_from_text
+from riskgraph.builder import build_graph
+from riskgraph.scheduling import placements
+
+
+def test_binding_to_a_missing_role_is_reported_not_fatal() -> None:
+    inv = inventory_from_text("""
+kind: RoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: ghost, namespace: shop}
+subjects: [{kind: User, name: alice}]
+roleRef: {kind: Role, name: does-not-exist}
+""")
+    assert any("does-not-exist" in str(p) and "RoleBinding shop/ghost" in str(p)
+               for p in inv.problems)
+    graph = build_graph(inv)
+    assert not list(graph.out_edges("k8s:RoleBinding:shop/ghost"))
+
+
+def test_serviceaccount_subject_without_namespace_in_cluster_binding_is_reported() -> None:
+    inv = inventory_from_text("""
+kind: ClusterRoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: b}
+subjects: [{kind: ServiceAccount, name: x}]
+roleRef: {kind: ClusterRole, name: view}
+""")
+    assert [p.obj for p in inv.problems] == ["ClusterRoleBinding b"]
+
+
+def test_builtin_roles_fill_in_but_the_input_wins() -> None:
+    inv = inventory_from_text("""
+kind: ClusterRole
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: view}
+rules: []
+""")
+    by_name = {r.name: r for r in inv.roles}
+    assert {"cluster-admin", "admin", "edit", "view"} <= set(by_name)
+    assert by_name["view"].rules == []
+
+
+def test_pool_placement_is_certain_for_one_pool_and_possible_for_several() -> None:
+    text = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {template: {spec: {containers: [{name: c}]}}}
+"""
+    inv = inventory_from_text(text)
+    assert [(p.target, p.confidence) for p in inv.placements(inv.pods[0])] == [
+        ("k8s:NodePool:any", "certain")]
+    two = placements(inv.pods[0], ["a", "b"])
+    assert {p.confidence for p in two} == {"possible"}
+
+
+def test_duplicate_objects_are_reported_once_and_first_copy_kept() -> None:
+    inv = inventory_from_text("""
+kind: ServiceAccount
+metadata: {name: app, namespace: shop}
+automountServiceAccountToken: false
+---
+kind: ServiceAccount
+metadata: {name: app, namespace: shop}
+""")
+    assert len(inv.service_accounts) == 1
+    assert inv.service_accounts[0].automount_service_account_token is False
+    assert [p.obj for p in inv.problems] == ["ServiceAccount shop/app"]
