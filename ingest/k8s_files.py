@@ -26,7 +26,7 @@ from typing import IO, Any
 import yaml
 from pydantic import ValidationError
 
-from ingest._gc import gc_paused
+from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
 from riskgraph.inventory import Inventory
 from riskgraph.models import MODEL_BY_KIND, K8sObject

@@ -12,6 +12,7 @@ from typing import Any
 
 import networkx as nx
 
+from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER
 from riskgraph.graph import add_inventory_vertices, complete_vertices
 from riskgraph.inventory import Inventory
@@ -61,13 +62,14 @@ def build_graph(
         ``graph.graph["problems"]`` lists what the input could not provide.
     """
     graph = nx.MultiDiGraph()
-    add_inventory_vertices(graph, inv)
     counts: dict[str, int] = {}
-    for technique in techniques if techniques is not None else all_techniques():
-        merged = _edge_attrs(technique, technique.find(inv))
-        graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
-        counts[technique.id] = len(merged)
-    complete_vertices(graph)
+    with gc_paused():
+        add_inventory_vertices(graph, inv)
+        for technique in techniques if techniques is not None else all_techniques():
+            merged = _edge_attrs(technique, technique.find(inv))
+            graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
+            counts[technique.id] = len(merged)
+        complete_vertices(graph)
     graph.graph["edges_by_technique"] = counts
     graph.graph["problems"] = [str(p) for p in inv.problems]
     return graph

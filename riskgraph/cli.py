@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 import time
@@ -159,8 +158,6 @@ def _load(args: argparse.Namespace, progress: Progress) -> Inventory:
 def _graph(args: argparse.Namespace, progress: Progress) -> nx.MultiDiGraph:
     inv = _load(args, progress)
     graph = build_graph(inv)
-    # The graph lives until exit: keep the collector from rescanning it during queries.
-    gc.freeze()
     progress.say(f"graph: {graph.number_of_nodes()} vertices, {graph.number_of_edges()} edges")
     return graph
 

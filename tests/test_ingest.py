@@ -15,7 +15,7 @@ import networkx as nx
 import pytest
 
 from ingest import k8s_files, load_k8s, parse_text, read_k8s
-from ingest._gc import gc_paused
+from riskgraph._gc import gc_paused
 from riskgraph.builder import build_graph
 from riskgraph.errors import InputError
 from riskgraph.inventory import Inventory
