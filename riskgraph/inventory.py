@@ -6,6 +6,7 @@ per controller, named after it), so a live cluster and a folder of manifests loo
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -115,9 +116,8 @@ class Inventory:
             if template is None:
                 self.problems.append(Problem("input", "workload has no pod template", obj=w.ref))
                 continue
-            meta = template.metadata.model_copy()
-            meta.name = w.name
-            meta.namespace = w.metadata.namespace
+            meta = dataclasses.replace(template.metadata, name=w.name,
+                                       namespace=w.metadata.namespace)
             self.pods.append(Pod(kind="Pod", api_version="v1", metadata=meta, spec=template.spec,
                                  template_of=f"{w.kind}/{w.name}", workload_metadata=w.metadata))
 

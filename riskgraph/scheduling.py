@@ -7,6 +7,7 @@ template pod lands on the single pool ``any``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import NamedTuple
 
 from riskgraph import ids
@@ -44,6 +45,26 @@ def group_node_pools(nodes: list[Node]) -> dict[str, list[Node]]:
     for node in nodes:
         pools.setdefault(pool_name(node), []).append(node)
     return pools
+
+
+def pool_set_scope(pool_ids: list[str], all_pools: int) -> str:
+    """The scope part of a hub id for pods that may land on any of several pools.
+
+    Pods that fit the same pools share one hub, so the edges between pools and template
+    pods grow with pods plus pools, not with their product.
+
+    >>> pool_set_scope(["k8s:NodePool:a", "k8s:NodePool:b"], 5)
+    'pools/a+b'
+    >>> pool_set_scope(["k8s:NodePool:a", "k8s:NodePool:b"], 2)
+    'pools/all'
+    """
+    if len(pool_ids) == all_pools:
+        return "pools/all"
+    names = sorted(ids.parse(pool).name for pool in pool_ids)
+    if len(names) <= 3:
+        return "pools/" + "+".join(names)
+    digest = hashlib.sha1("\0".join(names).encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"pools/{len(names)}-{digest}"
 
 
 def placements(pod: Pod, pool_names: list[str]) -> list[Placement]:

@@ -2,6 +2,8 @@
 
 Models keep only the fields an attacker step can depend on; everything else in the API
 object is dropped while parsing (``extra="ignore"``), which keeps a 150k-pod estate small.
+Top-level objects are pydantic models; everything nested in them is a slotted pydantic
+dataclass (``@k8s_dataclass``), about 70 bytes an instance instead of about 490.
 """
 
 from __future__ import annotations
@@ -10,29 +12,37 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass
 
 #: Annotations that can carry a copy of an object's full content (for a Secret: its values).
 DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
 
 
+#: camelCase aliases as the API spells them, unknown fields ignored, numbers taken as text
+#: where the API says string (a label value written as ``1`` in YAML).
+K8S_CONFIG = ConfigDict(
+    alias_generator=to_camel,
+    populate_by_name=True,
+    extra="ignore",
+    coerce_numbers_to_str=True,
+)
+
+
 class K8sModel(BaseModel):
-    """Base of every model: camelCase aliases as the API spells them, unknown fields ignored."""
+    """Base of the top-level object models."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        extra="ignore",
-        coerce_numbers_to_str=True,
-    )
+    model_config = K8S_CONFIG
 
 
-class OwnerReference(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class OwnerReference:
     kind: str = ""
     name: str = ""
     controller: bool | None = None
 
 
-class ObjectMeta(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ObjectMeta:
     name: str = ""
     namespace: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -57,7 +67,7 @@ class K8sObject(K8sModel):
 
     kind: str = ""
     api_version: str = ""
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    metadata: ObjectMeta = Field(default_factory=lambda: ObjectMeta())
 
     @property
     def name(self) -> str:

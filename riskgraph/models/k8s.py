@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field, field_validator
+from pydantic.dataclasses import dataclass
 
-from riskgraph.models.base import K8sModel, K8sObject, ObjectMeta
+from riskgraph.models.base import K8S_CONFIG, K8sObject
 from riskgraph.models.pod import Pod, PodTemplateSpec
 from riskgraph.models.rbac import Role, RoleBinding
 
@@ -15,12 +16,18 @@ def _none_is_empty_list(value: Any) -> Any:
     return [] if value is None else value
 
 
-class JobTemplateSpec(K8sModel):
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: WorkloadSpec
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class JobSpec:
+    template: PodTemplateSpec | None = None
 
 
-class WorkloadSpec(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class JobTemplateSpec:
+    spec: JobSpec
+
+
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class WorkloadSpec:
     template: PodTemplateSpec | None = None
     job_template: JobTemplateSpec | None = None
 
@@ -36,10 +43,7 @@ class Workload(K8sObject):
     """Any pod controller: Deployment, DaemonSet, StatefulSet, ReplicaSet,
     ReplicationController, Job or CronJob."""
 
-    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
-
-
-JobTemplateSpec.model_rebuild()
+    spec: WorkloadSpec = Field(default_factory=lambda: WorkloadSpec())
 
 
 class ServiceAccount(K8sObject):
@@ -56,7 +60,8 @@ class ConfigMap(K8sObject):
     """Name only for now."""
 
 
-class ServicePort(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ServicePort:
     name: str | None = None
     port: int
     target_port: int | str | None = None
@@ -64,7 +69,8 @@ class ServicePort(K8sModel):
     node_port: int | None = None
 
 
-class ServiceSpec(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ServiceSpec:
     type: str = "ClusterIP"
     selector: dict[str, str] = Field(default_factory=dict)
     ports: list[ServicePort] = Field(default_factory=list)
@@ -81,15 +87,17 @@ class ServiceSpec(K8sModel):
 
 
 class Service(K8sObject):
-    spec: ServiceSpec = Field(default_factory=ServiceSpec)
+    spec: ServiceSpec = Field(default_factory=lambda: ServiceSpec())
 
 
-class IngressServiceBackend(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class IngressServiceBackend:
     name: str
     port: dict[str, Any] | None = None
 
 
-class IngressBackend(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class IngressBackend:
     service: IngressServiceBackend | None = None
     service_name: str | None = None
     service_port: int | str | None = None
@@ -100,21 +108,25 @@ class IngressBackend(K8sModel):
         return self.service.name if self.service is not None else self.service_name
 
 
-class IngressPath(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class IngressPath:
     path: str | None = None
     backend: IngressBackend
 
 
-class IngressHTTP(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class IngressHTTP:
     paths: list[IngressPath] = Field(default_factory=list)
 
 
-class IngressRule(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class IngressRule:
     host: str | None = None
     http: IngressHTTP | None = None
 
 
-class IngressSpec(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class IngressSpec:
     ingress_class_name: str | None = None
     default_backend: IngressBackend | None = None
     backend: IngressBackend | None = None
@@ -131,7 +143,7 @@ class IngressSpec(K8sModel):
 
 
 class Ingress(K8sObject):
-    spec: IngressSpec = Field(default_factory=IngressSpec)
+    spec: IngressSpec = Field(default_factory=lambda: IngressSpec())
 
 
 class NetworkPolicy(K8sObject):
@@ -144,15 +156,16 @@ class Namespace(K8sObject):
     """Labels carry the Pod Security Admission levels (``pod-security.kubernetes.io/*``)."""
 
 
-class NodeSpec(K8sModel):
-    provider_id: str | None = Field(None, alias="providerID")
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class NodeSpec:
+    provider_id: str | None = Field(default=None, alias="providerID")
     taints: list[dict[str, Any]] = Field(default_factory=list)
 
     _taints = field_validator("taints", mode="before")(_none_is_empty_list)
 
 
 class Node(K8sObject):
-    spec: NodeSpec = Field(default_factory=NodeSpec)
+    spec: NodeSpec = Field(default_factory=lambda: NodeSpec())
     status: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -5,23 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field, field_validator
+from pydantic.dataclasses import dataclass
 
-from riskgraph.models.base import K8sModel, K8sObject, ObjectMeta
+from riskgraph.models.base import K8S_CONFIG, K8sObject, ObjectMeta
 
 
-class Capabilities(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class Capabilities:
     add: list[str] = Field(default_factory=list)
     drop: list[str] = Field(default_factory=list)
 
 
-class ProfileRef(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ProfileRef:
     """A seccomp or AppArmor profile reference."""
 
     type: str = ""
     localhost_profile: str | None = None
 
 
-class SecurityContext(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class SecurityContext:
     """Container securityContext (pod-level fields share the names that matter here)."""
 
     privileged: bool | None = None
@@ -34,49 +38,57 @@ class SecurityContext(K8sModel):
     app_armor_profile: ProfileRef | None = None
 
 
-class ContainerPort(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ContainerPort:
     name: str | None = None
     container_port: int
     protocol: str = "TCP"
     host_port: int | None = None
 
 
-class KeyRef(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class KeyRef:
     name: str | None = None
     key: str | None = None
     optional: bool | None = None
 
 
-class EnvVarSource(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class EnvVarSource:
     secret_key_ref: KeyRef | None = None
     config_map_key_ref: KeyRef | None = None
 
 
-class EnvVar(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class EnvVar:
     """An environment variable: literal values are not kept (they may hold credentials)."""
 
     name: str
     value_from: EnvVarSource | None = None
 
 
-class NameRef(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class NameRef:
     name: str | None = None
     optional: bool | None = None
 
 
-class EnvFromSource(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class EnvFromSource:
     secret_ref: NameRef | None = None
     config_map_ref: NameRef | None = None
 
 
-class VolumeMount(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class VolumeMount:
     name: str
     mount_path: str = ""
     read_only: bool = False
     sub_path: str | None = None
 
 
-class Container(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class Container:
     name: str
     image: str | None = None
     security_context: SecurityContext | None = None
@@ -91,38 +103,45 @@ class Container(K8sModel):
         return [] if value is None else value
 
 
-class HostPathSource(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class HostPathSource:
     path: str
     type: str | None = None
 
 
-class SecretVolumeSource(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class SecretVolumeSource:
     secret_name: str | None = None
     optional: bool | None = None
 
 
-class ServiceAccountTokenProjection(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ServiceAccountTokenProjection:
     audience: str | None = None
     path: str = ""
 
 
-class VolumeProjection(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class VolumeProjection:
     secret: NameRef | None = None
     service_account_token: ServiceAccountTokenProjection | None = None
 
 
-class ProjectedVolumeSource(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ProjectedVolumeSource:
     sources: list[VolumeProjection] = Field(default_factory=list)
 
 
-class Volume(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class Volume:
     name: str
     host_path: HostPathSource | None = None
     secret: SecretVolumeSource | None = None
     projected: ProjectedVolumeSource | None = None
 
 
-class PodSpec(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class PodSpec:
     containers: list[Container] = Field(default_factory=list)
     init_containers: list[Container] = Field(default_factory=list)
     ephemeral_containers: list[Container] = Field(default_factory=list)
@@ -131,8 +150,8 @@ class PodSpec(K8sModel):
     service_account: str | None = None
     automount_service_account_token: bool | None = None
     node_name: str | None = None
-    host_pid: bool = Field(False, alias="hostPID")
-    host_ipc: bool = Field(False, alias="hostIPC")
+    host_pid: bool = Field(default=False, alias="hostPID")
+    host_ipc: bool = Field(default=False, alias="hostIPC")
     host_network: bool = False
     share_process_namespace: bool = False
     security_context: SecurityContext | None = None
@@ -162,9 +181,10 @@ class PodSpec(K8sModel):
         return self.service_account_name or self.service_account or "default"
 
 
-class PodTemplateSpec(K8sModel):
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-    spec: PodSpec = Field(default_factory=PodSpec)
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class PodTemplateSpec:
+    metadata: ObjectMeta = Field(default_factory=lambda: ObjectMeta())
+    spec: PodSpec = Field(default_factory=lambda: PodSpec())
 
 
 class Pod(K8sObject):
@@ -174,7 +194,7 @@ class Pod(K8sObject):
     name is the controller's name and ``workload_metadata`` holds the controller's metadata.
     """
 
-    spec: PodSpec = Field(default_factory=PodSpec)
+    spec: PodSpec = Field(default_factory=lambda: PodSpec())
     template_of: str | None = None
     workload_metadata: ObjectMeta | None = None
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field, field_validator
+from pydantic.dataclasses import dataclass
 
-from riskgraph.models.base import K8sModel, K8sObject
+from riskgraph.models.base import K8S_CONFIG, K8sObject
 
 
 def _none_is_empty(value: Any) -> Any:
     return [] if value is None else value
 
 
-class PolicyRule(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class PolicyRule:
     api_groups: list[str] = Field(default_factory=list)
     resources: list[str] = Field(default_factory=list)
     verbs: list[str] = Field(default_factory=list)
@@ -34,13 +36,15 @@ class Role(K8sObject):
     _rules = field_validator("rules", mode="before")(_none_is_empty)
 
 
-class RoleRef(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class RoleRef:
     api_group: str = "rbac.authorization.k8s.io"
     kind: str
     name: str
 
 
-class Subject(K8sModel):
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class Subject:
     kind: str
     name: str
     namespace: str | None = None

@@ -2,6 +2,7 @@
 
 A live pod is on one node. A template pod is somewhere in the pools it fits, so holding
 "a node of that pool" reaches it only possibly (unless it is a DaemonSet: it is on all).
+Template pods that fit several pools are reached through one hub per set of pools.
 """
 
 from __future__ import annotations
@@ -9,35 +10,58 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
+from riskgraph.models import Pod
+from riskgraph.scheduling import pool_set_scope
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import evidence, pod_id
+
+# Entering the hub of a pool set is bookkeeping, not an attacker effort.
+HUB_COST = 0.1
+
+
+def _live_pod_edges(pod: Pod, pool_of_node: dict[str, str]) -> Iterator[Edge]:
+    target, node = pod_id(pod), pod.spec.node_name or ""
+    proof = (evidence(pod, "nodeName", node),)
+    yield Edge(ids.k8s_id("Node", node), target,
+               f"pod {pod.name} runs on node {node}, whose root controls it", proof)
+    pool = pool_of_node.get(node)
+    if pool is not None:
+        yield Edge(ids.node_pool_id(pool), target,
+                   f"pod {pod.name} runs on node {node} of pool {pool}: a foothold elsewhere "
+                   "in the pool reaches it only on that node", proof, "possible")
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
     pool_of_node = {node.name: pool for pool, nodes in inv.pools.items() for node in nodes}
+    hubs: set[str] = set()
     for pod in inv.pods:
-        target = pod_id(pod)
         if pod.spec.node_name:
-            node = pod.spec.node_name
-            proof = (evidence(pod, "nodeName", node),)
-            yield Edge(ids.k8s_id("Node", node), target,
-                       f"pod {pod.name} runs on node {node}, whose root controls it", proof)
-            pool = pool_of_node.get(node)
-            if pool is not None:
-                yield Edge(ids.node_pool_id(pool), target,
-                           f"pod {pod.name} runs on node {node} of pool {pool}; a foothold "
-                           "on another node of the pool does not reach it directly",
-                           proof, "possible")
+            yield from _live_pod_edges(pod, pool_of_node)
             continue
-        for place in inv.placements(pod):
-            every_node = pod.template_kind == "DaemonSet"
-            yield Edge(place.target, target,
-                       f"{place.reason}, so a foothold on that pool "
-                       + ("controls it on every node" if every_node
-                          else "controls it wherever it shares a node"),
-                       (evidence(pod, "nodeName", None),),
-                       "certain" if every_node else "possible")
+        every_node = pod.template_kind == "DaemonSet"
+        places = inv.placements(pod)
+        reach = ("controls it on every node" if every_node
+                 else "controls it wherever it shares a node")
+        proof = (evidence(pod, "nodeName", None),)
+        confidence: Confidence = "certain" if every_node else "possible"
+        if len(places) == 1:
+            yield Edge(places[0].target, pod_id(pod),
+                       f"{places[0].reason}, so a foothold on that pool {reach}", proof,
+                       confidence)
+            continue
+        pool_ids = [place.target for place in places]
+        hub = ids.hub_id("pool-pods", pool_set_scope(pool_ids, len(inv.pools)))
+        if hub not in hubs:
+            hubs.add(hub)
+            for pool in pool_ids:
+                yield Edge(pool, hub, f"a foothold on {ids.parse(pool).name} reaches the pods "
+                           "that may be scheduled onto it", (), cost=HUB_COST)
+        yield Edge(hub, pod_id(pod),
+                   f"a {pod.template_kind or 'pending'} pod {pod.name} may be scheduled onto "
+                   f"any of {len(pool_ids)} pools, so a foothold there {reach}", proof,
+                   confidence)
 
 
 TECHNIQUE = Technique(
@@ -98,6 +122,32 @@ spec:
             frozenset({("k8s:Node:ip-10-0-1-5.ec2.internal", "k8s:Pod:shop/web-1"),
                        ("k8s:NodePool:general", "k8s:Pod:shop/web-1")}),
             {("k8s:NodePool:general", "k8s:Pod:shop/web-1"): "possible"},
+        ),
+        Example(
+            "templates that fit two pools share one hub",
+            """
+kind: Node
+metadata: {name: n1, labels: {eks.amazonaws.com/nodegroup: general}}
+---
+kind: Node
+metadata: {name: n2, labels: {eks.amazonaws.com/nodegroup: gpu}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: payments, namespace: pay}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
+""",
+            frozenset({("k8s:NodePool:general", "hub:pool-pods:pools/all"),
+                       ("k8s:NodePool:gpu", "hub:pool-pods:pools/all"),
+                       ("hub:pool-pods:pools/all", "k8s:Pod:pay/payments"),
+                       ("hub:pool-pods:pools/all", "k8s:Pod:kube-system/agent")}),
+            {("hub:pool-pods:pools/all", "k8s:Pod:pay/payments"): "possible",
+             ("hub:pool-pods:pools/all", "k8s:Pod:kube-system/agent"): "certain"},
         ),
         Example("no pods", "kind: Node\nmetadata: {name: n1}\n"),
     ),

@@ -55,8 +55,9 @@ def find(inv: Inventory) -> Iterator[Edge]:
             identity = ids.parse(source)
             who = (f"{identity.namespace}/{identity.name}" if identity.namespace
                    else identity.name)
-            fields = subject.model_dump(by_alias=True, exclude_none=True,
-                                        include={"kind", "name", "namespace"})
+            fields = {"kind": subject.kind, "name": subject.name}
+            if subject.namespace is not None:
+                fields["namespace"] = subject.namespace
             yield Edge(source, target,
                        f"{_SUBJECT_WORDS[identity.kind]} {who} is a subject of {binding.ref}",
                        (f"{target}: subjects[{index}]="

@@ -2,24 +2,39 @@
 
 A placement fact, not an attacker step: holding a pod does not give its node. It is in the
 graph so that reviewers (and later queries) can see which pods share a node or pool; the
-escape and node techniques use the same placements to draw the real steps.
+escape and node techniques use the same placements to draw the real steps. A pod that may
+land on several pools points at one hub per set of pools, which points at the pools.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from riskgraph import ids
 from riskgraph.inventory import Inventory
+from riskgraph.scheduling import pool_set_scope
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import evidence, pod_id
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
+    hubs: set[str] = set()
     for pod in inv.pods:
         source = pod_id(pod)
         proof = (evidence(pod, "nodeName", pod.spec.node_name),)
-        for place in inv.placements(pod):
-            yield Edge(source, place.target, place.reason, proof, place.confidence)
+        places = inv.placements(pod)
+        if len(places) == 1:
+            yield Edge(source, places[0].target, places[0].reason, proof, places[0].confidence)
+            continue
+        hub = ids.hub_id("scheduled-on",
+                         pool_set_scope([place.target for place in places], len(inv.pools)))
+        yield Edge(source, hub, f"pod {pod.name} may be scheduled onto any of "
+                   f"{len(places)} pools", proof)
+        if hub not in hubs:
+            hubs.add(hub)
+            for place in places:
+                yield Edge(hub, place.target, f"pods of this placement may land on pool "
+                           f"{ids.parse(place.target).name}", (), place.confidence)
 
 
 TECHNIQUE = Technique(
@@ -56,9 +71,10 @@ spec:
       containers: [{name: c, image: x}]
 """,
             frozenset({("k8s:Pod:shop/web-1", "k8s:Node:n1"),
-                       ("k8s:Pod:shop/report", "k8s:NodePool:general"),
-                       ("k8s:Pod:shop/report", "k8s:NodePool:gpu")}),
-            {("k8s:Pod:shop/report", "k8s:NodePool:gpu"): "possible",
+                       ("k8s:Pod:shop/report", "hub:scheduled-on:pools/all"),
+                       ("hub:scheduled-on:pools/all", "k8s:NodePool:general"),
+                       ("hub:scheduled-on:pools/all", "k8s:NodePool:gpu")}),
+            {("hub:scheduled-on:pools/all", "k8s:NodePool:gpu"): "possible",
              ("k8s:Pod:shop/web-1", "k8s:Node:n1"): "certain"},
         ),
         Example("nothing to schedule", "kind: Service\nmetadata: {name: s}\nspec: {}\n"),
