@@ -10,19 +10,22 @@ from collections.abc import Iterator
 
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import containers, escape_edges, has_capability
+from riskgraph.techniques._common import (
+    containers_with_security_context,
+    escape_edges,
+    has_capability,
+)
 from riskgraph.techniques._confinement import capability_evidence
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for pod in inv.pods:
-        for container, path in containers(pod):
-            if has_capability(container, "DAC_READ_SEARCH"):
-                yield from escape_edges(
-                    inv, pod, container,
-                    f"container {pod.name}/{container.name} has CAP_DAC_READ_SEARCH, so it can "
-                    "open host files by handle and read the node's credentials",
-                    (capability_evidence(pod, container, path),))
+    for pod, container, path in containers_with_security_context(inv.pods):
+        if has_capability(container, "DAC_READ_SEARCH"):
+            yield from escape_edges(
+                inv, pod, container,
+                f"container {pod.name}/{container.name} has CAP_DAC_READ_SEARCH, so it can "
+                "open host files by handle and read the node's credentials",
+                (capability_evidence(pod, container, path),))
 
 
 TECHNIQUE = Technique(

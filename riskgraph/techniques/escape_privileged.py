@@ -6,18 +6,22 @@ from collections.abc import Iterator
 
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import containers, escape_edges, evidence, is_privileged
+from riskgraph.techniques._common import (
+    containers_with_security_context,
+    escape_edges,
+    evidence,
+    is_privileged,
+)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for pod in inv.pods:
-        for container, path in containers(pod):
-            if is_privileged(container):
-                yield from escape_edges(
-                    inv, pod, container,
-                    f"container {container.name} is privileged, so it can mount the host disk "
-                    "and load kernel modules",
-                    (evidence(pod, f"{path}.securityContext.privileged", True),))
+    for pod, container, path in containers_with_security_context(inv.pods):
+        if is_privileged(container):
+            yield from escape_edges(
+                inv, pod, container,
+                f"container {container.name} is privileged, so it can mount the host disk "
+                "and load kernel modules",
+                (evidence(pod, f"{path}.securityContext.privileged", True),))
 
 
 TECHNIQUE = Technique(

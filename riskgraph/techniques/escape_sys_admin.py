@@ -11,7 +11,12 @@ from collections.abc import Iterator
 from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import containers, escape_edges, has_capability, is_privileged
+from riskgraph.techniques._common import (
+    containers_with_security_context,
+    escape_edges,
+    has_capability,
+    is_privileged,
+)
 from riskgraph.techniques._confinement import (
     apparmor_unconfined,
     capability_evidence,
@@ -20,23 +25,22 @@ from riskgraph.techniques._confinement import (
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for pod in inv.pods:
-        for container, path in containers(pod):
-            if is_privileged(container) or not has_capability(container, "SYS_ADMIN"):
-                continue
-            proof = [capability_evidence(pod, container, path)]
-            seccomp = seccomp_unconfined(pod, container, path)
-            apparmor = apparmor_unconfined(pod, container, path)
-            confidence: Confidence = "likely"
-            guard = "unless seccomp or AppArmor blocks it"
-            if seccomp and apparmor:
-                confidence, guard = "certain", "with seccomp and AppArmor unconfined"
-                proof += [seccomp, apparmor]
-            yield from escape_edges(
-                inv, pod, container,
-                f"container {pod.name}/{container.name} has CAP_SYS_ADMIN, so it can mount "
-                f"cgroups or host filesystems and run code on the node as root ({guard})",
-                tuple(proof), confidence)
+    for pod, container, path in containers_with_security_context(inv.pods):
+        if is_privileged(container) or not has_capability(container, "SYS_ADMIN"):
+            continue
+        proof = [capability_evidence(pod, container, path)]
+        seccomp = seccomp_unconfined(pod, container, path)
+        apparmor = apparmor_unconfined(pod, container, path)
+        confidence: Confidence = "likely"
+        guard = "unless seccomp or AppArmor blocks it"
+        if seccomp and apparmor:
+            confidence, guard = "certain", "with seccomp and AppArmor unconfined"
+            proof += [seccomp, apparmor]
+        yield from escape_edges(
+            inv, pod, container,
+            f"container {pod.name}/{container.name} has CAP_SYS_ADMIN, so it can mount "
+            f"cgroups or host filesystems and run code on the node as root ({guard})",
+            tuple(proof), confidence)
 
 
 TECHNIQUE = Technique(

@@ -19,13 +19,16 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def _listeners(pod: Pod, port: ServicePort) -> tuple[list[Container], bool]:
+def _target(port: ServicePort) -> int | str:
+    return port.target_port if port.target_port is not None else port.port
+
+
+def _listeners(pod: Pod, port: ServicePort, target: int | str) -> tuple[list[Container], bool]:
     """Containers that serve a service port, and whether a container declared it.
 
     A numeric target port that no container declares still works (declaring ports is
     optional), so then every app container may be the listener.
     """
-    target = port.target_port if port.target_port is not None else port.port
     protocol = port.protocol.upper()
     matches = [c for c in pod.spec.containers for p in c.ports
                if p.protocol.upper() == protocol
@@ -38,17 +41,22 @@ def _listeners(pod: Pod, port: ServicePort) -> tuple[list[Container], bool]:
 def _service_edges(inv: Inventory, service: Service) -> Iterator[Edge]:
     ns = service.namespace or "default"
     sid = ids.k8s_id("Service", service.name, ns)
-    for pod in inv.pods_matching(ns, service.spec.selector):
-        for index, port in enumerate(service.spec.ports):
-            containers, declared = _listeners(pod, port)
-            target = port.target_port if port.target_port is not None else port.port
+    pods = inv.pods_matching(ns, service.spec.selector)
+    if not pods:
+        return
+    # The selector and each port's evidence are the same for every pod the service selects.
+    selector_proof = f"{sid}: spec.selector={_json(service.spec.selector)}"
+    ports = [(port, _target(port), f"{sid}: spec.ports[{index}].targetPort={_json(_target(port))}")
+             for index, port in enumerate(service.spec.ports)]
+    for pod in pods:
+        for port, target, port_proof in ports:
+            containers, declared = _listeners(pod, port, target)
             for container in containers:
                 yield Edge(sid, container_vertex(pod, container),
                            f"service {ns}/{service.name} selects pod {pod.name} and sends port "
                            f"{port.port}/{port.protocol} to container {container.name} "
                            f"(target port {target})",
-                           (f"{sid}: spec.selector={_json(service.spec.selector)}",
-                            f"{sid}: spec.ports[{index}].targetPort={_json(target)}"),
+                           (selector_proof, port_proof),
                            "certain" if declared else "likely")
 
 

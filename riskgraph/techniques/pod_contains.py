@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from riskgraph import ids
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import container_vertex, containers, pod_id
+from riskgraph.techniques._common import namespace_of, pod_id
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
     for pod in inv.pods:
-        source = pod_id(pod)
-        for container, _ in containers(pod):
-            yield Edge(source, container_vertex(pod, container),
-                       f"pod {pod.name} runs container {container.name}", ())
+        source, ns, name = pod_id(pod), namespace_of(pod), pod.name
+        for container in pod.spec.all_containers:
+            yield Edge(source, ids.container_id(ns, name, container.name),
+                       f"pod {name} runs container {container.name}", ())
 
 
 TECHNIQUE = Technique(

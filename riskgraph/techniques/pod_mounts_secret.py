@@ -8,25 +8,30 @@ from riskgraph import ids
 from riskgraph.inventory import Inventory
 from riskgraph.models import Container, Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import container_vertex, containers, evidence, namespace_of
+from riskgraph.techniques._common import containers, evidence, namespace_of
 
 # Environment variables leak through logs, crash dumps and /proc: an easier read than files.
 ENV_COST = 0.3
 
 
 def _volume_secrets(pod: Pod) -> dict[str, list[tuple[str, str]]]:
-    """Volume name -> [(secret name, evidence path)] for secret and projected volumes."""
+    """Volume name -> [(secret name, evidence)] for secret and projected volumes.
+
+    The evidence names the volume, so it is built once for every container that mounts it.
+    """
     found: dict[str, list[tuple[str, str]]] = {}
     for index, volume in enumerate(pod.spec.volumes):
         if volume.secret is not None and volume.secret.secret_name:
+            secret = volume.secret.secret_name
             found.setdefault(volume.name, []).append(
-                (volume.secret.secret_name, f"volumes[{index}].secret.secretName"))
+                (secret, evidence(pod, f"volumes[{index}].secret.secretName", secret)))
         if volume.projected is not None:
             for s_index, source in enumerate(volume.projected.sources):
                 if source.secret is not None and source.secret.name:
+                    secret = source.secret.name
+                    path = f"volumes[{index}].projected.sources[{s_index}].secret.name"
                     found.setdefault(volume.name, []).append(
-                        (source.secret.name,
-                         f"volumes[{index}].projected.sources[{s_index}].secret.name"))
+                        (secret, evidence(pod, path, secret)))
     return found
 
 
@@ -42,21 +47,20 @@ def _env_secrets(container: Container, path: str) -> Iterator[tuple[str, str]]:
 
 def find(inv: Inventory) -> Iterator[Edge]:
     for pod in inv.pods:
-        ns = namespace_of(pod)
+        ns, name = namespace_of(pod), pod.name
         by_volume = _volume_secrets(pod)
         for container, path in containers(pod):
-            source = container_vertex(pod, container)
+            source = ids.container_id(ns, name, container.name)
             for mount in container.volume_mounts:
                 for secret, proof in by_volume.get(mount.name, ()):
                     yield Edge(source, ids.k8s_id("Secret", secret, ns),
-                               f"container {pod.name}/{container.name} mounts secret {ns}/"
-                               f"{secret} as files at {mount.mount_path}",
-                               (evidence(pod, proof, secret),))
-            for secret, proof in _env_secrets(container, path):
+                               f"container {name}/{container.name} mounts secret {ns}/"
+                               f"{secret} as files at {mount.mount_path}", (proof,))
+            for secret, field in _env_secrets(container, path):
                 yield Edge(source, ids.k8s_id("Secret", secret, ns),
-                           f"container {pod.name}/{container.name} gets secret {ns}/{secret} "
+                           f"container {name}/{container.name} gets secret {ns}/{secret} "
                            "in its environment (visible in /proc and often in logs)",
-                           (evidence(pod, proof, secret),), cost=ENV_COST)
+                           (evidence(pod, field, secret),), cost=ENV_COST)
 
 
 TECHNIQUE = Technique(

@@ -8,12 +8,11 @@ from riskgraph import ids
 from riskgraph.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import container_vertex, containers, evidence, namespace_of
+from riskgraph.techniques._common import containers, evidence, namespace_of
 
 
-def _automount(inv: Inventory, pod: Pod) -> tuple[bool, str]:
+def _automount(inv: Inventory, pod: Pod, ns: str, sa_name: str) -> tuple[bool, str]:
     """Whether the token is automounted, and the field that decided it (pod wins over SA)."""
-    ns, sa_name = namespace_of(pod), pod.spec.effective_service_account
     if pod.spec.automount_service_account_token is not None:
         value = pod.spec.automount_service_account_token
         return value, evidence(pod, "automountServiceAccountToken", value)
@@ -34,21 +33,24 @@ def _projected_token_volumes(pod: Pod) -> dict[str, int]:
 
 def find(inv: Inventory) -> Iterator[Edge]:
     for pod in inv.pods:
-        ns, sa_name = namespace_of(pod), pod.spec.effective_service_account
+        ns, name, sa_name = namespace_of(pod), pod.name, pod.spec.effective_service_account
         sa_id = ids.k8s_id("ServiceAccount", sa_name, ns)
-        automounted, proof = _automount(inv, pod)
-        token_volumes = {} if automounted else _projected_token_volumes(pod)
-        for container, path in containers(pod):
-            if automounted:
-                yield Edge(container_vertex(pod, container), sa_id,
-                           f"container {pod.name}/{container.name} has the token of service "
+        automounted, proof = _automount(inv, pod, ns, sa_name)
+        if automounted:
+            for container in pod.spec.all_containers:
+                yield Edge(ids.container_id(ns, name, container.name), sa_id,
+                           f"container {name}/{container.name} has the token of service "
                            f"account {ns}/{sa_name} mounted", (proof,))
-                continue
+            continue
+        token_volumes = _projected_token_volumes(pod)
+        if not token_volumes:
+            continue
+        for container, path in containers(pod):
             mounts = [m for m in container.volume_mounts if m.name in token_volumes]
             if mounts:
                 index = token_volumes[mounts[0].name]
-                yield Edge(container_vertex(pod, container), sa_id,
-                           f"container {pod.name}/{container.name} mounts a projected token of "
+                yield Edge(ids.container_id(ns, name, container.name), sa_id,
+                           f"container {name}/{container.name} mounts a projected token of "
                            f"service account {ns}/{sa_name}",
                            (evidence(pod, f"volumes[{index}].projected", "serviceAccountToken"),
                             evidence(pod, f"{path}.volumeMounts", mounts[0].mount_path)))

@@ -1,0 +1,141 @@
+"""Decoded documents -> models: validation, ``List`` unwrapping, and where each came from.
+
+Every problem names its source, object and (when the text is at hand) the line of the bad
+field, worked out from the document's text only when a problem needs it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from riskgraph.errors import Problem
+from riskgraph.inventory import Inventory
+from riskgraph.models import MODEL_BY_KIND, K8sObject
+
+_PRECISE_LINES = 100  # problems per input whose field is located exactly (re-parses the object)
+#: The fastest safe YAML loader available (libyaml's when installed).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class ParsedObjects:
+    """What one or more inputs held: the objects riskgraph reads, and what it could not use."""
+
+    objects: list[K8sObject] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unknown_kinds: Counter[str] = field(default_factory=Counter)
+    sources: list[str] = field(default_factory=list)
+
+    def extend(self, other: ParsedObjects) -> None:
+        self.objects.extend(other.objects)
+        self.problems.extend(other.problems)
+        self.unknown_kinds.update(other.unknown_kinds)
+        self.sources.extend(other.sources)
+
+    def inventory(self) -> Inventory:
+        return Inventory.from_objects(self.objects, self.problems, self.unknown_kinds,
+                                      self.sources)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a decoded document came from: enough to find the line of any field in it,
+    which is worked out only when a problem needs it."""
+
+    text: str
+    start: int
+    end: int
+    line: int
+    path: tuple[str | int, ...] = ()
+
+    def within(self, *path: str | int) -> Origin:
+        return Origin(self.text, self.start, self.end, self.line, (*self.path, *path))
+
+    def line_of(self, loc: tuple[str | int, ...] = ()) -> int:
+        """The line of the field at ``loc`` (or of the nearest enclosing one that exists)."""
+        try:
+            node = yaml.compose(self.text[self.start:self.end], Loader=YAML_LOADER)
+        except yaml.YAMLError:
+            return self.line
+        offset = node.start_mark.line if node is not None else 0
+        for key in (*self.path, *loc):
+            if isinstance(node, yaml.MappingNode):
+                pair = next(((k, v) for k, v in node.value if k.value == key), None)
+                if pair is None:
+                    break
+                offset, node = pair[0].start_mark.line, pair[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
+                    and key < len(node.value):
+                node = node.value[key]
+                offset = node.start_mark.line
+            else:
+                break
+        return self.line + offset
+
+
+def _describe(doc: dict[str, Any]) -> str:
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    kind, name, namespace = doc.get("kind") or "object", meta.get("name") or "<no name>", \
+        meta.get("namespace")
+    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+
+
+def _line(origin: Origin | None, out: ParsedObjects, loc: tuple[str | int, ...] = ()
+          ) -> int | None:
+    """The line of a bad field; past the first few problems, the object's (much cheaper)."""
+    if origin is None:
+        return None
+    return origin.line_of(loc) if len(out.problems) < _PRECISE_LINES else origin.line
+
+
+def _json_path(loc: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObjects) -> None:
+    """Validate one decoded document (an object, a ``List`` or an API list) into ``out``.
+
+    ``origin`` locates problems in the source text; live readers, which have none, pass None.
+    """
+    if doc is None:
+        return
+    if isinstance(doc, list):
+        for index, item in enumerate(doc):
+            parse_object(item, source, origin and origin.within(index), out)
+        return
+    if not isinstance(doc, dict):
+        out.problems.append(Problem(source, f"expected a Kubernetes object, found "
+                                    f"{type(doc).__name__}", _line(origin, out)))
+        return
+    kind = doc.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
+        item_kind = kind.removesuffix("List")
+        for index, item in enumerate(doc["items"]):
+            if isinstance(item, dict) and item_kind and "kind" not in item:
+                item = {**item, "kind": item_kind}
+            parse_object(item, source, origin and origin.within("items", index), out)
+        return
+    if not isinstance(kind, str) or not kind:
+        out.problems.append(Problem(source, "object has no 'kind'; skipped",
+                                    _line(origin, out), _describe(doc)))
+        return
+    model = MODEL_BY_KIND.get(kind)
+    if model is None:
+        out.unknown_kinds[kind] += 1
+        return
+    try:
+        out.objects.append(model.model_validate(doc))
+    except ValidationError as error:
+        first = error.errors()[0]
+        fields = [f"{_json_path(d['loc']) or '<object>'}: {d['msg']}" for d in error.errors()[:3]]
+        more = error.error_count() - len(fields)
+        out.problems.append(Problem(
+            source, "malformed, skipped: " + "; ".join(fields) + (
+                f" (and {more} more)" if more > 0 else ""),
+            _line(origin, out, first["loc"]), _describe(doc)))
