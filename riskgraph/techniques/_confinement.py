@@ -6,9 +6,18 @@ Capability escapes depend on these; each helper returns the evidence that decide
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+from riskgraph.inventory import Inventory
 from riskgraph.models import Container, Pod
-from riskgraph.techniques._common import evidence, spec_source
+from riskgraph.techniques import Edge
+from riskgraph.techniques._common import (
+    containers_with_security_context,
+    escape_edges,
+    evidence,
+    has_capability,
+    spec_source,
+)
 
 UNCONFINED = "Unconfined"
 #: The deprecated per-container AppArmor annotation, still honoured by the kubelet.
@@ -61,3 +70,16 @@ def apparmor_unconfined(pod: Pod, container: Container, path: str) -> str | None
     if pod_level and pod_level.type == UNCONFINED:
         return evidence(pod, "securityContext.appArmorProfile.type", pod_level.type)
     return None
+
+
+def capability_escapes(inv: Inventory, capability: str, consequence: str) -> Iterator[Edge]:
+    """Escape edges of every container that adds ``capability``, whatever its confinement.
+
+    ``consequence`` completes the reason: "container web/app has CAP_X, so it <consequence>".
+    """
+    for pod, container, path in containers_with_security_context(inv.pods):
+        if has_capability(container, capability):
+            yield from escape_edges(
+                inv, pod, container,
+                f"container {pod.name}/{container.name} has CAP_{capability}, so it "
+                f"{consequence}", (capability_evidence(pod, container, path),))

@@ -10,22 +10,13 @@ from collections.abc import Iterator
 
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import (
-    containers_with_security_context,
-    escape_edges,
-    has_capability,
-)
-from riskgraph.techniques._confinement import capability_evidence
+from riskgraph.techniques._confinement import capability_escapes
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for pod, container, path in containers_with_security_context(inv.pods):
-        if has_capability(container, "DAC_READ_SEARCH"):
-            yield from escape_edges(
-                inv, pod, container,
-                f"container {pod.name}/{container.name} has CAP_DAC_READ_SEARCH, so it can "
-                "open host files by handle and read the node's credentials",
-                (capability_evidence(pod, container, path),))
+    return capability_escapes(inv, "DAC_READ_SEARCH",
+                              "can open host files by handle and read "
+                              "the node's credentials")
 
 
 TECHNIQUE = Technique(

@@ -6,22 +6,13 @@ from collections.abc import Iterator
 
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import (
-    containers_with_security_context,
-    escape_edges,
-    has_capability,
-)
-from riskgraph.techniques._confinement import capability_evidence
+from riskgraph.techniques._confinement import capability_escapes
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for pod, container, path in containers_with_security_context(inv.pods):
-        if has_capability(container, "SYS_MODULE"):
-            yield from escape_edges(
-                inv, pod, container,
-                f"container {pod.name}/{container.name} has CAP_SYS_MODULE, so it can load "
-                "a kernel module that runs code in the node's kernel",
-                (capability_evidence(pod, container, path),))
+    return capability_escapes(inv, "SYS_MODULE",
+                              "can load a kernel module that runs code "
+                              "in the node's kernel")
 
 
 TECHNIQUE = Technique(
