@@ -1,5 +1,5 @@
-"""Sources -> Inventory: offline files now; live clients (kubernetes, boto3) read into the
-same JSON so one parser serves both."""
+"""Sources -> Inventory: offline files, live clusters and snapshots of them; live clients
+(kubernetes, boto3) read into the same JSON so one parser serves both."""
 
 from ingest.k8s_files import (
     ParsedObjects,
@@ -8,5 +8,9 @@ from ingest.k8s_files import (
     parse_text,
     read_k8s,
 )
+from ingest.k8s_live import KubeTarget, LiveCluster, PageProgress, PageRead, read_cluster
+from ingest.snapshot import write_snapshot
 
-__all__ = ["ParsedObjects", "inventory_from_text", "load_k8s", "parse_text", "read_k8s"]
+__all__ = ["KubeTarget", "LiveCluster", "PageProgress", "PageRead", "ParsedObjects",
+           "inventory_from_text", "load_k8s", "parse_text", "read_cluster", "read_k8s",
+           "write_snapshot"]

@@ -1,8 +1,8 @@
 """Streaming JSON: text read in chunks and decoded one value at a time, with line numbers.
 
-The items of a top-level object's ``items`` array (a ``kubectl get -o json`` dump's bulk)
-are validated as each is decoded, so a 150k-pod dump never exists as one tree of Python
-dicts. A truncated dump keeps every item that was complete.
+The items of a top-level object's ``items`` array (the bulk of a ``kubectl get -o json``
+dump or of a riskgraph snapshot) are validated as each is decoded, so a 150k-pod dump never
+exists as one tree of Python dicts. A truncated dump keeps every item that was complete.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ingest._objects import Origin, ParsedObjects, parse_object
+from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
 from riskgraph.errors import Problem
 
 _BLANK = re.compile(r"[ \t\n\r]*")
@@ -122,12 +123,23 @@ def _json_object(reader: _JsonText, source: str, out: ParsedObjects) -> None:
                 top["items"] = None
             else:
                 top[key] = reader.value()[0]
+                if key == SNAPSHOT_KEY:  # refuse an unknown format before reading its items
+                    check_version(top[key], source)
             if not reader.take(",") and reader.peek() != "}":
                 raise reader.error("Expecting ',' delimiter")
     except json.JSONDecodeError:
         out.extend(listed)  # a truncated dump: keep every item that was complete
+        if SNAPSHOT_KEY in top:
+            out.problems.extend(recorded_problems(top, source))
         raise
     kind = top.get("kind")
+    if SNAPSHOT_KEY in top:
+        out.extend(listed)
+        for item, origin in untyped:
+            parse_object(item, source, origin, out)
+        top.pop("items", None)
+        parse_object(top, source, None, out)  # the header: version and recorded problems
+        return
     if "items" in top and isinstance(kind, str) and kind.endswith("List"):
         out.extend(listed)
         for item, origin in untyped:

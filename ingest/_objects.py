@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
 from riskgraph.errors import Problem
 from riskgraph.inventory import Inventory
 from riskgraph.models import MODEL_BY_KIND, K8sObject
@@ -98,10 +99,26 @@ def _json_path(loc: tuple[str | int, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
+def _parse_snapshot(doc: dict[str, Any], source: str, origin: Origin | None,
+                    out: ParsedObjects) -> None:
+    """A snapshot's header (its version, the problems it recorded) and any items it holds."""
+    check_version(doc[SNAPSHOT_KEY], source)
+    out.problems.extend(recorded_problems(doc, source))
+    items = doc.get("items")
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        parse_object(item, source, origin and origin.within("items", index), out)
+
+
 def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObjects) -> None:
-    """Validate one decoded document (an object, a ``List`` or an API list) into ``out``.
+    """Validate one decoded document (an object, a ``List``, an API list or a riskgraph
+    snapshot) into ``out``.
 
     ``origin`` locates problems in the source text; live readers, which have none, pass None.
+
+    Raises
+    ------
+    InputError
+        For a snapshot in a format newer than this riskgraph reads.
     """
     if doc is None:
         return
@@ -112,6 +129,9 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
     if not isinstance(doc, dict):
         out.problems.append(Problem(source, f"expected a Kubernetes object, found "
                                     f"{type(doc).__name__}", _line(origin, out)))
+        return
+    if SNAPSHOT_KEY in doc:
+        _parse_snapshot(doc, source, origin, out)
         return
     kind = doc.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):

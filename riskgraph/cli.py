@@ -1,34 +1,35 @@
-"""The ``riskgraph`` command: the only module that wires ingest, the core and queries."""
+"""The ``riskgraph`` command line: options, help texts and exit codes.
+
+What each command does is in ``riskgraph.cli_commands``; this module parses and dispatches,
+and is the only one that prints.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import networkx as nx
-
-from ingest import load_k8s
-from queries import attack_paths
-from riskgraph import __version__, render
-from riskgraph.builder import build_graph
-from riskgraph.demo import demo_dir
+from riskgraph import __version__
+from riskgraph.cli_commands import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_RENDER,
+    EXIT_USAGE,
+    run_graph,
+    run_paths,
+    run_snapshot,
+    run_techniques,
+)
 from riskgraph.errors import InputError, RenderError, SelectorError
-from riskgraph.inventory import Inventory
-from riskgraph.techniques import all_techniques
-from riskgraph.text import paths_table, techniques_markdown, techniques_table
-
-EXIT_OK, EXIT_PATHS_FOUND, EXIT_USAGE, EXIT_INPUT, EXIT_RENDER = 0, 1, 2, 3, 4
 
 EXIT_CODES = """exit codes:
   0  success
   1  attack paths were found and --fail-on-paths was given (for CI gates)
   2  usage error: bad option or selector
-  3  the input could not be read at all
+  3  the input could not be read at all (or the cluster could not be reached)
   4  a diagram could not be rendered (Graphviz 'dot' missing); the DOT source was written
 """
 
@@ -43,9 +44,18 @@ SELECTORS = """selectors:
 EXAMPLES = """examples:
   riskgraph paths --demo --to secret
   riskgraph paths --k8s ./manifests --from internet --to secret --format json
-  kubectl get all,sa,secrets,roles,rolebindings,clusterroles,clusterrolebindings -A -o json \\
-      > dump.json && riskgraph paths --k8s dump.json --from pod:shop/api --to cluster-admin \\
-      --format svg -o review.svg
+  riskgraph paths --k8s-context prod --to cluster-admin     # a live cluster
+  riskgraph paths --k8s-context prod --k8s ./new-release    # live, plus what is to deploy
+  riskgraph snapshot k8s --context prod -o prod.json && \\
+      riskgraph paths --k8s prod.json --from pod:shop/api --format svg -o review.svg
+"""
+
+SNAPSHOT_EXAMPLES = """examples:
+  riskgraph snapshot k8s -o cluster.json                  # the current kubeconfig context
+  riskgraph snapshot k8s --context prod -o prod.json
+  riskgraph snapshot k8s --kubeconfig ~/.kube/eks.yaml --context prod -o prod.json
+  riskgraph snapshot k8s --in-cluster -o /out/cluster.json    # from a pod
+  riskgraph paths --k8s prod.json --to secret             # later, offline
 """
 
 
@@ -64,17 +74,28 @@ class Progress:
 
 def _input_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("input")
+    group = parent.add_argument_group("input (any mix of these is analysed as one estate)")
     group.add_argument("--k8s", metavar="PATH", nargs="+", action="extend", default=[],
                        help="manifests, folders (searched recursively), `kubectl get -o json|"
-                            "yaml` dumps, `helm template` output; '-' reads standard input")
+                            "yaml` dumps, `helm template` output, `riskgraph snapshot` files; "
+                            "'-' reads standard input")
+    group.add_argument("--k8s-context", metavar="CTX", nargs="?", const="",
+                       help="read the live cluster of kubeconfig context CTX (the current "
+                            "context if CTX is left out); needs list on the kinds analysed")
+    group.add_argument("--kubeconfig", metavar="FILE",
+                       help="kubeconfig for the live cluster (default $KUBECONFIG or "
+                            "~/.kube/config); alone, reads its current context")
     group.add_argument("--demo", action="store_true",
                        help="analyse the bundled demo estate (an EKS-style cluster)")
+    _status_options(group)
+    return parent
+
+
+def _status_options(group: argparse._ArgumentGroup) -> None:
     group.add_argument("-q", "--quiet", action="store_true",
                        help="no progress or input problems on stderr")
     group.add_argument("--max-problems", type=int, default=20, metavar="N",
                        help="input problems listed on stderr (default 20; all are counted)")
-    return parent
 
 
 def _output_options(formats: Sequence[str], default: str) -> argparse.ArgumentParser:
@@ -85,6 +106,34 @@ def _output_options(formats: Sequence[str], default: str) -> argparse.ArgumentPa
     group.add_argument("-o", "--output", metavar="FILE", type=Path,
                        help="write to FILE instead of standard output")
     return parent
+
+
+def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    snapshot = commands.add_parser(
+        "snapshot", help="save a live cluster to a file, to analyse later or elsewhere",
+        description="Read a live source once and save what riskgraph analyses to one "
+                    "versioned JSON file; give the file to --k8s later.")
+    sources = snapshot.add_subparsers(dest="snapshot_source", required=True, metavar="SOURCE")
+    k8s = sources.add_parser(
+        "k8s", help="a Kubernetes cluster, through its API server",
+        description="List every kind riskgraph analyses (pods, workloads, RBAC, service\n"
+                    "accounts, secrets, config maps, services, ingresses, network policies,\n"
+                    "namespaces, nodes) in all namespaces, page by page, with the official\n"
+                    "client. Secret values and config map data are never saved (except\n"
+                    "kube-system/aws-auth, which maps IAM to Kubernetes users). A kind the\n"
+                    "credentials may not list is reported and skipped; the rest is saved.",
+        epilog=SNAPSHOT_EXAMPLES + "\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cluster = k8s.add_argument_group("cluster (default: the current kubeconfig context)")
+    cluster.add_argument("--context", metavar="CTX", help="kubeconfig context to read")
+    cluster.add_argument("--kubeconfig", metavar="FILE",
+                         help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+    cluster.add_argument("--in-cluster", action="store_true",
+                         help="use the service account of the pod riskgraph runs in")
+    output = k8s.add_argument_group("output")
+    output.add_argument("-o", "--output", metavar="FILE", type=Path, required=True,
+                        help="the snapshot file to write ('-' for standard output)")
+    _status_options(output)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,15 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--fail-on-paths", action="store_true",
                         help="exit 1 when any path is found (CI gate)")
 
-    graph = commands.add_parser(
+    commands.add_parser(
         "graph", help="export the whole attack graph",
         description="Export every vertex and edge: JSON in networkx node-link form "
                     "(nodes with id and attributes; edges with source, target, key = "
                     "technique and attributes).",
         parents=[_input_options(), _output_options(("json",), "json")],
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    del graph
 
+    _add_snapshot(commands)
     commands.add_parser(
         "techniques", help="the technique catalog",
         description="Every attacker step riskgraph knows: id, severity, MITRE ATT&CK id, "
@@ -137,112 +186,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace, progress: Progress) -> Inventory:
-    sources = [*args.k8s, *([demo_dir()] if args.demo else [])]
-    progress.say(f"reading {len(sources)} input path{'s' * (len(sources) != 1)}")
-    inv = load_k8s(sources)
-    kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
-    progress.say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} files"
-                 + (f" ({kinds})" if kinds else ""))
-    if inv.unknown_kinds:
-        progress.say("kinds not analysed (skipped): " + ", ".join(
-            f"{kind} x{n}" for kind, n in inv.unknown_kinds.most_common()))
-    for problem in inv.problems[:args.max_problems]:
-        progress.say(f"skipped: {problem}")
-    if len(inv.problems) > args.max_problems:
-        progress.say(f"... and {len(inv.problems) - args.max_problems} more input problems "
-                     "(raise --max-problems to list them)")
-    return inv
-
-
-def _graph(args: argparse.Namespace, progress: Progress) -> nx.MultiDiGraph:
-    inv = _load(args, progress)
-    graph = build_graph(inv)
-    progress.say(f"graph: {graph.number_of_nodes()} vertices, {graph.number_of_edges()} edges")
-    return graph
-
-
-def _emit(args: argparse.Namespace, data: str | bytes) -> None:
-    if args.output is None:
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
-            sys.stdout.write(data if data.endswith("\n") else data + "\n")
-        return
-    if isinstance(data, bytes):
-        args.output.write_bytes(data)
-    else:
-        args.output.write_text(data if data.endswith("\n") else data + "\n")
-
-
-def _run_paths(args: argparse.Namespace, progress: Progress) -> int:
-    graph = _graph(args, progress)
-    found = attack_paths(graph, args.sources or ["internet"], args.targets or ["secret"],
-                         max_hops=args.max_hops, top=args.top, sensitive=args.sensitive)
-    progress.say(f"{len(found)} path{'s' * (len(found) != 1)} from {found.sources} source(s) "
-                 f"to {found.targets} target(s)")
-    code = EXIT_PATHS_FOUND if args.fail_on_paths and found.paths else EXIT_OK
-    if args.format == "table":
-        _emit(args, paths_table(found, evidence=args.evidence))
-    elif args.format == "json":
-        _emit(args, json.dumps(found.to_dict(), indent=2))
-    elif args.format == "dot":
-        _emit(args, render.to_dot(found))
-    else:
-        try:
-            _emit(args, render.render(found, args.format))
-        except RenderError as error:
-            fallback = args.output.with_suffix(".dot") if args.output else None
-            if fallback is not None:
-                fallback.write_text(render.to_dot(found))
-            print(f"riskgraph: {error}" + (f"\nriskgraph: wrote the DOT source to {fallback}"
-                                           if fallback else ""), file=sys.stderr)
-            return EXIT_RENDER
-    if args.output is not None:
-        progress.say(f"wrote {args.output}")
-    return code
-
-
-def _run_graph(args: argparse.Namespace, progress: Progress) -> int:
-    graph = _graph(args, progress)
-    data: dict[str, Any] = nx.node_link_data(graph, edges="edges")
-    _emit(args, json.dumps(data))
-    return EXIT_OK
-
-
-def _run_techniques(args: argparse.Namespace) -> int:
-    techniques = all_techniques()
-    if args.format == "json":
-        _emit(args, json.dumps([{"id": t.id, "title": t.title, "severity": t.severity,
-                                 "mitre": t.mitre, "remediation": t.remediation}
-                                for t in techniques], indent=2))
-    elif args.format == "markdown":
-        _emit(args, techniques_markdown(techniques))
-    else:
-        _emit(args, techniques_table(techniques))
-    return EXIT_OK
+def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.command in ("paths", "graph") and not (
+            args.k8s or args.demo or args.k8s_context is not None or args.kubeconfig):
+        parser.error("no input: give --k8s PATH (manifests, a folder, a kubectl dump or a "
+                     "snapshot), --k8s-context CTX for a live cluster, or --demo for the "
+                     "bundled demo estate")
+    if args.command == "snapshot":
+        if args.in_cluster and (args.context or args.kubeconfig):
+            parser.error("--in-cluster reads the pod's own service account: it takes no "
+                         "--context or --kubeconfig")
+        folder = args.output.parent
+        if str(args.output) != "-" and not folder.is_dir():
+            parser.error(f"cannot write {args.output}: no such directory {folder}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``riskgraph`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command != "techniques" and not (args.k8s or args.demo):
-        parser.error("no input: give --k8s PATH (manifests, a folder or a kubectl dump) "
-                     "or --demo for the bundled demo estate")
+    _check_usage(parser, args)
     try:
         if args.command == "techniques":
-            return _run_techniques(args)
-        progress = Progress(args.quiet)
+            return run_techniques(args)
+        say = Progress(args.quiet).say
         if args.command == "paths":
-            return _run_paths(args, progress)
-        return _run_graph(args, progress)
+            return run_paths(args, say)
+        if args.command == "snapshot":
+            return run_snapshot(args, say)
+        return run_graph(args, say)
     except SelectorError as error:
         print(f"riskgraph: {error}", file=sys.stderr)
         return EXIT_USAGE
     except InputError as error:
         print(f"riskgraph: {error}", file=sys.stderr)
         return EXIT_INPUT
+    except RenderError as error:
+        print(f"riskgraph: {error}", file=sys.stderr)
+        return EXIT_RENDER
     except BrokenPipeError:
         return EXIT_OK
 

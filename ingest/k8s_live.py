@@ -1,0 +1,310 @@
+"""Live Kubernetes input: every kind riskgraph reads, listed page by page with the official
+``kubernetes`` client as raw API JSON, so that a live cluster, a snapshot of it and a
+``kubectl get -o json`` dump all go through the same parser (``ingest._objects``).
+
+Secret values never leave this module: a Secret's ``data`` and ``stringData``, a ConfigMap's
+data (but that of ``kube-system/aws-auth``, which maps IAM to Kubernetes users) and their
+``last-applied-configuration`` copies are dropped as each page arrives. A resource type the
+credentials may not list (403) or the cluster does not serve (404) becomes a problem and the
+rest is still read; an unreachable server or refused credentials is an ``InputError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ingest._objects import ParsedObjects, parse_object
+from riskgraph._gc import gc_paused
+from riskgraph.errors import InputError, Problem
+from riskgraph.models.base import DROPPED_ANNOTATIONS
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+    from kubernetes.client.exceptions import ApiException
+
+__all__ = ["PAGE_SIZE", "RESOURCES", "KubeTarget", "LiveCluster", "PageProgress", "PageRead",
+           "Resource", "read_cluster"]
+
+#: Objects asked for per request: big enough to be quick, small enough that one page of
+#: pods stays a few megabytes.
+PAGE_SIZE = 500
+#: The one ConfigMap whose data is kept: EKS's map of IAM roles and users to Kubernetes ones.
+AWS_AUTH = ("kube-system", "aws-auth")
+_TIMEOUT = (10, 300)  # seconds to connect, and to wait for one page
+
+
+# The kubernetes package takes a third of a second to import, so it is imported where a
+# cluster is read, not here: commands that read files only do not pay for it.
+_API_BY_VERSION = {
+    "v1": "CoreV1Api", "apps/v1": "AppsV1Api", "batch/v1": "BatchV1Api",
+    "networking.k8s.io/v1": "NetworkingV1Api",
+    "rbac.authorization.k8s.io/v1": "RbacAuthorizationV1Api",
+}
+
+
+class Resource(NamedTuple):
+    """One kind riskgraph reads, and where the API serves its list."""
+
+    kind: str
+    api_version: str
+    plural: str
+    namespaced: bool = True
+
+    @property
+    def path(self) -> str:
+        """The URL path of the list in every namespace, as ``kubectl get --raw`` takes it."""
+        return f"/{'apis' if '/' in self.api_version else 'api'}/{self.api_version}/{self.plural}"
+
+    def list_call(self, api_client: ApiClient) -> Callable[..., Any]:
+        """The client's method for that list (``CoreV1Api.list_pod_for_all_namespaces``)."""
+        from kubernetes import client
+
+        words = re.sub(r"(?<!^)(?=[A-Z])", "_", self.kind).lower()
+        api = getattr(client, _API_BY_VERSION[self.api_version])(api_client)
+        method: Callable[..., Any] = getattr(
+            api, f"list_{words}_for_all_namespaces" if self.namespaced else f"list_{words}")
+        return method
+
+
+_RBAC = "rbac.authorization.k8s.io/v1"
+#: Every kind the offline parser knows (``riskgraph.models.MODEL_BY_KIND``), in the order
+#: listed: cluster-scoped first, then the objects that refer to them.
+RESOURCES: tuple[Resource, ...] = (
+    Resource("Namespace", "v1", "namespaces", namespaced=False),
+    Resource("Node", "v1", "nodes", namespaced=False),
+    Resource("ClusterRole", _RBAC, "clusterroles", namespaced=False),
+    Resource("ClusterRoleBinding", _RBAC, "clusterrolebindings", namespaced=False),
+    Resource("Role", _RBAC, "roles"),
+    Resource("RoleBinding", _RBAC, "rolebindings"),
+    Resource("ServiceAccount", "v1", "serviceaccounts"),
+    Resource("Secret", "v1", "secrets"),
+    Resource("ConfigMap", "v1", "configmaps"),
+    Resource("Service", "v1", "services"),
+    Resource("Ingress", "networking.k8s.io/v1", "ingresses"),
+    Resource("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies"),
+    Resource("Deployment", "apps/v1", "deployments"),
+    Resource("DaemonSet", "apps/v1", "daemonsets"),
+    Resource("StatefulSet", "apps/v1", "statefulsets"),
+    Resource("ReplicaSet", "apps/v1", "replicasets"),
+    Resource("ReplicationController", "v1", "replicationcontrollers"),
+    Resource("CronJob", "batch/v1", "cronjobs"),
+    Resource("Job", "batch/v1", "jobs"),
+    Resource("Pod", "v1", "pods"),
+)
+
+
+class PageRead(NamedTuple):
+    """Progress of one listing: ``page`` pages of ``resource`` read, ``objects`` in all."""
+
+    resource: str
+    page: int
+    objects: int
+    done: bool
+
+
+PageProgress = Callable[[PageRead], None]
+
+
+@dataclass(frozen=True)
+class KubeTarget:
+    """Which cluster to read: a kubeconfig context (the current one when ``context`` is
+    None; ``$KUBECONFIG`` or ``~/.kube/config`` when ``kubeconfig`` is None), or the
+    service account of the pod riskgraph runs in."""
+
+    context: str | None = None
+    kubeconfig: str | None = None
+    in_cluster: bool = False
+
+
+def _strip_secrets(kind: str, item: dict[str, Any]) -> None:
+    """Drop what can hold secret values (and ``managedFields``, bookkeeping only), in place."""
+    meta = item.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    meta.pop("managedFields", None)
+    annotations = meta.get("annotations")
+    if isinstance(annotations, dict):
+        for annotation in DROPPED_ANNOTATIONS:
+            annotations.pop(annotation, None)
+    if kind == "Secret":
+        item.pop("data", None)
+        item.pop("stringData", None)
+    elif kind == "ConfigMap" and (meta.get("namespace"), meta.get("name")) != AWS_AUTH:
+        item.pop("data", None)
+        item.pop("binaryData", None)
+
+
+def _status(error: ApiException) -> dict[str, Any]:
+    """The Status object the API server sent back with an error (empty if it sent none)."""
+    try:
+        status = json.loads(error.body or "")
+    except (TypeError, ValueError):
+        return {}
+    return status if isinstance(status, dict) else {}
+
+
+class LiveCluster:
+    """A connection to one cluster's API server, and what could not be listed from it.
+
+    Raises
+    ------
+    InputError
+        When the kubeconfig (or in-cluster configuration) cannot be loaded.
+    """
+
+    def __init__(self, target: KubeTarget, page_size: int = PAGE_SIZE) -> None:
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
+        configuration = client.Configuration()
+        try:
+            if target.in_cluster:
+                config.load_incluster_config(client_configuration=configuration)
+                self.context: str | None = "in-cluster"
+            else:
+                config.load_kube_config(config_file=target.kubeconfig, context=target.context,
+                                        client_configuration=configuration)
+                self.context = target.context or config.list_kube_config_contexts(
+                    target.kubeconfig)[1].get("name")
+        except (ConfigException, OSError) as error:
+            where = "the in-cluster service account" if target.in_cluster else (
+                f"kubeconfig {target.kubeconfig or '$KUBECONFIG or ~/.kube/config'}"
+                + (f", context {target.context!r}" if target.context else ""))
+            raise InputError(f"cannot load {where}: {error}") from None
+        self.server: str = configuration.host
+        self.page_size = page_size
+        self.problems: list[Problem] = []
+        self._api_client = client.ApiClient(configuration)
+
+    @property
+    def label(self) -> str:
+        """How messages name the cluster: its context and API server."""
+        return f"context {self.context} ({self.server})" if self.context else self.server
+
+    def objects(self, progress: PageProgress | None = None) -> Iterator[dict[str, Any]]:
+        """Every object of :data:`RESOURCES` as raw API JSON with ``kind`` and ``apiVersion``
+        set and secret values removed; ``problems`` is complete once this is exhausted.
+
+        Raises
+        ------
+        InputError
+            When the API server cannot be reached or refuses the credentials.
+        """
+        for resource in RESOURCES:
+            yield from self._list(resource, progress)
+
+    def read(self, progress: PageProgress | None = None) -> ParsedObjects:
+        """Every object of :data:`RESOURCES`, parsed; what could not be listed in
+        ``problems``."""
+        out = ParsedObjects(sources=[self.label])
+        with gc_paused():
+            for item in self.objects(progress):
+                parse_object(item, self.label, None, out)
+        out.problems.extend(self.problems)
+        return out
+
+    def _list(self, resource: Resource, progress: PageProgress | None
+              ) -> Iterator[dict[str, Any]]:
+        from kubernetes.client.exceptions import ApiException
+
+        list_call = resource.list_call(self._api_client)
+        token: str | None = None
+        page = count = 0
+        while True:
+            try:
+                body = self._page(list_call, token)
+            except ApiException as error:
+                token = self._failed(resource, error, token)
+                if token is None:
+                    return
+                continue
+            page += 1
+            items = body.get("items") or []
+            for item in items:
+                if isinstance(item, dict):
+                    _strip_secrets(resource.kind, item)
+                    yield {"apiVersion": resource.api_version, "kind": resource.kind, **item}
+            count += len(items)
+            token = (body.get("metadata") or {}).get("continue") or None
+            if progress is not None:
+                progress(PageRead(resource.plural, page, count, token is None))
+            if token is None:
+                return
+
+    def _page(self, list_call: Callable[..., Any], token: str | None) -> dict[str, Any]:
+        import urllib3
+
+        try:
+            response = list_call(limit=self.page_size, _continue=token,
+                                 _preload_content=False, _request_timeout=_TIMEOUT)
+        except urllib3.exceptions.HTTPError as error:
+            reason = getattr(error, "reason", None) or error
+            raise InputError(
+                f"cannot reach the API server of {self.label}: {reason}. Check that the "
+                "cluster is up, that this is the context you meant (--k8s-context, "
+                "--kubeconfig) and that you are on its network or VPN") from None
+        try:
+            body = json.loads(response.data)
+        except ValueError:
+            body = None
+        finally:
+            response.release_conn()
+        if not isinstance(body, dict):
+            raise InputError(f"the API server of {self.label} did not answer with a JSON "
+                             "list; is the server address in the kubeconfig right?")
+        return body
+
+    def _failed(self, resource: Resource, error: ApiException, token: str | None
+                ) -> str | None:
+        """Record a failure to list ``resource``; the token to go on with, if any.
+
+        Raises
+        ------
+        InputError
+            When the failure is not limited to this resource type.
+        """
+        name = resource.plural
+        source = f"{self.label} {resource.path}"
+        if error.status == 403:
+            self.problems.append(Problem(source, f"forbidden: cannot list {name} (RBAC) — "
+                                         "analysis continues without them"))
+            return None
+        if error.status == 404:
+            self.problems.append(Problem(source, f"not served: this cluster has no "
+                                         f"{resource.api_version} {name} — analysis continues "
+                                         "without them"))
+            return None
+        status = _status(error)
+        fresh = (status.get("metadata") or {}).get("continue")
+        if error.status == 410 and token is not None and isinstance(fresh, str) and fresh:
+            # The consistent view the first page came from is gone (compacted); the server
+            # offers a token that goes on from its current state instead.
+            self.problems.append(Problem(source, f"the list of {name} took longer than the "
+                                         "API server keeps one consistent view; later pages "
+                                         "are from a newer state"))
+            return fresh
+        message = f"{error.status} {error.reason}: {status.get('message') or ''}".rstrip(": ")
+        if error.status == 401:
+            raise InputError(f"the API server of {self.label} refused the credentials "
+                             f"({message}). Check that the context's token or `aws eks "
+                             "get-token` login is current, e.g. with `kubectl --context "
+                             f"{self.context} get namespaces`") from None
+        raise InputError(f"the API server of {self.label} failed to list {name} ({message})"
+                         ) from None
+
+
+def read_cluster(target: KubeTarget, progress: PageProgress | None = None,
+                 page_size: int = PAGE_SIZE) -> ParsedObjects:
+    """Read every kind riskgraph knows from a live cluster into parsed objects.
+
+    Resource types that could not be listed are in the result's ``problems``.
+
+    Raises
+    ------
+    InputError
+        When the cluster cannot be read at all (configuration, connection, credentials).
+    """
+    return LiveCluster(target, page_size).read(progress)

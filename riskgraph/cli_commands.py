@@ -1,0 +1,174 @@
+"""What each ``riskgraph`` command does once ``riskgraph.cli`` has parsed its options.
+
+With ``riskgraph.cli`` the only modules that wire ingest, the core and queries together.
+Nothing here prints: status lines go through the ``say`` callback the CLI passes in, and
+results to standard output or the ``-o`` file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import networkx as nx
+
+from ingest import (
+    KubeTarget,
+    LiveCluster,
+    PageProgress,
+    PageRead,
+    ParsedObjects,
+    read_k8s,
+    write_snapshot,
+)
+from queries import attack_paths
+from riskgraph import render
+from riskgraph._gc import gc_paused
+from riskgraph.builder import build_graph
+from riskgraph.demo import demo_dir
+from riskgraph.errors import Problem, RenderError
+from riskgraph.inventory import Inventory
+from riskgraph.techniques import all_techniques
+from riskgraph.text import paths_table, techniques_markdown, techniques_table
+
+EXIT_OK, EXIT_PATHS_FOUND, EXIT_USAGE, EXIT_INPUT, EXIT_RENDER = 0, 1, 2, 3, 4
+_PAGES_BETWEEN_REPORTS = 10  # a 150k-pod cluster lists 300 pages of pods
+
+
+Say = Callable[[str], None]
+
+
+def page_reporter(say: Say) -> PageProgress:
+    """A live reader's progress callback: one line per resource type listed."""
+    def report(read: PageRead) -> None:
+        if read.done:
+            say(f"listed {read.objects} {read.resource}"
+                + (f" ({read.page} pages)" if read.page > 1 else ""))
+        elif read.page % _PAGES_BETWEEN_REPORTS == 0:
+            say(f"listing {read.resource}: page {read.page}, {read.objects} so far")
+    return report
+
+
+def report_problems(say: Say, problems: Sequence[Problem], limit: int) -> None:
+    """Say the first ``limit`` input problems, and how many more there are."""
+    for problem in problems[:limit]:
+        say(f"skipped: {problem}")
+    if len(problems) > limit:
+        say(f"... and {len(problems) - limit} more input problems "
+            "(raise --max-problems to list them)")
+
+
+def live_target(args: argparse.Namespace) -> KubeTarget | None:
+    """The live cluster an analysis command reads, if --k8s-context or --kubeconfig is given."""
+    if args.k8s_context is None and args.kubeconfig is None:
+        return None
+    return KubeTarget(context=args.k8s_context or None, kubeconfig=args.kubeconfig)
+
+
+def load(args: argparse.Namespace, say: Say) -> Inventory:
+    """The Inventory of every input given: files, the demo and a live cluster, together."""
+    paths = [*args.k8s, *([demo_dir()] if args.demo else [])]
+    target = live_target(args)
+    parsed = ParsedObjects()
+    if paths:
+        say(f"reading {len(paths)} input path{'s' * (len(paths) != 1)}")
+        parsed.extend(read_k8s(paths))
+    if target is not None:
+        cluster = LiveCluster(target)
+        say(f"reading the live cluster of {cluster.label}")
+        parsed.extend(cluster.read(page_reporter(say)))
+    with gc_paused():
+        inv = parsed.inventory()
+    kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
+    say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} "
+        f"source{'s' * (len(inv.sources) != 1)}" + (f" ({kinds})" if kinds else ""))
+    if inv.unknown_kinds:
+        say("kinds not analysed (skipped): " + ", ".join(
+            f"{kind} x{n}" for kind, n in inv.unknown_kinds.most_common()))
+    report_problems(say, inv.problems, args.max_problems)
+    return inv
+
+
+def _graph(args: argparse.Namespace, say: Say) -> nx.MultiDiGraph:
+    graph = build_graph(load(args, say))
+    say(f"graph: {graph.number_of_nodes()} vertices, {graph.number_of_edges()} edges")
+    return graph
+
+
+def _emit(args: argparse.Namespace, data: str | bytes) -> None:
+    if args.output is None:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data if data.endswith("\n") else data + "\n")
+        return
+    if isinstance(data, bytes):
+        args.output.write_bytes(data)
+    else:
+        args.output.write_text(data if data.endswith("\n") else data + "\n")
+
+
+def run_paths(args: argparse.Namespace, say: Say) -> int:
+    """``riskgraph paths``: the exit code (1 with --fail-on-paths when any path is found)."""
+    graph = _graph(args, say)
+    found = attack_paths(graph, args.sources or ["internet"], args.targets or ["secret"],
+                         max_hops=args.max_hops, top=args.top, sensitive=args.sensitive)
+    say(f"{len(found)} path{'s' * (len(found) != 1)} from {found.sources} source(s) "
+                 f"to {found.targets} target(s)")
+    code = EXIT_PATHS_FOUND if args.fail_on_paths and found.paths else EXIT_OK
+    if args.format == "table":
+        _emit(args, paths_table(found, evidence=args.evidence))
+    elif args.format == "json":
+        _emit(args, json.dumps(found.to_dict(), indent=2))
+    elif args.format == "dot":
+        _emit(args, render.to_dot(found))
+    else:
+        try:
+            _emit(args, render.render(found, args.format))
+        except RenderError as error:
+            if args.output is None:
+                raise
+            fallback = args.output.with_suffix(".dot")
+            fallback.write_text(render.to_dot(found))
+            raise RenderError(f"{error}\nriskgraph: wrote the DOT source to {fallback}"
+                              ) from error
+    if args.output is not None:
+        say(f"wrote {args.output}")
+    return code
+
+
+def run_graph(args: argparse.Namespace, say: Say) -> int:
+    """``riskgraph graph``: the whole graph as node-link JSON."""
+    graph = _graph(args, say)
+    data: dict[str, Any] = nx.node_link_data(graph, edges="edges")
+    _emit(args, json.dumps(data))
+    return EXIT_OK
+
+
+def run_techniques(args: argparse.Namespace) -> int:
+    """``riskgraph techniques``: the catalog as a table, JSON or Markdown."""
+    techniques = all_techniques()
+    if args.format == "json":
+        _emit(args, json.dumps([{"id": t.id, "title": t.title, "severity": t.severity,
+                                 "mitre": t.mitre, "remediation": t.remediation}
+                                for t in techniques], indent=2))
+    elif args.format == "markdown":
+        _emit(args, techniques_markdown(techniques))
+    else:
+        _emit(args, techniques_table(techniques))
+    return EXIT_OK
+
+
+def run_snapshot(args: argparse.Namespace, say: Say) -> int:
+    """``riskgraph snapshot k8s``: list the cluster and write the snapshot file."""
+    cluster = LiveCluster(KubeTarget(args.context, args.kubeconfig, args.in_cluster))
+    say(f"reading {cluster.label}")
+    to_stdout = str(args.output) == "-"
+    count = write_snapshot(sys.stdout if to_stdout else args.output, cluster,
+                           page_reporter(say))
+    report_problems(say, cluster.problems, args.max_problems)
+    say(f"wrote {count} objects to {'standard output' if to_stdout else args.output}")
+    return EXIT_OK

@@ -1,0 +1,377 @@
+"""Live clusters: the real ``kubernetes`` client against a local fake API server.
+
+The server (``http.server`` on 127.0.0.1, an ephemeral port) answers the list paths the
+client calls from the API-shaped files under ``tests/fixtures/live``: pages after the first
+only for the continue token the previous page gave, a Status object for what it forbids or
+lacks, 401 for a wrong token. Nothing of ours is mocked; no network leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import networkx as nx
+import pytest
+
+from ingest import KubeTarget, PageRead, load_k8s, read_cluster
+from ingest.k8s_live import RESOURCES
+from riskgraph.builder import build_graph
+from riskgraph.cli import main
+from riskgraph.errors import InputError
+from riskgraph.models import MODEL_BY_KIND
+
+FIXTURES = Path(__file__).parent / "fixtures" / "live"
+TOKEN = "fixture-token"
+PAGE_2 = "pods-page-2"
+# In the fixtures; never in a snapshot or any output (base64 as served, and in plain text).
+SECRET_VALUES = (
+    "bGl2ZS1maXh0dXJlLWRiLXBhc3N3b3Jk", "live-fixture-db-password",
+    "bGl2ZS1maXh0dXJlLXRscy1wcml2YXRlLWtleQ==", "bGl2ZS1maXh0dXJlLXRscy1jZXJ0",
+    "cm-live-fixture-api-key", "Y20tbGl2ZS1maXh0dXJlLWJsb2I=",
+)
+FORBIDDEN = "forbidden: cannot list secrets (RBAC) — analysis continues without them"
+
+
+class FakeApiServer(ThreadingHTTPServer):
+    """Serves fixture list pages; records each request as (path, query)."""
+
+    def __init__(self, forbidden: frozenset[str] = frozenset(),
+                 missing: frozenset[str] = frozenset(),
+                 expired: frozenset[str] = frozenset()) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.forbidden, self.missing, self.expired = forbidden, missing, expired
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeApiServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read ``server.requests`` instead."""
+
+    def _send(self, code: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _status(self, code: int, reason: str, message: str, **extra: Any) -> None:
+        self._send(code, {"kind": "Status", "apiVersion": "v1", "metadata": extra,
+                          "status": "Failure", "message": message, "reason": reason,
+                          "code": code})
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        self.server.requests.append((url.path, query))
+        token = query.get("continue", [""])[0]
+        resource = url.path.rsplit("/", 1)[-1]
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            self._status(401, "Unauthorized", "Unauthorized")
+        elif url.path in self.server.forbidden:
+            self._status(403, "Forbidden", f'{resource} is forbidden: User "auditor" cannot '
+                         f'list resource "{resource}" in API group "" at the cluster scope')
+        elif url.path in self.server.missing:
+            self._status(404, "NotFound", "the server could not find the requested resource")
+        elif token in self.server.expired:
+            self._status(410, "Expired", "The provided continue parameter is too old",
+                         **{"continue": f"fresh:{token}"})
+        else:
+            page = FIXTURES / (url.path.lstrip("/") + (f"@{token.removeprefix('fresh:')}"
+                                                        if token else "") + ".json")
+            if page.exists():
+                self._send(200, json.loads(page.read_text()))
+            elif token:
+                self._status(400, "BadRequest", "continue key is not valid")
+            else:
+                self._send(200, {"kind": "List", "apiVersion": "v1",
+                                 "metadata": {"resourceVersion": "91001"}, "items": []})
+
+
+@contextmanager
+def serve(**options: frozenset[str]) -> Iterator[FakeApiServer]:
+    server = FakeApiServer(**options)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApiServer]:
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture
+def rbac_limited_api() -> Iterator[FakeApiServer]:
+    with serve(forbidden=frozenset({"/api/v1/secrets"}),
+               missing=frozenset({"/apis/networking.k8s.io/v1/networkpolicies"})) as server:
+        yield server
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def kubeconfig(tmp_path: Path, server: str, token: str = TOKEN) -> str:
+    """A kubeconfig whose contexts ``fake`` (current) and ``down`` (nothing listening)."""
+    path = tmp_path / "kubeconfig"
+    path.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "fake",
+        "clusters": [{"name": "fake", "cluster": {"server": server,
+                                                  "insecure-skip-tls-verify": True}},
+                     {"name": "down", "cluster": {
+                         "server": f"http://127.0.0.1:{closed_port()}"}}],
+        "users": [{"name": "auditor", "user": {"token": token}}],
+        "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "auditor"}},
+                     {"name": "down", "context": {"cluster": "down", "user": "auditor"}}]}))
+    return str(path)
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def snapshot(tmp_path: Path, api: FakeApiServer, capsys: pytest.CaptureFixture[str],
+             *extra: str) -> tuple[Path, str]:
+    target = tmp_path / "snap.json"
+    code, _, err = run(["snapshot", "k8s", "--kubeconfig", kubeconfig(tmp_path, api.url),
+                        "-o", str(target), *extra], capsys)
+    assert code == 0, err
+    return target, err
+
+
+def graph_json(graph: nx.MultiDiGraph) -> Any:
+    return json.loads(json.dumps(nx.node_link_data(graph, edges="edges"), sort_keys=True))
+
+
+# Reading ----------------------------------------------------------------------------------
+
+
+def test_every_kind_the_parser_knows_is_listed_across_all_namespaces(
+        api: FakeApiServer, tmp_path: Path) -> None:
+    assert {r.kind for r in RESOURCES} == set(MODEL_BY_KIND)
+    read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, api.url)))
+    assert {path for path, _ in api.requests} == {r.path for r in RESOURCES}
+    assert "/api/v1/pods" in {r.path for r in RESOURCES}  # the all-namespaces path
+    assert all(query["limit"] == ["500"] for _, query in api.requests)
+
+
+def test_pagination_reads_the_page_the_continue_token_names(
+        api: FakeApiServer, tmp_path: Path) -> None:
+    pages: list[PageRead] = []
+    parsed = read_cluster(KubeTarget("fake", kubeconfig(tmp_path, api.url)), pages.append)
+    pods = {(p.namespace, p.name) for p in parsed.objects if p.kind == "Pod"}
+    assert pods == {("web", "storefront-7d9c5b-x2kq8"), ("payments", "payments-api")}
+    assert [q.get("continue") for path, q in api.requests if path == "/api/v1/pods"] == [
+        None, [PAGE_2]]
+    assert [p for p in pages if p.resource == "pods"] == [
+        PageRead("pods", 1, 1, False), PageRead("pods", 2, 2, True)]
+    assert PageRead("secrets", 1, 2, True) in pages
+    assert not parsed.problems
+
+
+def test_forbidden_and_missing_resource_types_are_problems_and_the_rest_is_read(
+        rbac_limited_api: FakeApiServer, tmp_path: Path) -> None:
+    parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, rbac_limited_api.url)))
+    messages = [p.message for p in parsed.problems]
+    assert FORBIDDEN in messages
+    assert any(m.startswith("not served") and "networkpolicies" in m for m in messages)
+    assert all("context fake" in p.source for p in parsed.problems)
+    kinds = {o.kind for o in parsed.objects}
+    assert "Secret" not in kinds and "NetworkPolicy" not in kinds
+    assert {"Pod", "Deployment", "Service", "Ingress", "RoleBinding"} <= kinds
+
+
+def test_an_expired_continue_token_goes_on_from_the_servers_fresh_one(
+        tmp_path: Path) -> None:
+    with serve(expired=frozenset({PAGE_2})) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)))
+    assert "payments-api" in {o.name for o in parsed.objects if o.kind == "Pod"}
+    assert [p.message for p in parsed.problems] == [
+        "the list of pods took longer than the API server keeps one consistent view; later "
+        "pages are from a newer state"]
+
+
+def test_unreachable_server_is_an_input_error_naming_context_and_server(
+        api: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = kubeconfig(tmp_path, api.url)
+    down = json.loads(Path(config).read_text())["clusters"][1]["cluster"]["server"]
+    with pytest.raises(InputError) as error:
+        read_cluster(KubeTarget("down", config))
+    assert f"context down ({down})" in str(error.value) and "network" in str(error.value)
+    target = tmp_path / "snap.json"
+    code, _, err = run(["snapshot", "k8s", "--kubeconfig", config, "--context", "down",
+                        "-o", str(target)], capsys)
+    assert code == 3 and down in err and not target.exists()
+
+
+def test_refused_credentials_and_bad_configuration_are_input_errors(
+        api: FakeApiServer, tmp_path: Path) -> None:
+    stale = kubeconfig(tmp_path, api.url, token="stale")
+    with pytest.raises(InputError, match=r"refused the credentials \(401.*--context fake get"):
+        read_cluster(KubeTarget(kubeconfig=stale))
+    with pytest.raises(InputError, match=r"cannot load kubeconfig .*context 'nope'"):
+        read_cluster(KubeTarget("nope", kubeconfig(tmp_path, api.url)))
+    with pytest.raises(InputError, match="cannot load the in-cluster service account"):
+        read_cluster(KubeTarget(in_cluster=True))
+
+
+# Snapshots --------------------------------------------------------------------------------
+
+
+def test_snapshot_file_is_versioned_compact_and_one_item_a_line(
+        api: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, err = snapshot(tmp_path, api, capsys)
+    lines = path.read_text().splitlines()
+    doc = json.loads(path.read_text())
+    assert list(doc) == ["riskgraph_snapshot", "source", "taken_at", "context", "server",
+                         "problems", "items"]
+    assert (doc["riskgraph_snapshot"], doc["source"], doc["context"], doc["server"]) == (
+        1, "k8s", "fake", api.url)
+    assert datetime.fromisoformat(doc["taken_at"]).tzinfo is not None
+    assert len(doc["items"]) == 19 and len(lines) == len(doc["items"]) + 3
+    for item in doc["items"]:
+        assert item["kind"] in MODEL_BY_KIND and item["apiVersion"]
+        assert "managedFields" not in item["metadata"]
+    assert "listed 2 pods (2 pages)" in err and "wrote 19 objects" in err
+
+
+def test_secret_values_never_reach_the_snapshot_or_any_output(
+        api: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fixtures = "".join(p.read_text() for p in FIXTURES.rglob("*.json"))
+    assert all(value in fixtures for value in SECRET_VALUES), "fixtures lost their values"
+    path, err = snapshot(tmp_path, api, capsys)
+    doc = json.loads(path.read_text())
+    by_name = {(i["kind"], i["metadata"]["name"]): i for i in doc["items"]}
+    assert by_name["Secret", "payments-db"]["metadata"]["annotations"] == {
+        "owner": "team-payments"}
+    assert by_name["Secret", "storefront-tls"]["type"] == "kubernetes.io/tls"
+    assert set(by_name["ConfigMap", "settings"]) == {"kind", "apiVersion", "metadata"}
+    assert "eks-general-nodes" in by_name["ConfigMap", "aws-auth"]["data"]["mapRoles"]
+    config = kubeconfig(tmp_path, api.url)
+    outputs = [path.read_text(), err]
+    for args in (["paths", "--k8s", str(path), "--format", "json", "--to", "secret"],
+                 ["paths", "--k8s", str(path), "--evidence"],
+                 ["graph", "--k8s", str(path)],
+                 ["paths", "--k8s-context", "fake", "--kubeconfig", config, "--evidence"],
+                 ["snapshot", "k8s", "--kubeconfig", config, "-o", "-"]):
+        code, out, err = run(args, capsys)
+        assert code == 0, err
+        outputs += [out, err]
+    text = "".join(outputs)
+    assert "k8s:Secret:payments/payments-db" in text
+    for value in SECRET_VALUES:
+        assert value not in text
+
+
+def test_round_trip_gives_the_graph_of_the_same_objects_as_files(
+        api: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = snapshot(tmp_path, api, capsys)
+    from_files = build_graph(load_k8s([FIXTURES]))
+    from_snapshot = build_graph(load_k8s([path]))
+    live = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, api.url))).inventory()
+    assert from_files.number_of_edges() > 10
+    assert nx.utils.graphs_equal(from_snapshot, from_files)
+    assert graph_json(from_snapshot) == graph_json(from_files) == graph_json(build_graph(live))
+
+
+def test_snapshot_analysed_with_recorded_problems(
+        rbac_limited_api: FakeApiServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path, err = snapshot(tmp_path, rbac_limited_api, capsys)
+    assert FORBIDDEN in err and "wrote 16 objects" in err
+    inv = load_k8s([path])
+    assert FORBIDDEN in [p.message for p in inv.problems] and not inv.secrets
+    code, out, err = run(["paths", "--k8s", str(path), "--to", "cluster-admin",
+                          "--format", "json"], capsys)
+    assert code == 0 and FORBIDDEN in err
+    assert "k8s:ClusterAdmin" in {p["target"] for p in json.loads(out)["paths"]}
+
+
+def test_truncated_snapshot_keeps_complete_items_and_recorded_problems(
+        rbac_limited_api: FakeApiServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = snapshot(tmp_path, rbac_limited_api, capsys)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:8]) + "\n{\"kind\": \"Po")
+    inv = load_k8s([path])
+    messages = [p.message for p in inv.problems]
+    assert FORBIDDEN in messages and any("not valid JSON" in m for m in messages)
+    assert sum(inv.counts.values()) == len(lines[2:8])  # after the header and "items":[
+
+
+@pytest.mark.parametrize(("version", "message"), [
+    (2, "snapshot version 2 is newer than this riskgraph understands (1); upgrade riskgraph"),
+    ("one", "should be a format version such as 1, found \"one\""),
+])
+def test_unknown_snapshot_version_fails_clearly(
+        version: object, message: str, api: FakeApiServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = snapshot(tmp_path, api, capsys)
+    text = path.read_text().replace('"riskgraph_snapshot":1', f'"riskgraph_snapshot":'
+                                    f'{json.dumps(version)}', 1)
+    path.write_text(text)
+    with pytest.raises(InputError, match=r"snap\.json: ") as error:
+        load_k8s([path])
+    assert message in str(error.value)
+    moved_last = json.loads(text)
+    moved_last["riskgraph_snapshot"] = moved_last.pop("riskgraph_snapshot")
+    (tmp_path / "last.json").write_text(json.dumps(moved_last))
+    with pytest.raises(InputError, match=r"last\.json: "):
+        load_k8s([tmp_path / "last.json"])
+    code, out, err = run(["paths", "--k8s", str(path)], capsys)
+    assert code == 3 and message in err and out == ""
+
+
+# The command line -------------------------------------------------------------------------
+
+
+def test_live_cluster_and_files_are_analysed_as_one_estate(
+        api: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "next-release.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: canary, namespace: payments}\n"
+        "spec:\n  containers: [{name: app, image: app:2}]\n")
+    config = kubeconfig(tmp_path, api.url)
+    code, out, err = run(["graph", "--k8s-context", "--kubeconfig", config,
+                          "--k8s", str(tmp_path / "next-release.yaml"), "--demo"], capsys)
+    assert code == 0, err
+    nodes = {n["id"] for n in json.loads(out)["nodes"]}
+    assert {"k8s:Pod:payments/canary", "k8s:Pod:payments/payments-api",
+            "k8s:Pod:web/storefront-7d9c5b-x2kq8", "k8s:Pod:batch/nightly-report"} <= nodes
+    assert "listed 2 pods (2 pages)" in err and "context fake" in err
+
+
+def test_snapshot_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for args in (["snapshot", "k8s"],
+                 ["snapshot", "k8s", "--in-cluster", "--context", "x", "-o", "s.json"],
+                 ["snapshot", "k8s", "-o", str(tmp_path / "no" / "such" / "s.json")]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        assert exit_info.value.code == 2
+    assert "no such directory" in capsys.readouterr().err
