@@ -85,12 +85,14 @@ def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
         graph.add_node(b_id, **vertex_attrs(
             b_id, binding.metadata.labels,
             role=f"{binding.role_ref.kind}/{binding.role_ref.name}"))
-    for pool, nodes in inv.pools.items():
-        pool_id = ids.node_pool_id(pool)
-        graph.add_node(pool_id, **vertex_attrs(pool_id, nodes=len(nodes)))
-        for node in nodes:
+    for pool in inv.node_pools.values():
+        pool_id = ids.node_pool_id(pool.name)
+        graph.add_node(pool_id, **vertex_attrs(pool_id, pool.labels, nodes=len(pool.nodes),
+                                               taints=[str(t) for t in pool.taints]))
+        for node in pool.nodes:
             node_id = ids.k8s_id("Node", node.name)
-            graph.add_node(node_id, **vertex_attrs(node_id, node.metadata.labels, pool=pool))
+            graph.add_node(node_id, **vertex_attrs(node_id, node.metadata.labels,
+                                                   pool=pool.name))
 
 
 def complete_vertices(graph: nx.MultiDiGraph) -> None:

@@ -30,7 +30,7 @@ from riskgraph.models import (
     ServiceAccount,
     Workload,
 )
-from riskgraph.scheduling import Placement, group_node_pools, placements
+from riskgraph.scheduling import NodePool, Placement, Scheduler, placements
 
 CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBinding"})
 
@@ -61,6 +61,7 @@ class Inventory:
     counts: Counter[str] = field(default_factory=Counter)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
     sources: list[str] = field(default_factory=list)
+    #: Node pool name -> its nodes (see :mod:`riskgraph.scheduling`).
     pools: dict[str, list[Node]] = field(default_factory=dict)
 
     @classmethod
@@ -147,8 +148,27 @@ class Inventory:
         for secret in self.secrets:
             self._secrets_by_ns[secret.metadata.namespace or "default"].append(secret)
         self._namespace_objects = {ns.name: ns for ns in self.namespaces}
-        self.pools = group_node_pools(self.nodes)
-        self._pool_names = sorted(self.pools)
+        self._place_unbound_pods()
+
+    def _place_unbound_pods(self) -> None:
+        """Match every pod not bound to a node (templates above all) to the pools it fits.
+
+        Done once here, not per technique: several techniques ask for every pod's placement,
+        and a pod that fits nowhere is a problem the user should see before any path.
+        """
+        self._scheduler = Scheduler(self.nodes)
+        self.pools = {name: pool.nodes for name, pool in self._scheduler.pools.items()}
+        self._node_placements: dict[str, list[Placement]] = {}
+        self._unbound_placements: dict[int, list[Placement]] = {}
+        for pod in self.pods:
+            if pod.spec.node_name:
+                continue
+            places = self._unbound_placements[id(pod)] = self._scheduler.place(pod)
+            if not places:
+                ns = pod.metadata.namespace or "default"
+                self.problems.append(Problem(
+                    "input", "fits no node pool: " + self._scheduler.why_unplaced(pod),
+                    obj=f"{pod.template_kind or 'Pod'} {ns}/{pod.name}"))
 
     def _check_bindings(self) -> None:
         for binding in self.bindings:
@@ -211,6 +231,22 @@ class Inventory:
         namespace = binding.metadata.namespace if ref.kind == "Role" else None
         return self._roles.get((ref.kind, namespace, ref.name))
 
+    @property
+    def node_pools(self) -> dict[str, NodePool]:
+        """The node pools with the labels and taints their nodes share, by name."""
+        return self._scheduler.pools
+
     def placements(self, pod: Pod) -> list[Placement]:
-        """The node a pod runs on, or the node pools it may land on."""
-        return placements(pod, self._pool_names)
+        """The node a pod runs on, or the node pools it may land on (none when it fits none).
+
+        The list may be shared with other pods: do not modify it.
+        """
+        node = pod.spec.node_name
+        if node:
+            on_node = self._node_placements.get(node)
+            if on_node is None:
+                on_node = self._node_placements[node] = placements(pod, ())
+            return on_node
+        # Keyed by identity: the inventory's pods live as long as it does.
+        known = self._unbound_placements.get(id(pod))
+        return self._scheduler.place(pod) if known is None else known

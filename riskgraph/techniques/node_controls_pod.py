@@ -40,8 +40,12 @@ def find(inv: Inventory) -> Iterator[Edge]:
         if pod.spec.node_name:
             yield from _live_pod_edges(pod, pool_of_node)
             continue
-        every_node = pod.template_kind == "DaemonSet"
         places = inv.placements(pod)
+        if not places:  # fits no pool: the Inventory reports it
+            continue
+        # A DaemonSet that fits only some nodes of a pool is not on every node of it.
+        every_node = pod.template_kind == "DaemonSet" and \
+            all(place.confidence == "certain" for place in places)
         reach = ("controls it on every node" if every_node
                  else "controls it wherever it shares a node")
         proof = (evidence(pod, "nodeName", None),)
@@ -148,6 +152,60 @@ spec: {template: {spec: {containers: [{name: c, image: x}]}}}
                        ("hub:pool-pods:pools/all", "k8s:Pod:kube-system/agent")}),
             {("hub:pool-pods:pools/all", "k8s:Pod:pay/payments"): "possible",
              ("hub:pool-pods:pools/all", "k8s:Pod:kube-system/agent"): "certain"},
+        ),
+        Example(
+            "a taint the web pods do not tolerate keeps them off the payments pool",
+            """
+kind: Node
+metadata: {name: n1, labels: {eks.amazonaws.com/nodegroup: general}}
+---
+kind: Node
+metadata: {name: n2, labels: {eks.amazonaws.com/nodegroup: payments, team: pay}}
+spec: {taints: [{key: dedicated, value: pay, effect: NoSchedule}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: payments, namespace: pay}
+spec:
+  template:
+    spec:
+      nodeSelector: {team: pay}
+      tolerations: [{key: dedicated, operator: Equal, value: pay, effect: NoSchedule}]
+      containers: [{name: c, image: x}]
+""",
+            frozenset({("k8s:NodePool:general", "k8s:Pod:shop/web"),
+                       ("k8s:NodePool:payments", "k8s:Pod:pay/payments")}),
+            {("k8s:NodePool:payments", "k8s:Pod:pay/payments"): "possible"},
+        ),
+        Example(
+            "a DaemonSet that fits only one zone of a pool is only possibly on a given node",
+            """
+kind: Node
+metadata:
+  name: n1
+  labels: {eks.amazonaws.com/nodegroup: general, topology.kubernetes.io/zone: eu-west-1a}
+---
+kind: Node
+metadata:
+  name: n2
+  labels: {eks.amazonaws.com/nodegroup: general, topology.kubernetes.io/zone: eu-west-1b}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: zone-agent, namespace: kube-system}
+spec:
+  template:
+    spec:
+      nodeSelector: {topology.kubernetes.io/zone: eu-west-1a}
+      containers: [{name: c, image: x}]
+""",
+            frozenset({("k8s:NodePool:general", "k8s:Pod:kube-system/zone-agent")}),
+            {("k8s:NodePool:general", "k8s:Pod:kube-system/zone-agent"): "possible"},
         ),
         Example("no pods", "kind: Node\nmetadata: {name: n1}\n"),
     ),

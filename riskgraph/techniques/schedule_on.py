@@ -23,6 +23,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
         source = pod_id(pod)
         proof = (evidence(pod, "nodeName", pod.spec.node_name),)
         places = inv.placements(pod)
+        if not places:  # fits no pool: the Inventory reports it
+            continue
         if len(places) == 1:
             yield Edge(source, places[0].target, places[0].reason, proof, places[0].confidence)
             continue
@@ -76,6 +78,74 @@ spec:
                        ("hub:scheduled-on:pools/all", "k8s:NodePool:gpu")}),
             {("hub:scheduled-on:pools/all", "k8s:NodePool:gpu"): "possible",
              ("k8s:Pod:shop/web-1", "k8s:Node:n1"): "certain"},
+        ),
+        Example(
+            "nodeSelector, affinity and taints pick the pools; a DaemonSet goes to each it fits",
+            """
+kind: Node
+metadata: {name: n1, labels: {eks.amazonaws.com/nodegroup: general}}
+---
+kind: Node
+metadata: {name: n2, labels: {eks.amazonaws.com/nodegroup: gpu, accelerator: nvidia}}
+spec: {taints: [{key: nvidia.com/gpu, value: "true", effect: NoSchedule}]}
+---
+kind: Node
+metadata: {name: n3, labels: {eks.amazonaws.com/nodegroup: pay, team: pay}}
+spec: {taints: [{key: dedicated, value: pay, effect: NoExecute}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: trainer, namespace: ml}
+spec:
+  template:
+    spec:
+      nodeSelector: {accelerator: nvidia}
+      tolerations: [{key: nvidia.com/gpu, operator: Exists}]
+      containers: [{name: c, image: x}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: payments, namespace: pay}
+spec:
+  template:
+    spec:
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions: [{key: team, operator: In, values: [pay]}]
+      tolerations: [{key: dedicated, value: pay, effect: NoExecute}]
+      containers: [{name: c, image: x}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  template:
+    spec:
+      tolerations: [{operator: Exists}]
+      containers: [{name: c, image: x}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: logs, namespace: kube-system}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
+""",
+            frozenset({("k8s:Pod:shop/web", "k8s:NodePool:general"),
+                       ("k8s:Pod:ml/trainer", "k8s:NodePool:gpu"),
+                       ("k8s:Pod:pay/payments", "k8s:NodePool:pay"),
+                       ("k8s:Pod:kube-system/agent", "hub:scheduled-on:pools/all"),
+                       ("hub:scheduled-on:pools/all", "k8s:NodePool:general"),
+                       ("hub:scheduled-on:pools/all", "k8s:NodePool:gpu"),
+                       ("hub:scheduled-on:pools/all", "k8s:NodePool:pay"),
+                       ("k8s:Pod:kube-system/logs", "k8s:NodePool:general")}),
+            {("k8s:Pod:shop/web", "k8s:NodePool:general"): "certain",
+             ("hub:scheduled-on:pools/all", "k8s:NodePool:pay"): "certain"},
         ),
         Example("nothing to schedule", "kind: Service\nmetadata: {name: s}\nspec: {}\n"),
     ),
