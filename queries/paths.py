@@ -63,12 +63,15 @@ def _hops_to_targets(pred: Mapping[str, Mapping[str, Any]], targets: set[str],
 
 
 def _cheapest_steps(neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
-                    hops_left: Mapping[str, int] | None) -> list[tuple[str, float, int]]:
+                    hops_left: Mapping[str, int] | None,
+                    avoid: frozenset[str]) -> list[tuple[str, float, int]]:
     """Each successor once: the cost of the cheapest traversable edge to it and the fewest
-    hops from it to a target (0 when unknown); successors that lead to no target are left
-    out."""
+    hops from it to a target (0 when unknown); successors that lead to no target, and
+    those to avoid, are left out."""
     steps = []
     for neighbour, parallel in neighbours.items():
+        if neighbour in avoid:
+            continue
         cheapest = None
         for attrs in parallel.values():
             if attrs.get("traversable", True):
@@ -86,7 +89,8 @@ def _cheapest_steps(neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
 
 def _search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
             sources: set[str], targets: set[str], max_hops: int, wanted: int,
-            hops_left: Mapping[str, int] | None) -> tuple[list[str], list[int], list[int]]:
+            hops_left: Mapping[str, int] | None,
+            avoid: frozenset[str]) -> tuple[list[str], list[int], list[int]]:
     """Label-setting search; returns the label vertices and parents and the target labels,
     in rank order, stopping once ``wanted`` targets are settled.
 
@@ -97,7 +101,7 @@ def _search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
     two_origins = not sources.isdisjoint(targets)
     buckets: dict[float, list[tuple[int, str, str, int, str]]] = {
         0.0: [(0, source, "", -1, source) for source in sources
-              if hops_left is None or source in hops_left]}
+              if (hops_left is None or source in hops_left) and source not in avoid]}
     costs = [0.0]
     pop_cost, push_cost = heapq.heappop, heapq.heappush
     # Per vertex: (fewest hops settled, its origin, fewest hops settled from another origin).
@@ -140,7 +144,7 @@ def _search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
             next_hops = hops + 1
             steps = adjacency.get(vertex)
             if steps is None:
-                steps = adjacency[vertex] = _cheapest_steps(succ[vertex], hops_left)
+                steps = adjacency[vertex] = _cheapest_steps(succ[vertex], hops_left, avoid)
             for neighbour, step, still_needed in steps:
                 if next_hops + still_needed > max_hops:
                     continue
@@ -192,6 +196,8 @@ def attack_paths(
     max_hops: int = 8,
     top: int | None = 10,
     sensitive: Iterable[str] = (),
+    avoid: str | Iterable[str] = (),
+    skip_platform_defaults: bool = False,
 ) -> PathSet:
     """The cheapest attack path to each reachable target, ranked.
 
@@ -211,6 +217,12 @@ def attack_paths(
         Most paths returned; ``None`` returns one per reachable target.
     sensitive
         Extra target selectors that the ``sensitive`` target class also stands for.
+    avoid
+        Selectors (target forms) of vertices no path may enter: "what if this binding or
+        workload were fixed?".
+    skip_platform_defaults
+        Also avoid vertices marked ``platform_default`` (the built-in ``system:`` and EKS
+        bindings a cluster owner cannot change).
 
     Returns
     -------
@@ -253,13 +265,17 @@ def attack_paths(
         raise ValueError(f"top must be at least 1 (or None for all), got {top}")
     source_ids = resolve_sources(graph, sources)
     target_ids = resolve_targets(graph, targets, sensitive)
+    avoided = set(resolve_targets(graph, avoid)) if avoid else set()
+    if skip_platform_defaults:
+        avoided.update(v for v, platform in graph.nodes(data="platform_default") if platform)
     if not source_ids or not target_ids:
         return PathSet((), len(source_ids), len(target_ids))
     # One more target than shown is enough to know the answer was truncated.
     wanted = len(target_ids) if top is None else min(top + 1, len(target_ids))
     hops_left = _hops_to_targets(graph._pred, target_ids, max_hops)
     label_vertex, label_parent, reached = _search(graph._succ, source_ids, target_ids,
-                                                  max_hops, wanted, hops_left)
+                                                  max_hops, wanted, hops_left,
+                                                  frozenset(avoided))
     paths = []
     for label in reached[:top]:
         route = []

@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="paths shown, cheapest first (default 10)")
     search.add_argument("--evidence", action="store_true",
                         help="table format: list each step's evidence")
+    search.add_argument("--avoid", metavar="SELECTOR", action="append", default=[],
+                        help="paths may not pass through these vertices: what if this "
+                             "binding or workload were fixed? (repeatable)")
+    search.add_argument("--hide-platform-defaults", action="store_true",
+                        help="ignore paths through the built-in system: and EKS bindings "
+                             "a cluster owner cannot change")
     search.add_argument("--fail-on-paths", action="store_true",
                         help="exit 1 when any path is found (CI gate)")
 

@@ -115,7 +115,9 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph paths``: the exit code (1 with --fail-on-paths when any path is found)."""
     graph = _graph(args, say)
     found = attack_paths(graph, args.sources or ["internet"], args.targets or ["secret"],
-                         max_hops=args.max_hops, top=args.top, sensitive=args.sensitive)
+                         max_hops=args.max_hops, top=args.top, sensitive=args.sensitive,
+                         avoid=args.avoid,
+                         skip_platform_defaults=args.hide_platform_defaults)
     say(f"{len(found)} path{'s' * (len(found) != 1)} from {found.sources} source(s) "
                  f"to {found.targets} target(s)")
     code = EXIT_PATHS_FOUND if args.fail_on_paths and found.paths else EXIT_OK

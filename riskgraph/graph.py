@@ -12,9 +12,13 @@ import networkx as nx
 
 from riskgraph import ids
 from riskgraph.inventory import Inventory
-from riskgraph.models import ObjectMeta, Pod
+from riskgraph.models import ObjectMeta, Pod, RoleBinding
 
 SENSITIVE_KEY = "riskgraph.io/sensitive"
+
+PLATFORM_PREFIXES = ("system:", "eks:")
+PLATFORM_NAMES = frozenset({"aws-node"})
+AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate"
 
 SECRET = "secret"
 CLUSTER_ADMIN = "cluster-admin"
@@ -51,6 +55,16 @@ def is_sensitive(inv: Inventory, pod: Pod) -> bool:
             or _marked_sensitive(namespace.metadata if namespace else None))
 
 
+def is_platform_default(binding: RoleBinding) -> bool:
+    """Bindings the platform installs and owns: the API server's bootstrap policy
+    (``system:*``, auto-updated) and EKS's own (``eks:*``, the VPC CNI's ``aws-node``).
+
+    They stay in the graph, since their steps are real, but can be filtered out.
+    """
+    return (binding.name.startswith(PLATFORM_PREFIXES) or binding.name in PLATFORM_NAMES
+            or binding.metadata.annotations.get(AUTOUPDATE_ANNOTATION) == "true")
+
+
 def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
     """Add a vertex for every object an attacker step can start or end at."""
     graph.add_node(ids.INTERNET, **vertex_attrs(ids.INTERNET, entry=True))
@@ -84,7 +98,8 @@ def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
         b_id = ids.k8s_id(binding.kind, binding.name, binding.namespace)
         graph.add_node(b_id, **vertex_attrs(
             b_id, binding.metadata.labels,
-            role=f"{binding.role_ref.kind}/{binding.role_ref.name}"))
+            role=f"{binding.role_ref.kind}/{binding.role_ref.name}",
+            platform_default=is_platform_default(binding)))
     for pool in inv.node_pools.values():
         pool_id = ids.node_pool_id(pool.name)
         graph.add_node(pool_id, **vertex_attrs(pool_id, pool.labels, nodes=len(pool.nodes),

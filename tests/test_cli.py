@@ -154,3 +154,45 @@ def test_missing_dot_writes_dot_source_and_exits_4(tmp_path: Path) -> None:
     assert result.returncode == 4, result.stderr
     assert "apt-get install -y graphviz" in result.stderr
     assert (tmp_path / "review.dot").read_text().startswith(("digraph", "strict digraph"))
+
+
+def test_avoid_removes_the_paths_through_a_fixed_workload(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, before, _ = run(["paths", "--demo", "--to", "cluster-admin", "--format", "json"], capsys)
+    assert json.loads(before)["paths"]
+    _, after, _ = run(["paths", "--demo", "--to", "cluster-admin", "--format", "json",
+                       "--avoid", "k8s:ClusterRoleBinding:report-runner-admin"], capsys)
+    assert json.loads(after)["paths"] == []
+
+
+def test_platform_default_bindings_are_marked_and_can_be_hidden(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "rbac.yaml").write_text("""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: system:controller:job-controller
+  annotations: {rbac.authorization.kubernetes.io/autoupdate: "true"}
+subjects: [{kind: ServiceAccount, name: job-controller, namespace: kube-system}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-admin}
+subjects: [{kind: ServiceAccount, name: ci, namespace: tools}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+""")
+    _, graph_json, _ = run(["graph", "--k8s", str(tmp_path), "-q"], capsys)
+    marks = {n["id"]: n.get("platform_default") for n in json.loads(graph_json)["nodes"]
+             if n["kind"] == "ClusterRoleBinding"}
+    assert marks == {"k8s:ClusterRoleBinding:system:controller:job-controller": True,
+                     "k8s:ClusterRoleBinding:ci-admin": False}
+    args = ["paths", "--k8s", str(tmp_path), "--to", "cluster-admin", "--format", "json"]
+    _, every, _ = run([*args, "--from", "sa:kube-system/job-controller"], capsys)
+    _, owned, _ = run([*args, "--from", "sa:kube-system/job-controller",
+                       "--hide-platform-defaults"], capsys)
+    _, ci, _ = run([*args, "--from", "sa:tools/ci", "--hide-platform-defaults"], capsys)
+    assert [p["source"] for p in json.loads(every)["paths"]] == [
+        "k8s:ServiceAccount:kube-system/job-controller"]
+    assert json.loads(owned)["paths"] == []
+    assert [p["source"] for p in json.loads(ci)["paths"]] == ["k8s:ServiceAccount:tools/ci"]

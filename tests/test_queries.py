@@ -415,3 +415,18 @@ def test_built_graph_selectors(built: nx.MultiDiGraph) -> None:
     assert len(attack_paths(built)) == 0
     found = attack_paths(built, "pod:shop/payments", "k8s:Container:shop/*")
     assert routes(found) == [("k8s:Pod:shop/payments", "k8s:Container:shop/payments/api")]
+
+
+def test_avoided_vertices_are_never_entered_and_a_detour_is_found() -> None:
+    graph = graph_of(("internet", "k8s:Pod:shop/web", 1.0),
+                     ("k8s:Pod:shop/web", SECRET_DB, 1.0),
+                     ("internet", "k8s:Pod:shop/api", 2.0),
+                     ("k8s:Pod:shop/api", SECRET_DB, 2.0),
+                     flags={"k8s:Pod:shop/api": {"platform_default": True}})
+    assert routes(attack_paths(graph)) == [("internet", "k8s:Pod:shop/web", SECRET_DB)]
+    assert routes(attack_paths(graph, avoid="pod:shop/web")) == [
+        ("internet", "k8s:Pod:shop/api", SECRET_DB)]
+    assert routes(attack_paths(graph, avoid="k8s:Pod:shop/*")) == []
+    assert routes(attack_paths(graph, avoid="pod:shop/web", skip_platform_defaults=True)) == []
+    with pytest.raises(SelectorError):
+        attack_paths(graph, avoid="pod:shop/nope")
