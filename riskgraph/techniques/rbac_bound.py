@@ -1,8 +1,12 @@
 """rbac.bound: a subject of a binding holds what the binding grants.
 
 Service accounts are also members of the groups the API server gives every service account
-(``system:serviceaccounts``, ``system:serviceaccounts:<ns>``, ``system:authenticated``);
-membership edges are emitted only for the groups some binding names.
+(``system:serviceaccounts``, ``system:serviceaccounts:<ns>``, ``system:authenticated``).
+Every authenticated identity is in ``system:authenticated``: the users and groups bindings
+name join it too. An anonymous request (anonymous auth may be off: ``likely``) is user
+``system:anonymous`` in group ``system:unauthenticated``, which is not authenticated, so
+the internet reaches those two. Membership edges are emitted only for the groups (and the
+anonymous user) some binding names.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from riskgraph.techniques._rbac import binding_vertex, bound_roles, home_namespa
 
 ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
 AUTHENTICATED = "system:authenticated"
+UNAUTHENTICATED = "system:unauthenticated"
+ANONYMOUS = "system:anonymous"
 _NAMESPACE_GROUP_PREFIX = "system:serviceaccounts:"
 MEMBERSHIP_COST = 0.1
 _SA_USER_PREFIX = "system:serviceaccount:"
@@ -44,6 +50,7 @@ def subject_vertex(binding: RoleBinding, subject: Subject) -> str | None:
 
 def find(inv: Inventory) -> Iterator[Edge]:
     named_groups: dict[str, None] = {}
+    named_identities: dict[str, None] = {}
     for binding, _ in bound_roles(inv):
         target = binding_vertex(binding)
         for index, subject in enumerate(binding.subjects):
@@ -52,6 +59,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
                 continue
             if subject.kind == "Group":
                 named_groups[subject.name] = None
+            if not source.startswith("k8s:ServiceAccount:"):
+                named_identities[source] = None
             identity = ids.parse(source)
             who = (f"{identity.namespace}/{identity.name}" if identity.namespace
                    else identity.name)
@@ -63,6 +72,32 @@ def find(inv: Inventory) -> Iterator[Edge]:
                        (f"{target}: subjects[{index}]="
                         f"{json.dumps(fields, separators=(',', ':'))}",))
     yield from _memberships(inv, named_groups)
+    yield from _anonymous(named_groups, named_identities)
+    if AUTHENTICATED in named_groups:
+        yield from _authenticated(named_identities)
+
+
+def _anonymous(groups: dict[str, None], identities: dict[str, None]) -> Iterator[Edge]:
+    """The internet -> the anonymous user and group, when some binding names them."""
+    for named, vertex in ((UNAUTHENTICATED in groups, ids.group_id(UNAUTHENTICATED)),
+                          (ids.user_id(ANONYMOUS) in identities, ids.user_id(ANONYMOUS))):
+        if named:
+            yield Edge(ids.INTERNET, vertex,
+                       f"a request without credentials is user {ANONYMOUS} in group "
+                       f"{UNAUTHENTICATED} while anonymous auth is on (the API server's "
+                       "default) and the API endpoint is reachable", (), "likely")
+
+
+def _authenticated(identities: dict[str, None]) -> Iterator[Edge]:
+    """Users and groups that bindings name -> ``system:authenticated``."""
+    outside = {ids.group_id(AUTHENTICATED), ids.group_id(UNAUTHENTICATED),
+               ids.user_id(ANONYMOUS)}
+    for vertex in identities:
+        if vertex not in outside:
+            identity = ids.parse(vertex)
+            yield Edge(vertex, ids.group_id(AUTHENTICATED),
+                       f"{_SUBJECT_WORDS[identity.kind]} {identity.name} authenticates as a "
+                       f"member of group {AUTHENTICATED}", (), cost=MEMBERSHIP_COST)
 
 
 def _memberships(inv: Inventory, groups: dict[str, None]) -> Iterator[Edge]:
@@ -133,6 +168,27 @@ subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]
                        ("k8s:ServiceAccount:shop/app", "k8s:Group:system:serviceaccounts:shop"),
                        ("k8s:ServiceAccount:shop/default",
                         "k8s:Group:system:serviceaccounts:shop")}),
+        ),
+        Example(
+            "anonymous and authenticated groups: the internet is anonymous, users authenticated",
+            """
+kind: ClusterRoleBinding
+metadata: {name: everyone}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+- {kind: Group, name: "system:unauthenticated"}
+- {kind: Group, name: "system:authenticated"}
+- {kind: User, name: alice}
+- {kind: User, name: "system:anonymous"}
+""",
+            frozenset({("k8s:Group:system:unauthenticated", "k8s:ClusterRoleBinding:everyone"),
+                       ("k8s:Group:system:authenticated", "k8s:ClusterRoleBinding:everyone"),
+                       ("k8s:User:alice", "k8s:ClusterRoleBinding:everyone"),
+                       ("k8s:User:system:anonymous", "k8s:ClusterRoleBinding:everyone"),
+                       ("internet", "k8s:Group:system:unauthenticated"),
+                       ("internet", "k8s:User:system:anonymous"),
+                       ("k8s:User:alice", "k8s:Group:system:authenticated")}),
+            {("internet", "k8s:Group:system:unauthenticated"): "likely"},
         ),
         Example(
             "binding without subjects and accounts in no named group",

@@ -2,6 +2,10 @@
 attacker's choosing as any service account of the namespace, and, where Pod Security
 Admission lets privileged pods in, on any node pool (``nodeName`` and tolerations are the
 creator's to write).
+
+Pod Security is no barrier to a binding that may also patch (or update) the Namespace
+object: it sets the ``enforce`` label to ``privileged`` first. A ClusterRoleBinding
+patches any namespace (or those ``resourceNames`` lists); a RoleBinding its own only.
 """
 
 from __future__ import annotations
@@ -11,14 +15,12 @@ from collections.abc import Iterator
 from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._rbac import (
-    POD_CREATORS,
-    Grant,
+from riskgraph.techniques._rbac import POD_CREATORS, Grant, accesses, grants
+from riskgraph.techniques._rbac_hubs import (
     Target,
-    accesses,
-    grants,
     hub_edges,
     privileged_pool_targets,
+    relabel_edges,
     run_as_targets,
 )
 
@@ -38,6 +40,7 @@ def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
 def find(inv: Inventory) -> Iterator[Edge]:
     found = accesses(grants(inv, ("create",), POD_CREATORS), _confidence)
     yield from hub_edges(inv, CAPABILITY, found, lambda ns: _targets(inv, ns), "create pods")
+    yield from relabel_edges(inv, CAPABILITY, found, "whoever can create pods")
 
 
 def _binding(rule: str, namespace_labels: str = "{}") -> str:
@@ -85,6 +88,14 @@ TECHNIQUE = Technique(
             _binding('{apiGroups: [""], resources: [pods], verbs: [create]}',
                      '{pod-security.kubernetes.io/enforce: restricted}'),
             _ACCOUNTS,
+        ),
+        Example(
+            "restricted Pod Security is relabelled by a binding that may patch the namespace",
+            _binding('{apiGroups: [""], resources: [pods], verbs: [create]}, '
+                     '{apiGroups: [""], resources: [namespaces], verbs: [patch]}',
+                     '{pod-security.kubernetes.io/enforce: restricted}'),
+            _ACCOUNTS | {("k8s:RoleBinding:shop/deployers", "hub:create-pod-relabel:cluster"),
+                         ("hub:create-pod-relabel:cluster", "k8s:NodePool:any")},
         ),
         Example(
             "explicitly privileged namespace, cron jobs in batch",

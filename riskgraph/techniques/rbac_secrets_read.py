@@ -13,7 +13,8 @@ from riskgraph import ids
 from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._rbac import Grant, Target, accesses, grants, hub_edges
+from riskgraph.techniques._rbac import Grant, accesses, grants
+from riskgraph.techniques._rbac_hubs import Target, hub_edges
 
 CAPABILITY = "secrets-read"
 READ_VERBS = ("get", "list", "watch")

@@ -3,6 +3,10 @@
 Cluster-wide that is cluster admin. Bound in one namespace it is everything there: its
 secrets, its service accounts (run a pod as them), its pods (exec), and the node pools
 when Pod Security Admission lets privileged pods into the namespace.
+
+``rbac.bind`` and ``rbac.escalate`` lead into the same namespace hubs (or into
+``hub:wildcard:cluster``, every namespace's hub); this technique emits the hubs' fan-out
+for them too (see :mod:`._rbac_power`), so it exists once whoever enters.
 """
 
 from __future__ import annotations
@@ -15,18 +19,22 @@ from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import pod_id
 from riskgraph.techniques._rbac import (
     Access,
-    Target,
     binding_vertex,
     bound_roles,
     grant_phrase,
-    hub_edges,
     is_wildcard,
-    privileged_pool_targets,
     rule_evidence,
+)
+from riskgraph.techniques._rbac_aggregation import effective_rules
+from riskgraph.techniques._rbac_hubs import (
+    Target,
+    hub_edges,
+    privileged_pool_targets,
     run_as_targets,
 )
+from riskgraph.techniques._rbac_power import WILDCARD, entered_namespaces
 
-CAPABILITY = "wildcard"
+CAPABILITY = WILDCARD
 
 
 def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
@@ -44,18 +52,21 @@ def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
 def find(inv: Inventory) -> Iterator[Edge]:
     namespaced: list[Access] = []
     for binding, role in bound_roles(inv):
-        index = next((i for i, rule in enumerate(role.rules) if is_wildcard(rule)), None)
-        if index is None:
+        source = next((s for s in effective_rules(inv, role) if is_wildcard(s.rule)), None)
+        if source is None:
             continue
+        holder = None if source.holder is role else source.holder
         reason = f"{grant_phrase(binding, role)}, which allows every verb on every resource"
-        evidence = rule_evidence(binding, role, index)
+        if holder is not None:
+            reason += f" (aggregated from ClusterRole {holder.name})"
+        evidence = rule_evidence(binding, role, source.rule_index, holder)
         if binding.is_cluster_wide:
             yield Edge(binding_vertex(binding), ids.CLUSTER_ADMIN,
                        f"{reason}: that is cluster admin", evidence)
         else:
             namespaced.append(Access(binding, None, "certain", reason, evidence))
     yield from hub_edges(inv, CAPABILITY, namespaced, lambda ns: _targets(inv, ns),
-                         "do anything")
+                         "do anything", entered_namespaces(inv))
 
 
 TECHNIQUE = Technique(
