@@ -87,6 +87,10 @@ def _input_options() -> argparse.ArgumentParser:
                             "~/.kube/config); alone, reads its current context")
     group.add_argument("--demo", action="store_true",
                        help="analyse the bundled demo estate (an EKS-style cluster)")
+    group.add_argument("--pod-security-default", default="privileged",
+                       choices=("privileged", "baseline", "restricted"),
+                       help="the cluster's PodSecurity admission default 'enforce' level for "
+                            "namespaces without the label (default privileged, as on EKS)")
     _status_options(group)
     return parent
 

@@ -82,6 +82,7 @@ def load(args: argparse.Namespace, say: Say) -> Inventory:
         parsed.extend(cluster.read(page_reporter(say)))
     with gc_paused():
         inv = parsed.inventory()
+    inv.pod_security_default = args.pod_security_default
     kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
     say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} "
         f"source{'s' * (len(inv.sources) != 1)}" + (f" ({kinds})" if kinds else ""))

@@ -63,6 +63,9 @@ class Inventory:
     sources: list[str] = field(default_factory=list)
     #: Node pool name -> its nodes (see :mod:`riskgraph.scheduling`).
     pools: dict[str, list[Node]] = field(default_factory=dict)
+    #: The cluster-wide Pod Security ``enforce`` level for namespaces without the label
+    #: (the PodSecurity admission plugin's ``defaults``); ``privileged`` unless configured.
+    pod_security_default: str = "privileged"
 
     @classmethod
     def from_objects(

@@ -196,3 +196,16 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-
         "k8s:ServiceAccount:kube-system/job-controller"]
     assert json.loads(owned)["paths"] == []
     assert [p["source"] for p in json.loads(ci)["paths"]] == ["k8s:ServiceAccount:tools/ci"]
+
+
+def test_pod_security_default_applies_to_unlabelled_namespaces(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    def create_pod_pools(*extra: str) -> set[str]:
+        _, out, _ = run(["graph", "--demo", "-q", *extra], capsys)
+        return {e["source"] for e in json.loads(out)["edges"]
+                if e["key"] == "rbac.create-pod" and e["target"] == "k8s:NodePool:any"}
+
+    assert {"hub:create-pod:ns/web", "hub:create-pod:ns/logging"} <= create_pod_pools()
+    restricted = create_pod_pools("--pod-security-default", "restricted")
+    assert "hub:create-pod:ns/logging" in restricted
+    assert "hub:create-pod:ns/web" not in restricted

@@ -151,10 +151,19 @@ def run_as_targets(inv: Inventory, namespace: str, who: str) -> Iterator[Target]
                      "its token")
 
 
-def psa_level(inv: Inventory, namespace: str) -> str | None:
-    """The namespace's Pod Security Admission ``enforce`` level, if it sets one."""
+def _psa_label(inv: Inventory, namespace: str) -> str | None:
     ns_object = inv.namespace(namespace)
     return ns_object.metadata.labels.get(PSA_ENFORCE_LABEL) if ns_object else None
+
+
+def psa_level(inv: Inventory, namespace: str) -> str | None:
+    """The Pod Security Admission ``enforce`` level of a namespace: its label, else the
+    cluster's configured default (None when that is ``privileged``, the built-in default)."""
+    label = _psa_label(inv, namespace)
+    if label is not None:
+        return label
+    default = inv.pod_security_default
+    return None if default == "privileged" else default
 
 
 def forbids_privileged(level: str | None) -> bool:
@@ -162,7 +171,9 @@ def forbids_privileged(level: str | None) -> bool:
     return level is not None and level.lower() in _FORBIDS_PRIVILEGED
 
 
-def _psa_evidence(namespace: str, level: str) -> str:
+def _psa_evidence(inv: Inventory, namespace: str, level: str) -> str:
+    if _psa_label(inv, namespace) is None:
+        return f"cluster: PodSecurity admission defaults.enforce={json_text(level)}"
     return (f"{ids.k8s_id('Namespace', namespace)}: "
             f"metadata.labels.{PSA_ENFORCE_LABEL}={json_text(level)}")
 
@@ -178,7 +189,7 @@ def privileged_pool_targets(inv: Inventory, namespace: str, who: str) -> Iterato
         why = f"namespace {namespace} enforces no Pod Security level"
     else:
         why = f"namespace {namespace} enforces Pod Security level {level}"
-        proof = (_psa_evidence(namespace, level),)
+        proof = (_psa_evidence(inv, namespace, level),)
     for pool in inv.pools:
         yield Target(ids.node_pool_id(pool), None,
                      f"{why}, so {who} can run a privileged pod on node pool {pool} and "
@@ -227,7 +238,8 @@ def relabel_edges(inv: Inventory, capability: str, found: Iterable[Access],
                    f"can set label {PSA_ENFORCE_LABEL} of namespace {namespace}{more} from "
                    f"{blocked[namespace]} to privileged and run a privileged pod there",
                    tuple(dict.fromkeys((*access.evidence, *grant.evidence,
-                                        _psa_evidence(namespace, blocked[namespace])))))
+                                        _psa_evidence(inv, namespace,
+                                                      blocked[namespace])))))
     if entered:
         for pool in inv.pools:
             yield Edge(hub, ids.node_pool_id(pool),
