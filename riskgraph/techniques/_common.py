@@ -130,3 +130,31 @@ def has_capability(container: Container, capability: str) -> bool:
 def is_privileged(container: Container) -> bool:
     context = container.security_context
     return bool(context is not None and context.privileged)
+
+
+def automount_decision(inv: Inventory, pod: Pod) -> tuple[bool, str]:
+    """Whether the API server mounts the pod's service-account token into its containers,
+    and evidence of the field that decided it (the pod's setting wins over its service
+    account's; the default is to mount)."""
+    ns, account = namespace_of(pod), pod.spec.effective_service_account
+    if pod.spec.automount_service_account_token is not None:
+        value = pod.spec.automount_service_account_token
+        return value, evidence(pod, "automountServiceAccountToken", value)
+    sa = inv.service_account(ns, account)
+    if sa is not None and sa.automount_service_account_token is not None:
+        value = sa.automount_service_account_token
+        return value, (f"{ids.k8s_id('ServiceAccount', account, ns)}: "
+                       f"automountServiceAccountToken={json_value(value)}")
+    return True, evidence(pod, "serviceAccountName", account)
+
+
+def api_token_volumes(pod: Pod) -> dict[str, int]:
+    """Volumes that project a service-account token the API server accepts: name -> index.
+
+    A token projected for another audience (``audience: vault``, ``sts.amazonaws.com``)
+    is refused by the API server, so it does not make the pod its service account.
+    """
+    return {volume.name: index for index, volume in enumerate(pod.spec.volumes)
+            if volume.projected is not None
+            and any(s.service_account_token is not None and not s.service_account_token.audience
+                    for s in volume.projected.sources)}

@@ -21,7 +21,13 @@ from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
 from riskgraph.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import container_vertex, evidence, namespace_of
+from riskgraph.techniques._common import (
+    api_token_volumes,
+    automount_decision,
+    container_vertex,
+    evidence,
+    namespace_of,
+)
 from riskgraph.techniques._hostpath import exposures
 
 KUBELET_PODS = ("/var/lib/kubelet/pods",)
@@ -40,26 +46,12 @@ def pool_hub(pool: str) -> str:
 
 def token_on_disk(inv: Inventory, pod: Pod) -> str | None:
     """Evidence that the kubelet writes a token the API server accepts for the pod's service
-    account, else None: automounted (the pod's setting over its service account's), or a
-    projected ``serviceAccountToken`` volume for the default audience."""
-    ns, account = namespace_of(pod), pod.spec.effective_service_account
-    automount = pod.spec.automount_service_account_token
-    sa = inv.service_account(ns, account)
-    if automount is not None:
-        decided = evidence(pod, "automountServiceAccountToken", automount)
-    elif sa is not None and sa.automount_service_account_token is not None:
-        automount = sa.automount_service_account_token
-        decided = (f"{ids.k8s_id('ServiceAccount', account, ns)}: "
-                   f"automountServiceAccountToken={str(automount).lower()}")
-    else:
-        automount, decided = True, evidence(pod, "serviceAccountName", account)
-    if automount:
+    account, else None: automounted, or a projected token for the API server's audience."""
+    automounted, decided = automount_decision(inv, pod)
+    if automounted:
         return decided
-    for index, volume in enumerate(pod.spec.volumes):
-        sources = volume.projected.sources if volume.projected is not None else []
-        if any(s.service_account_token is not None and not s.service_account_token.audience
-               for s in sources):
-            return evidence(pod, f"volumes[{index}].projected", "serviceAccountToken")
+    for index in api_token_volumes(pod).values():
+        return evidence(pod, f"volumes[{index}].projected", "serviceAccountToken")
     return None
 
 

@@ -13,11 +13,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from riskgraph import ids
 from riskgraph.inventory import Inventory
 from riskgraph.models import Container, Pod, RoleBinding, Subject
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import escape_edges, evidence, json_value, namespace_of
+from riskgraph.techniques._common import (
+    api_token_volumes,
+    automount_decision,
+    escape_edges,
+    evidence,
+    json_value,
+    namespace_of,
+)
 from riskgraph.techniques._hostpath import exposures
 from riskgraph.techniques._rbac import Grant, binding_vertex, grants, home_namespace
 
@@ -73,21 +79,11 @@ def _reaches(grant: Grant, pod: Pod) -> bool:
 
 def token_held(inv: Inventory, pod: Pod, container: Container) -> str | None:
     """Evidence that the container holds its service account's API token, else None."""
-    ns, account = namespace_of(pod), pod.spec.effective_service_account
-    if pod.spec.automount_service_account_token is not None:
-        if pod.spec.automount_service_account_token:
-            return evidence(pod, "automountServiceAccountToken", True)
-    else:
-        sa = inv.service_account(ns, account)
-        if sa is None or sa.automount_service_account_token is None:
-            return evidence(pod, "serviceAccountName", account)
-        if sa.automount_service_account_token:
-            return (f"{ids.k8s_id('ServiceAccount', account, ns)}: "
-                    "automountServiceAccountToken=true")
-    for index, volume in enumerate(pod.spec.volumes):
-        sources = volume.projected.sources if volume.projected is not None else []
-        if any(s.service_account_token is not None and not s.service_account_token.audience
-               for s in sources) and any(m.name == volume.name for m in container.volume_mounts):
+    automounted, decided = automount_decision(inv, pod)
+    if automounted:
+        return decided
+    for name, index in api_token_volumes(pod).items():
+        if any(mount.name == name for mount in container.volume_mounts):
             return evidence(pod, f"volumes[{index}].projected", "serviceAccountToken")
     return None
 

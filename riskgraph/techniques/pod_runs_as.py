@@ -6,43 +6,28 @@ from collections.abc import Iterator
 
 from riskgraph import ids
 from riskgraph.inventory import Inventory
-from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import containers, evidence, namespace_of
-
-
-def _automount(inv: Inventory, pod: Pod, ns: str, sa_name: str) -> tuple[bool, str]:
-    """Whether the token is automounted, and the field that decided it (pod wins over SA)."""
-    if pod.spec.automount_service_account_token is not None:
-        value = pod.spec.automount_service_account_token
-        return value, evidence(pod, "automountServiceAccountToken", value)
-    sa = inv.service_account(ns, sa_name)
-    if sa is not None and sa.automount_service_account_token is not None:
-        value = sa.automount_service_account_token
-        return value, f"{ids.k8s_id('ServiceAccount', sa_name, ns)}: " \
-                      f"automountServiceAccountToken={str(value).lower()}"
-    return True, evidence(pod, "serviceAccountName", sa_name)
-
-
-def _projected_token_volumes(pod: Pod) -> dict[str, int]:
-    """Names (and indexes) of volumes that project a service-account token."""
-    return {volume.name: index for index, volume in enumerate(pod.spec.volumes)
-            if volume.projected is not None
-            and any(s.service_account_token is not None for s in volume.projected.sources)}
+from riskgraph.techniques._common import (
+    api_token_volumes,
+    automount_decision,
+    containers,
+    evidence,
+    namespace_of,
+)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
     for pod in inv.pods:
         ns, name, sa_name = namespace_of(pod), pod.name, pod.spec.effective_service_account
         sa_id = ids.k8s_id("ServiceAccount", sa_name, ns)
-        automounted, proof = _automount(inv, pod, ns, sa_name)
+        automounted, proof = automount_decision(inv, pod)
         if automounted:
             for container in pod.spec.all_containers:
                 yield Edge(ids.container_id(ns, name, container.name), sa_id,
                            f"container {name}/{container.name} has the token of service "
                            f"account {ns}/{sa_name} mounted", (proof,))
             continue
-        token_volumes = _projected_token_volumes(pod)
+        token_volumes = api_token_volumes(pod)
         if not token_volumes:
             continue
         for container, path in containers(pod):
@@ -88,7 +73,7 @@ spec:
                        ("k8s:Container:shop/tool/sh", "k8s:ServiceAccount:shop/default")}),
         ),
         Example(
-            "service account opts out, pod opts back in; projected token only where mounted",
+            "service account opts out, pod opts back in; projected API token only where mounted",
             """
 kind: ServiceAccount
 metadata: {name: quiet, namespace: shop}
@@ -107,10 +92,12 @@ spec:
   serviceAccountName: quiet
   volumes:
   - name: tok
+    projected: {sources: [{serviceAccountToken: {path: token}}]}
+  - name: vault
     projected: {sources: [{serviceAccountToken: {path: token, audience: vault}}]}
   containers:
   - {name: uses, image: x, volumeMounts: [{name: tok, mountPath: /var/run/tok}]}
-  - {name: other, image: x}
+  - {name: other, image: x, volumeMounts: [{name: vault, mountPath: /var/run/vault}]}
 """,
             frozenset({("k8s:Container:shop/optin/c", "k8s:ServiceAccount:shop/quiet"),
                        ("k8s:Container:shop/projected/uses", "k8s:ServiceAccount:shop/quiet")}),
