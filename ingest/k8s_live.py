@@ -98,7 +98,10 @@ RESOURCES: tuple[Resource, ...] = (
 
 
 class PageRead(NamedTuple):
-    """Progress of one listing: ``page`` pages of ``resource`` read, ``objects`` in all."""
+    """Progress of one listing: ``page`` pages of ``resource`` read, ``objects`` in all.
+
+    Every resource type ends with one ``done`` event, also when it could not be listed.
+    """
 
     resource: str
     page: int
@@ -219,6 +222,8 @@ class LiveCluster:
             except ApiException as error:
                 token = self._failed(resource, error, token)
                 if token is None:
+                    if progress is not None:
+                        progress(PageRead(resource.plural, page, count, True))
                     return
                 continue
             page += 1

@@ -24,6 +24,7 @@ from ingest import (
     read_k8s,
     write_snapshot,
 )
+from ingest.k8s_live import RESOURCES
 from queries import attack_paths
 from riskgraph import render
 from riskgraph._gc import gc_paused
@@ -36,16 +37,24 @@ from riskgraph.text import paths_table, techniques_markdown, techniques_table
 
 EXIT_OK, EXIT_PATHS_FOUND, EXIT_USAGE, EXIT_INPUT, EXIT_RENDER = 0, 1, 2, 3, 4
 _PAGES_BETWEEN_REPORTS = 10  # a 150k-pod cluster lists 300 pages of pods
+_BAR_WIDTH = 20
 
 
 Say = Callable[[str], None]
 
 
-def page_reporter(say: Say) -> PageProgress:
-    """A live reader's progress callback: one line per resource type listed."""
+def page_reporter(say: Say, kinds: int = len(RESOURCES)) -> PageProgress:
+    """A live reader's progress callback: a progress bar over the resource types, one line
+    per type listed, and a line every few pages of a long listing."""
+    finished = 0
+
     def report(read: PageRead) -> None:
+        nonlocal finished
         if read.done:
-            say(f"listed {read.objects} {read.resource}"
+            finished += 1
+            filled = _BAR_WIDTH * finished // kinds
+            say(f"[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {finished}/{kinds} kinds: "
+                f"listed {read.objects} {read.resource}"
                 + (f" ({read.page} pages)" if read.page > 1 else ""))
         elif read.page % _PAGES_BETWEEN_REPORTS == 0:
             say(f"listing {read.resource}: page {read.page}, {read.objects} so far")

@@ -198,7 +198,10 @@ def test_pagination_reads_the_page_the_continue_token_names(
 
 def test_forbidden_and_missing_resource_types_are_problems_and_the_rest_is_read(
         rbac_limited_api: FakeApiServer, tmp_path: Path) -> None:
-    parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, rbac_limited_api.url)))
+    pages: list[PageRead] = []
+    parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, rbac_limited_api.url)),
+                          pages.append)
+    assert sum(page.done for page in pages) == len(RESOURCES)  # refused kinds end too
     messages = [p.message for p in parsed.problems]
     assert FORBIDDEN in messages
     assert any(m.startswith("not served") and "networkpolicies" in m for m in messages)
@@ -260,6 +263,9 @@ def test_snapshot_file_is_versioned_compact_and_one_item_a_line(
         assert item["kind"] in MODEL_BY_KIND and item["apiVersion"]
         assert "managedFields" not in item["metadata"]
     assert "listed 2 pods (2 pages)" in err and "wrote 19 objects" in err
+    bars = [line for line in err.splitlines() if " kinds: listed " in line]
+    assert len(bars) == len(RESOURCES)
+    assert bars[-1].startswith(f"riskgraph: [{'#' * 20}] {len(RESOURCES)}/{len(RESOURCES)} kinds")
 
 
 def test_secret_values_never_reach_the_snapshot_or_any_output(
