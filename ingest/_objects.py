@@ -28,19 +28,22 @@ class ParsedObjects:
     """What one or more inputs held: the objects riskgraph reads, and what it could not use."""
 
     objects: list[K8sObject] = field(default_factory=list)
+    #: The source of each object, in the same order (shared strings: a pointer each).
+    origins: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
     sources: list[str] = field(default_factory=list)
 
     def extend(self, other: ParsedObjects) -> None:
         self.objects.extend(other.objects)
+        self.origins.extend(other.origins)
         self.problems.extend(other.problems)
         self.unknown_kinds.update(other.unknown_kinds)
         self.sources.extend(other.sources)
 
     def inventory(self) -> Inventory:
         return Inventory.from_objects(self.objects, self.problems, self.unknown_kinds,
-                                      self.sources)
+                                      self.sources, self.origins)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
         return
     try:
         out.objects.append(model.model_validate(doc))
+        out.origins.append(source)
     except ValidationError as error:
         first = error.errors()[0]
         fields = [f"{_json_path(d['loc']) or '<object>'}: {d['msg']}" for d in error.errors()[:3]]

@@ -11,11 +11,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 from typing import Any
 
 from riskgraph.builtin_roles import builtin_cluster_roles
 from riskgraph.errors import Problem
 from riskgraph.models import (
+    WORKLOAD_KINDS,
     ConfigMap,
     Ingress,
     K8sObject,
@@ -66,6 +68,7 @@ class Inventory:
     #: The cluster-wide Pod Security ``enforce`` level for namespaces without the label
     #: (the PodSecurity admission plugin's ``defaults``); ``privileged`` unless configured.
     pod_security_default: str = "privileged"
+    _origins: dict[tuple[str, str | None, str], str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_objects(
@@ -74,21 +77,29 @@ class Inventory:
         problems: Iterable[Problem] = (),
         unknown_kinds: Counter[str] | None = None,
         sources: Iterable[str] = (),
+        origins: Iterable[str] | None = None,
     ) -> Inventory:
-        """Collect parsed objects, apply API defaults, expand workload templates, index."""
+        """Collect parsed objects, apply API defaults, expand workload templates, index.
+
+        ``origins`` names the file (or API source) of each object, in the same order, so
+        that problems found here can say where the object came from.
+        """
         inv = cls(problems=list(problems), unknown_kinds=Counter(unknown_kinds or {}),
                   sources=list(sources))
         workloads: list[Workload] = []
-        seen: set[tuple[str, str | None, str]] = set()
-        for obj in objects:
+        seen: dict[tuple[str, str | None, str], str] = {}
+        for obj, origin in zip(objects, origins if origins is not None else repeat("input"),
+                               strict=False):
             if obj.kind not in CLUSTER_SCOPED and not obj.metadata.namespace:
                 obj.metadata.namespace = "default"
             key = (obj.kind, obj.metadata.namespace, obj.metadata.name)
             if key in seen:
-                inv.problems.append(Problem("input", "duplicate object, first copy kept",
-                                            obj=obj.ref))
+                inv.problems.append(Problem(origin, f"duplicate object, the copy in "
+                                            f"{seen[key]} is kept", obj=obj.ref))
                 continue
-            seen.add(key)
+            seen[key] = origin
+            if obj.kind in WORKLOAD_KINDS or isinstance(obj, RoleBinding):
+                inv._origins[key] = origin
             inv.counts[obj.kind] += 1
             if isinstance(obj, Workload):
                 workloads.append(obj)
@@ -99,6 +110,9 @@ class Inventory:
         inv._index()
         inv._check_bindings()
         return inv
+
+    def _origin_of(self, kind: str, namespace: str | None, name: str) -> str:
+        return self._origins.get((kind, namespace, name), "input")
 
     def _add(self, obj: K8sObject) -> None:
         lists: dict[type, list[Any]] = {
@@ -118,7 +132,8 @@ class Inventory:
                 continue
             template = w.spec.pod_template
             if template is None:
-                self.problems.append(Problem("input", "workload has no pod template", obj=w.ref))
+                self.problems.append(Problem(self._origin_of(w.kind, w.namespace, w.name),
+                                             "workload has no pod template", obj=w.ref))
                 continue
             meta = dataclasses.replace(template.metadata, name=w.name,
                                        namespace=w.metadata.namespace)
@@ -170,7 +185,8 @@ class Inventory:
             if not places:
                 ns = pod.metadata.namespace or "default"
                 self.problems.append(Problem(
-                    "input", "fits no node pool: " + self._scheduler.why_unplaced(pod),
+                    self._origin_of(pod.template_kind or "Pod", ns, pod.name),
+                    "fits no node pool: " + self._scheduler.why_unplaced(pod),
                     obj=f"{pod.template_kind or 'Pod'} {ns}/{pod.name}"))
 
     def _check_bindings(self) -> None:
@@ -179,12 +195,14 @@ class Inventory:
                 if subject.kind == "ServiceAccount" and not subject.namespace \
                         and binding.kind == "ClusterRoleBinding":
                     self.problems.append(Problem(
-                        "input", f"subject ServiceAccount {subject.name!r} has no namespace, "
+                        self._origin_of(binding.kind, binding.namespace, binding.name),
+                        f"subject ServiceAccount {subject.name!r} has no namespace, "
                         "which the API server rejects: it is ignored", obj=binding.ref))
             if self.role_for(binding) is None:
                 ref = binding.role_ref
                 self.problems.append(Problem(
-                    "input", f"binding refers to {ref.kind} {ref.name!r}, which is not in the "
+                    self._origin_of(binding.kind, binding.namespace, binding.name),
+                    f"binding refers to {ref.kind} {ref.name!r}, which is not in the "
                     "input: it grants nothing here", obj=binding.ref))
 
     # Lookups -------------------------------------------------------------------------

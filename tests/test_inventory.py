@@ -14,9 +14,10 @@ apiVersion: rbac.authorization.k8s.io/v1
 metadata: {name: ghost, namespace: shop}
 subjects: [{kind: User, name: alice}]
 roleRef: {kind: Role, name: does-not-exist}
-""")
-    assert any("does-not-exist" in str(p) and "RoleBinding shop/ghost" in str(p)
-               for p in inv.problems)
+""", "rbac/ghost.yaml")
+    assert [str(p) for p in inv.problems] == [
+        "rbac/ghost.yaml (RoleBinding shop/ghost): binding refers to Role 'does-not-exist', "
+        "which is not in the input: it grants nothing here"]
     graph = build_graph(inv)
     assert not list(graph.out_edges("k8s:RoleBinding:shop/ghost"))
 
@@ -66,7 +67,8 @@ automountServiceAccountToken: false
 ---
 kind: ServiceAccount
 metadata: {name: app, namespace: shop}
-""")
+""", "sa.yaml")
     assert len(inv.service_accounts) == 1
     assert inv.service_accounts[0].automount_service_account_token is False
     assert [p.obj for p in inv.problems] == ["ServiceAccount shop/app"]
+    assert "the copy in sa.yaml is kept" in inv.problems[0].message
