@@ -64,7 +64,7 @@ def page_reporter(say: Say, kinds: int = len(RESOURCES)) -> PageProgress:
 def report_problems(say: Say, problems: Sequence[Problem], limit: int) -> None:
     """Say the first ``limit`` input problems, and how many more there are."""
     for problem in problems[:limit]:
-        say(f"skipped: {problem}")
+        say(f"input problem: {problem}")
     if len(problems) > limit:
         say(f"... and {len(problems) - limit} more input problems "
             "(raise --max-problems to list them)")
