@@ -256,6 +256,11 @@ def grants_by_binding(
     return found
 
 
+def always_certain(grant: Grant) -> Confidence:
+    """The confidence of a grant whose verb needs nothing else to work."""
+    return "certain"
+
+
 def accesses(found: Iterable[Grant], confidence_of: Callable[[Grant], Confidence]) -> list[Access]:
     """The strongest access of each binding, per name set.
 

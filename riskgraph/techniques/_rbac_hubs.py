@@ -178,6 +178,13 @@ def _psa_evidence(inv: Inventory, namespace: str, level: str) -> str:
             f"metadata.labels.{PSA_ENFORCE_LABEL}={json_text(level)}")
 
 
+def pod_runner_targets(inv: Inventory, namespace: str, who: str) -> Iterator[Target]:
+    """What running a pod of one's own choosing in a namespace reaches: its service accounts
+    and, unless Pod Security forbids privileged pods there, every node pool."""
+    yield from run_as_targets(inv, namespace, who)
+    yield from privileged_pool_targets(inv, namespace, who)
+
+
 def privileged_pool_targets(inv: Inventory, namespace: str, who: str) -> Iterator[Target]:
     """Each node pool, unless Pod Security Admission forbids privileged pods in the
     namespace (``enforce`` label ``baseline`` or ``restricted``)."""

@@ -12,33 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._rbac import POD_CREATORS, Grant, accesses, grants
+from riskgraph.techniques._rbac import POD_CREATORS, accesses, always_certain, grants
 from riskgraph.techniques._rbac_hubs import (
     Target,
     hub_edges,
-    privileged_pool_targets,
+    pod_runner_targets,
     relabel_edges,
-    run_as_targets,
 )
 
 CAPABILITY = "create-pod"
 
 
-def _confidence(grant: Grant) -> Confidence:
-    return "certain"
-
-
 def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
-    who = f"whoever can create pods in namespace {namespace}"
-    yield from run_as_targets(inv, namespace, who)
-    yield from privileged_pool_targets(inv, namespace, who)
+    return pod_runner_targets(inv, namespace, f"whoever can create pods in namespace {namespace}")
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    found = accesses(grants(inv, ("create",), POD_CREATORS), _confidence)
+    found = accesses(grants(inv, ("create",), POD_CREATORS), always_certain)
     yield from hub_edges(inv, CAPABILITY, found, lambda ns: _targets(inv, ns), "create pods")
     yield from relabel_edges(inv, CAPABILITY, found, "whoever can create pods")
 

@@ -16,19 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
-from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._rbac import Grant, accesses, binding_vertex, grants_by_binding
+from riskgraph.techniques._rbac import (
+    Grant,
+    accesses,
+    always_certain,
+    binding_vertex,
+    grants_by_binding,
+)
 from riskgraph.techniques._rbac_hubs import HUB_COST, Target, hub_edges
 
 CAPABILITY = "impersonate"
 MASTERS = "system:masters"
 _SA_USER_PREFIX = "system:serviceaccount:"
-
-
-def _confidence(grant: Grant) -> Confidence:
-    return "certain"
 
 
 def _account_targets(inv: Inventory, namespace: str) -> Iterator[Target]:
@@ -70,7 +71,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
     accounts = [g for found in by_binding.values() for g in found
                 if g.resource == "serviceaccounts"]
     yield from hub_edges(inv, f"{CAPABILITY}-serviceaccounts",
-                         accesses(accounts, _confidence),
+                         accesses(accounts, always_certain),
                          lambda ns: _account_targets(inv, ns), "impersonate service accounts")
 
 

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._rbac import Grant, accesses, grants
+from riskgraph.techniques._rbac import accesses, always_certain, grants
 from riskgraph.techniques._rbac_hubs import hub_edges, pod_targets
 
 CAPABILITY = "pods-ephemeral"
 
 
-def _confidence(grant: Grant) -> Confidence:
-    return "certain"
-
-
 def find(inv: Inventory) -> Iterator[Edge]:
     found = accesses(grants(inv, ("patch", "update"), ("pods/ephemeralcontainers",)),
-                     _confidence)
+                     always_certain)
     yield from hub_edges(
         inv, CAPABILITY, found,
         lambda ns: pod_targets(inv, ns, f"whoever can add ephemeral containers to pods in "

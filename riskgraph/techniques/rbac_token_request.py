@@ -10,17 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
-from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._rbac import Grant, accesses, grants
+from riskgraph.techniques._rbac import accesses, always_certain, grants
 from riskgraph.techniques._rbac_hubs import Target, hub_edges
 
 CAPABILITY = "token-request"
-
-
-def _confidence(grant: Grant) -> Confidence:
-    return "certain"
 
 
 def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
@@ -31,7 +26,7 @@ def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    found = accesses(grants(inv, ("create",), ("serviceaccounts/token",)), _confidence)
+    found = accesses(grants(inv, ("create",), ("serviceaccounts/token",)), always_certain)
     yield from hub_edges(inv, CAPABILITY, found, lambda ns: _targets(inv, ns),
                          "request service-account tokens")
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
-from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._rbac import (
     Grant,
     accesses,
+    always_certain,
     binding_vertex,
     grants,
     home_namespace,
@@ -26,9 +26,8 @@ from riskgraph.techniques._rbac import (
 from riskgraph.techniques._rbac_hubs import (
     Target,
     hub_edges,
-    privileged_pool_targets,
+    pod_runner_targets,
     relabel_edges,
-    run_as_targets,
 )
 
 CAPABILITY = "workload-patch"
@@ -39,14 +38,9 @@ CONTROLLER_KINDS = {"deployments": "Deployment", "daemonsets": "DaemonSet",
                     "replicationcontrollers": "ReplicationController", "cronjobs": "CronJob"}
 
 
-def _confidence(grant: Grant) -> Confidence:
-    return "certain"
-
-
 def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
-    who = f"whoever can rewrite a pod controller's template in namespace {namespace}"
-    yield from run_as_targets(inv, namespace, who)
-    yield from privileged_pool_targets(inv, namespace, who)
+    return pod_runner_targets(inv, namespace, "whoever can rewrite a pod controller's "
+                              f"template in namespace {namespace}")
 
 
 def _named_entries(inv: Inventory, named: list[Grant]) -> Iterator[tuple[str, Edge]]:
@@ -71,7 +65,7 @@ def _named_entries(inv: Inventory, named: list[Grant]) -> Iterator[tuple[str, Ed
 
 def find(inv: Inventory) -> Iterator[Edge]:
     found = list(grants(inv, ("patch", "update"), tuple(CONTROLLER_KINDS)))
-    whole = accesses((g for g in found if g.names is None), _confidence)
+    whole = accesses((g for g in found if g.names is None), always_certain)
     named = list(_named_entries(inv, [g for g in found if g.names is not None]))
     yield from (edge for _, edge in named)
     yield from hub_edges(inv, CAPABILITY, whole, lambda ns: _targets(inv, ns),
