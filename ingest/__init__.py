@@ -1,13 +1,8 @@
 """Sources -> Inventory: offline files, live clusters and snapshots of them; live clients
 (kubernetes, boto3) read into the same JSON so one parser serves both."""
 
-from ingest.k8s_files import (
-    ParsedObjects,
-    inventory_from_text,
-    load_k8s,
-    parse_text,
-    read_k8s,
-)
+from ingest._objects import ParsedObjects
+from ingest.k8s_files import inventory_from_text, load_k8s, parse_text, read_k8s
 from ingest.k8s_live import KubeTarget, LiveCluster, PageProgress, PageRead, read_cluster
 from ingest.snapshot import write_snapshot
 

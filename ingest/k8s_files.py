@@ -28,9 +28,6 @@ from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
 from riskgraph.inventory import Inventory
 
-__all__ = ["MANIFEST_SUFFIXES", "STDIN", "ParsedObjects", "inventory_from_text", "load_k8s",
-           "manifest_files", "parse_object", "parse_text", "read_k8s"]
-
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 STDIN = "-"
 _CHUNK = 1 << 24  # characters of JSON text decoded per read

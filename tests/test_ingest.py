@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from ingest import k8s_files, load_k8s, parse_text, read_k8s
+from ingest import _objects, k8s_files, load_k8s, parse_text, read_k8s
 from riskgraph._gc import gc_paused
 from riskgraph.builder import build_graph
 from riskgraph.errors import InputError
@@ -360,10 +360,10 @@ def test_invalid_item_of_a_json_dump_is_located() -> None:
 
 
 def test_objects_without_source_text_have_problems_without_lines() -> None:
-    out = k8s_files.ParsedObjects()
+    out = _objects.ParsedObjects()
     broken = {"kind": "List", "items": [pod("a"), {"kind": "Pod", "metadata": {"name": "b"},
                                                    "spec": {"containers": [{}]}}]}
-    k8s_files.parse_object(broken, "api:pods", None, out)
+    _objects.parse_object(broken, "api:pods", None, out)
     assert [o.name for o in out.objects] == ["a"]
     [problem] = out.problems
     assert (problem.line, problem.obj) == (None, "Pod b")
