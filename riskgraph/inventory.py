@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import repeat
-from typing import Any
 
 from riskgraph.builtin_roles import builtin_cluster_roles
 from riskgraph.errors import Problem
@@ -38,6 +37,15 @@ CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBind
 
 # A controller whose owner is also in the input adds nothing: the owner's template covers it.
 _OWNER_COVERS = {"ReplicaSet": "Deployment", "Job": "CronJob"}
+
+
+#: The Inventory list each model type goes to.
+_LIST_OF: dict[type, str] = {
+    Pod: "pods", ServiceAccount: "service_accounts", Secret: "secrets",
+    ConfigMap: "config_maps", Role: "roles", RoleBinding: "bindings", Service: "services",
+    Ingress: "ingresses", NetworkPolicy: "network_policies", Namespace: "namespaces",
+    Node: "nodes",
+}
 
 
 @dataclass
@@ -115,13 +123,7 @@ class Inventory:
         return self._origins.get((kind, namespace, name), "input")
 
     def _add(self, obj: K8sObject) -> None:
-        lists: dict[type, list[Any]] = {
-            Pod: self.pods, ServiceAccount: self.service_accounts, Secret: self.secrets,
-            ConfigMap: self.config_maps, Role: self.roles, RoleBinding: self.bindings,
-            Service: self.services, Ingress: self.ingresses,
-            NetworkPolicy: self.network_policies, Namespace: self.namespaces, Node: self.nodes,
-        }
-        lists[type(obj)].append(obj)
+        getattr(self, _LIST_OF[type(obj)]).append(obj)
 
     def _add_templates(self, workloads: list[Workload]) -> None:
         present = {(w.kind, w.metadata.namespace, w.name) for w in workloads}
