@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from bench._plan import App, EstatePlan
+from bench._plan import App, EstatePlan, aws_auth_data, role_arn
 
 
 class ClusterObjects(EstatePlan):
@@ -56,9 +56,8 @@ class ClusterObjects(EstatePlan):
             if app.service_account == "default":
                 continue
             meta = self.meta(app.name, app.namespace)
-            if self.rng.random() < 0.3:
-                meta["annotations"] = {"eks.amazonaws.com/role-arn":
-                                       f"arn:aws:iam::111122223333:role/{app.name}"}
+            if app.irsa:
+                meta["annotations"] = {"eks.amazonaws.com/role-arn": role_arn(app.name)}
             sa: dict[str, Any] = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
             if self.rng.random() < 0.1:
                 sa["automountServiceAccountToken"] = False
@@ -90,6 +89,8 @@ class ClusterObjects(EstatePlan):
             if self.rng.random() < 0.5:
                 yield self.enc({"apiVersion": "v1", "kind": "ConfigMap", "metadata": self.meta(
                     f"{app.name}-config", app.namespace), "data": {"LOG_FORMAT": "json"}})
+        yield self.enc({"apiVersion": "v1", "kind": "ConfigMap", "metadata": self.meta(
+            "aws-auth", "kube-system"), "data": aws_auth_data(self.groups)})
 
     # RBAC -------------------------------------------------------------------------------
 
@@ -177,8 +178,7 @@ class ClusterObjects(EstatePlan):
                 "status": {"phase": "Active"}})
 
     def node_objects(self) -> Iterator[str]:
-        for name, ip, group in self.nodes:
-            zone = f"us-east-1{'abc'[len(ip) % 3]}"
+        for name, ip, group, zone, instance_id in self.nodes:
             taints = ([{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]
                       if "-gpu-" in group else [])
             yield self.enc({"apiVersion": "v1", "kind": "Node", "metadata": self.meta(name, labels={
@@ -186,7 +186,7 @@ class ClusterObjects(EstatePlan):
                 "SPOT" if "-spot-" in group else "ON_DEMAND", "kubernetes.io/hostname": name,
                 "kubernetes.io/os": "linux", "node.kubernetes.io/instance-type": "m6i.2xlarge",
                 "topology.kubernetes.io/zone": zone}), "spec": {
-                    "providerID": f"aws:///{zone}/i-0{self.hex(64)[:16]}", "taints": taints},
+                    "providerID": f"aws:///{zone}/{instance_id}", "taints": taints},
                 "status": {"addresses": [{"type": "InternalIP", "address": ip}],
                            "allocatable": {"cpu": "7910m", "memory": "31003Mi", "pods": "58"},
                            "nodeInfo": {"containerRuntimeVersion": "containerd://1.7.11",

@@ -11,7 +11,7 @@ import json
 import random
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, NamedTuple
 
 PODS_PER_NAMESPACE = 300
 PODS_PER_NODE = 30
@@ -20,7 +20,12 @@ RISKS = ("privileged", "host-pid", "docker-sock", "sys-admin")
 WORDS = ("api", "web", "cart", "checkout", "billing", "search", "auth", "orders", "ledger",
          "media", "notify", "report", "pricing", "catalog", "profile", "gateway")
 TEAMS = ("payments", "shop", "data", "platform", "identity", "growth", "ml", "support")
-REGISTRY = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
+ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
+REGION = "us-east-1"
+CLUSTER = "estate-prod"
+REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+IRSA_SHARE = 0.3  # of the service accounts apps have of their own
 TS = "2024-05-01T10:00:00Z"
 # Stand-ins for what differs between the replicas of one template (never in real values).
 NAME, UID, NODE, HOST_IP, POD_IP, CID = "@@n@@", "@@u@@", "@@h@@", "@@hip@@", "@@pip@@", "@@c@@"
@@ -53,6 +58,56 @@ def indented(value: Any, pad: str) -> str:
     return f"[\n{inner}{sep.join([indented(v, inner) for v in value])}\n{pad}]"
 
 
+def node_role_name(group: str) -> str:
+    """The IAM role of a managed node group's instances."""
+    return f"{CLUSTER}-{group}-node"
+
+
+def role_arn(name: str, account: str = ACCOUNT) -> str:
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def user_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:user/{name}"
+
+
+ADMIN_ROLE = "platform-admin"
+BREAKGLASS_USER = "ops-breakglass"
+
+
+def deployer_role(team: str) -> str:
+    return f"{team}-deployer"
+
+
+def developer_user(team: str, index: int) -> str:
+    return f"{team}-dev-{index}"
+
+
+def aws_auth_data(groups: list[str]) -> dict[str, str]:
+    """``kube-system/aws-auth``: the node roles, the admin and deployer roles, some users."""
+    roles = [(role_arn(node_role_name(g)), "system:node:{{EC2PrivateDNSName}}",
+              ["system:bootstrappers", "system:nodes"]) for g in groups]
+    roles.append((role_arn(ADMIN_ROLE), "admin:{{SessionName}}", ["system:masters"]))
+    roles += [(role_arn(deployer_role(t)), deployer_role(t), [f"{t}-developers"]) for t in TEAMS]
+    users = [(user_arn(BREAKGLASS_USER), BREAKGLASS_USER, ["system:masters"])]
+    users += [(user_arn(developer_user(t, 0)), developer_user(t, 0), [f"{t}-developers"])
+              for t in TEAMS]
+
+    def entries(key: str, rows: list[tuple[str, str, list[str]]]) -> str:
+        return "".join(f"- {key}: {arn}\n  username: {name}\n  groups:\n"
+                       + "".join(f"    - {g}\n" for g in groups) for arn, name, groups in rows)
+
+    return {"mapRoles": entries("rolearn", roles), "mapUsers": entries("userarn", users)}
+
+
+class NodePlan(NamedTuple):
+    name: str
+    ip: str
+    group: str
+    zone: str
+    instance_id: str
+
+
 @dataclass
 class App:
     kind: str  # Deployment, StatefulSet, CronJob, Job or DaemonSet
@@ -65,6 +120,7 @@ class App:
     service: str | None = None  # Service type, None when it has none
     ingress: bool = False
     template_hash: str = ""  # of a Deployment's current ReplicaSet, which owns the live pods
+    irsa: bool = False  # its own service account is annotated with an IAM role (of its name)
 
 
 class EstatePlan:
@@ -72,14 +128,20 @@ class EstatePlan:
 
     def __init__(self, pods: int, seed: int, indent: bool) -> None:
         self.rng = random.Random(seed)
+        # The AWS account draws from its own generator, so it is the same whether or not the
+        # Kubernetes dump is written in the same run.
+        self.aws_rng = random.Random(f"aws-{seed}")
+        self.pods_wanted = pods
         self.indent = indent
         rng = self.rng
         n_nodes = max(3, pods // PODS_PER_NODE)
         self.groups = [f"ng-{('general', 'compute', 'memory', 'gpu', 'spot')[i % 5]}-{i}"
                        for i in range(min(NODE_GROUPS, n_nodes))]
-        self.nodes = [(f"ip-10-{1 + i // 65536}-{i // 256 % 256}-{i % 256}.ec2.internal",
-                       f"10.{1 + i // 65536}.{i // 256 % 256}.{i % 256}", self.groups[i % len(
-                           self.groups)]) for i in range(n_nodes)]
+        self.nodes = [NodePlan(
+            f"ip-10-{1 + i // 65536}-{i // 256 % 256}-{i % 256}.ec2.internal",
+            f"10.{1 + i // 65536}.{i // 256 % 256}.{i % 256}", self.groups[i % len(self.groups)],
+            f"{REGION}{'abc'[i % 3]}", f"i-0{self.aws_rng.getrandbits(64):016x}")
+            for i in range(n_nodes)]
         self.namespaces = [f"{TEAMS[i % len(TEAMS)]}-{i}"
                            for i in range(max(1, pods // PODS_PER_NAMESPACE))]
         n_ds = min(3, pods // (2 * n_nodes))
@@ -104,6 +166,8 @@ class EstatePlan:
                 rng.choice(RISKS) if rng.random() < 0.01 else None, service,
                 kind == "Deployment" and service == "ClusterIP" and rng.random() < 0.1,
                 f"{rng.getrandbits(40):010x}"[:9]))
+        for app in self.apps:
+            app.irsa = app.service_account == app.name and self.aws_rng.random() < IRSA_SHARE
 
     # Encoding ----------------------------------------------------------------------------
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bench._plan import CID, HOST_IP, NAME, NODE, POD_IP, REGISTRY, TS, UID, App, EstatePlan
+from bench._plan import (
+    CID,
+    HOST_IP,
+    NAME,
+    NODE,
+    POD_IP,
+    REGISTRY,
+    TS,
+    UID,
+    App,
+    EstatePlan,
+    NodePlan,
+)
 
 
 class Workloads(EstatePlan):
@@ -106,7 +118,7 @@ class Workloads(EstatePlan):
                 "podIPs": [{"ip": POD_IP}], "qosClass": "Burstable", "startTime": TS}}
         return self.enc(pod)
 
-    def stamp(self, text: str, name: str, node: tuple[str, str, str]) -> str:
+    def stamp(self, text: str, name: str, node: NodePlan) -> str:
         ip = f"10.{self.rng.randint(64, 127)}.{self.rng.randint(0, 255)}.{self.rng.randint(1, 254)}"
         return (text.replace(NAME, name).replace(UID, self.uid()).replace(NODE, node[0])
                 .replace(HOST_IP, node[1]).replace(POD_IP, ip).replace(CID, self.hex(60)))

@@ -1,13 +1,15 @@
 """Time riskgraph end to end on a synthetic estate and report where time and memory go.
 
-``python -m bench.run --pods 10000 [--keep DIR] [--indent] [--json]``
+``python -m bench.run --pods 10000 [--keep DIR] [--indent] [--json] [--no-aws]``
 
-Phases, each timed on its own: generate the dump (``bench.synth``, in a child process,
-skipped when ``--keep DIR`` already holds it); a bare ``json.load`` of the same file (in a
-child process, so its memory does not count against riskgraph's peak); ingest
-(``ingest.load_k8s``); build (``riskgraph.builder.build_graph``); one path query
-(``queries.attack_paths(G, "internet", "secret")``, skipped with a note while the queries
-package does not provide it). Peak RSS is this process's ``ru_maxrss`` after each phase.
+Phases, each timed on its own: generate the Kubernetes dump and the AWS account's CLI
+outputs (``bench.synth``, in a child process, skipped when ``--keep DIR`` already holds
+them); a bare ``json.load`` of the same files (in a child process, so its memory does not
+count against riskgraph's peak); ingest (``ingest.load_k8s`` of both files); build
+(``riskgraph.builder.build_graph``); two path queries (``queries.attack_paths(G,
+"internet", "secret")`` and ``(G, "internet", "aws-admin")``). Peak RSS is this process's
+``ru_maxrss`` after each phase. ``--no-aws`` reads the Kubernetes dump alone, as before the
+AWS half existed, for comparison.
 
 After building, ``gc.freeze()`` moves the inventory and graph (millions of long-lived objects)
 into the collector's permanent generation. Without it every full collection the query's own
@@ -26,18 +28,34 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from riskgraph.inventory import Inventory
 
 T = TypeVar("T")
 
 _BARE_LOAD = """
 import json, resource, sys, time
 start = time.perf_counter()
-with open(sys.argv[1], "rb") as f:
-    json.load(f)
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        json.load(f)
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
+#: Techniques that bridge to or act inside AWS (besides every ``aws.*`` one).
+AWS_BRIDGES = frozenset({"pod.imds", "pod.irsa", "pod.eks-pod-identity", "pod.csi-secret",
+                         "node.instance-role", "node.pod-identity"})
+#: The AWS inventory's lists reported, as (label, attribute).
+AWS_COUNTS = (("roles", "roles"), ("users", "users"), ("groups", "groups"),
+              ("managed policies", "managed_policies"), ("instances", "instances"),
+              ("node groups", "nodegroups"), ("access entries", "access_entries"),
+              ("pod identity associations", "pod_identity_associations"),
+              ("buckets", "buckets"), ("secrets", "secrets"), ("parameters", "parameters"),
+              ("repositories", "repositories"), ("KMS keys", "kms_keys"))
+QUERIES = (("query", "secret"), ("query-aws", "aws-admin"))
 
 
 def peak_rss_mib() -> float:
@@ -54,53 +72,73 @@ def timed(results: dict[str, Any], phase: str, action: Callable[[], T]) -> T:
     return value
 
 
-def ensure_dump(directory: Path, pods: int, indent: bool, seed: int,
-                results: dict[str, Any]) -> Path:
-    """The estate file for these settings, generated unless it is already there."""
-    path = directory / f"estate-{pods}-s{seed}{'-indent' if indent else ''}.json"
-    if path.exists():
-        results["phases"]["generate"] = {"seconds": None, "note": "reused " + str(path)}
-        return path
-    command = [sys.executable, "-m", "bench.synth", "--pods", str(pods), "-o", str(path),
-               "--seed", str(seed), *(["--indent"] if indent else [])]
+def ensure_dumps(directory: Path, pods: int, indent: bool, seed: int, aws: bool,
+                 results: dict[str, Any]) -> list[Path]:
+    """The estate file (and the AWS file) for these settings, generated unless already there.
+
+    Both are generated together when the AWS file is wanted and missing: the account's
+    instances and roles must match the dump's nodes and service accounts.
+    """
+    suffix = f"{pods}-s{seed}{'-indent' if indent else ''}.json"
+    paths = [directory / f"estate-{suffix}", *([directory / f"aws-{suffix}"] if aws else [])]
+    if all(path.exists() for path in paths):
+        results["phases"]["generate"] = {"seconds": None, "note": "reused " + ", ".join(
+            str(p) for p in paths)}
+        return paths
+    command = [sys.executable, "-m", "bench.synth", "--pods", str(pods), "-o", str(paths[0]),
+               "--seed", str(seed), *(["--indent"] if indent else []),
+               *(["--aws-output", str(paths[1])] if aws else [])]
     start = time.perf_counter()
     subprocess.run(command, check=True)
     results["phases"]["generate"] = {"seconds": round(time.perf_counter() - start, 3)}
-    return path
+    return paths
 
 
-def bare_json_load(path: Path, results: dict[str, Any]) -> None:
-    out = subprocess.run([sys.executable, "-c", _BARE_LOAD, str(path)], check=True,
+def bare_json_load(paths: list[Path], results: dict[str, Any]) -> None:
+    out = subprocess.run([sys.executable, "-c", _BARE_LOAD, *map(str, paths)], check=True,
                          capture_output=True, text=True).stdout.split()
     results["phases"]["json.load"] = {"seconds": round(float(out[0]), 3),
                                       "peak_rss_mib": round(int(out[1]) / 1024, 1),
                                       "note": "child process"}
 
 
-def measure(path: Path, results: dict[str, Any]) -> None:
+def aws_counts(inv: Inventory) -> dict[str, Any]:
+    """How much of the AWS input the inventory holds, and how it joins the cluster."""
+    aws = inv.aws
+    counts: dict[str, Any] = {label: len(getattr(aws, name)) for label, name in AWS_COUNTS}
+    counts["bucket policies"] = sum(1 for b in aws.buckets if b.policy)
+    counts["nodes with an instance"] = sum(1 for n in inv.nodes if aws.instance_for(n))
+    counts["cluster"] = aws.cluster.name if aws.cluster else None
+    return counts
+
+
+def measure(paths: list[Path], results: dict[str, Any]) -> None:
     """Ingest, build and query in this process, filling ``results``."""
     from ingest import load_k8s
+    from queries import attack_paths
     from riskgraph.builder import build_graph
 
-    inv = timed(results, "ingest", lambda: load_k8s([path]))
+    inv = timed(results, "ingest", lambda: load_k8s(paths))
     graph = timed(results, "build", lambda: build_graph(inv))
     gc.freeze()
-    try:
-        from queries import attack_paths
-    except ImportError as error:
-        results["phases"]["query"] = {"seconds": None, "note": f"skipped: {error}"}
-    else:
-        found = timed(results, "query", lambda: attack_paths(graph, "internet", "secret"))
-        results["phases"]["query"].update(paths=len(found.paths), sources=found.sources,
-                                          targets=found.targets)
+    for phase, target in QUERIES if not inv.aws.empty else QUERIES[:1]:
+        found = timed(results, phase, partial(attack_paths, graph, "internet", target))
+        results["phases"][phase].update(paths=len(found.paths), sources=found.sources,
+                                        targets=found.targets, note=f"internet -> {target}: ")
     live_pods = sum(1 for p in inv.pods if not p.is_template)
+    by_technique = dict(sorted(graph.graph["edges_by_technique"].items()))
     results.update(
         pods=live_pods, templates=len(inv.pods) - live_pods, problems=len(inv.problems),
+        problem_samples=[str(p) for p in inv.problems[:5]],
+        aws=None if inv.aws.empty else aws_counts(inv),
         vertices=graph.number_of_nodes(), edges=graph.number_of_edges(),
         edges_per_pod=round(graph.number_of_edges() / max(live_pods, 1), 2),
-        edges_by_technique=dict(sorted(graph.graph["edges_by_technique"].items())),
+        edges_by_technique=by_technique,
+        aws_edges_by_technique={t: n for t, n in by_technique.items()
+                                if t.startswith("aws.") or t in AWS_BRIDGES},
         peak_rss_mib=round(peak_rss_mib(), 1))
-    timings = [results["phases"][p].get("seconds") for p in ("ingest", "build", "query")]
+    timings = [row.get("seconds") for phase, row in results["phases"].items()
+               if phase in ("ingest", "build", *(q for q, _ in QUERIES))]
     results["end_to_end_seconds"] = round(sum(t for t in timings if t is not None), 3)
     bare = results["phases"]["json.load"]["seconds"]
     results["end_to_end_over_json_load"] = round(results["end_to_end_seconds"] / bare, 2)
@@ -108,7 +146,7 @@ def measure(path: Path, results: dict[str, Any]) -> None:
 
 def report(results: dict[str, Any]) -> str:
     """The results as a readable table."""
-    lines = [f"estate: {results['file']} ({results['file_mib']} MiB)",
+    lines = [f"inputs: {results['files']} ({results['file_mib']} MiB)",
              f"{'phase':<12}{'seconds':>10}{'peak RSS MiB':>15}  note"]
     for phase, row in results["phases"].items():
         seconds = "-" if row.get("seconds") is None else f"{row['seconds']:.2f}"
@@ -117,34 +155,44 @@ def report(results: dict[str, Any]) -> str:
                                       f"{row['targets']} targets)" if "paths" in row else "")
         lines.append(f"{phase:<12}{seconds:>10}{rss:>15}  {note}")
     lines += [
-        f"end to end (ingest+build+query): {results['end_to_end_seconds']:.2f} s = "
+        f"end to end (ingest+build+queries): {results['end_to_end_seconds']:.2f} s = "
         f"{results['end_to_end_over_json_load']}x json.load",
         f"peak RSS: {results['peak_rss_mib']:.0f} MiB",
         f"pods: {results['pods']} live + {results['templates']} templates; "
-        f"problems: {results['problems']}",
-        f"vertices: {results['vertices']}  edges: {results['edges']}  "
-        f"edges/pod: {results['edges_per_pod']}", "edges by technique:"]
+        f"problems: {results['problems']}", *(f"  {p}" for p in results["problem_samples"])]
+    if results["aws"]:
+        lines.append("aws: " + ", ".join(f"{k}: {v}" for k, v in results["aws"].items()))
+    lines += [f"vertices: {results['vertices']}  edges: {results['edges']}  "
+              f"edges/pod: {results['edges_per_pod']}", "edges by technique:"]
     lines += [f"  {tech:<28}{count:>10}" for tech, count in
               sorted(results["edges_by_technique"].items(), key=lambda kv: -kv[1])]
+    if results["aws"]:
+        lines.append("AWS edges by technique:")
+        lines += [f"  {tech:<28}{count:>10}" for tech, count in
+                  sorted(results["aws_edges_by_technique"].items(), key=lambda kv: -kv[1])]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, required=True)
-    parser.add_argument("--keep", type=Path, help="directory to keep (and reuse) the dump in")
-    parser.add_argument("--indent", action="store_true", help="indented dump, as kubectl")
+    parser.add_argument("--keep", type=Path, help="directory to keep (and reuse) the dumps in")
+    parser.add_argument("--indent", action="store_true", help="indented dumps, as the CLIs")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--no-aws", action="store_true",
+                        help="read the Kubernetes dump alone (no AWS account)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="riskgraph-bench-") as scratch:
         directory = args.keep or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
         results: dict[str, Any] = {"phases": {}}
-        path = ensure_dump(directory, args.pods, args.indent, args.seed, results)
-        results.update(file=str(path), file_mib=round(path.stat().st_size / 2**20, 1))
-        bare_json_load(path, results)
-        measure(path, results)
+        paths = ensure_dumps(directory, args.pods, args.indent, args.seed, not args.no_aws,
+                             results)
+        results.update(files=", ".join(map(str, paths)), file_mib=round(
+            sum(p.stat().st_size for p in paths) / 2**20, 1))
+        bare_json_load(paths, results)
+        measure(paths, results)
     print(json.dumps(results, indent=2) if args.json else report(results))
 
 

@@ -21,6 +21,7 @@ import argparse
 from collections.abc import Iterator
 from typing import TextIO
 
+from bench._aws import AwsAccount, write_aws
 from bench._objects import ClusterObjects
 from bench._workloads import Workloads
 
@@ -62,9 +63,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-o", "--output", required=True, help="file to write")
     parser.add_argument("--indent", action="store_true", help="indent like kubectl does")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--aws-output", help="also write the AWS account's CLI outputs here")
     args = parser.parse_args(argv)
+    estate = Estate(args.pods, args.seed, args.indent)
     with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-        write(Estate(args.pods, args.seed, args.indent), out)
+        write(estate, out)
+    if args.aws_output:
+        with open(args.aws_output, "w", encoding="utf-8", newline="\n") as out:
+            write_aws(AwsAccount(estate), out)
 
 
 if __name__ == "__main__":

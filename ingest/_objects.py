@@ -13,7 +13,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ingest.aws_files import parse_aws_document
+from ingest.aws_snapshot import AWS_SNAPSHOT_KEY, parse_aws_snapshot
 from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
+from riskgraph.aws_inventory import AwsInventory
 from riskgraph.errors import Problem
 from riskgraph.inventory import Inventory
 from riskgraph.models import MODEL_BY_KIND, K8sObject
@@ -33,6 +36,8 @@ class ParsedObjects:
     problems: list[Problem] = field(default_factory=list)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
     sources: list[str] = field(default_factory=list)
+    #: AWS documents (``aws ... --output json``) found among the inputs.
+    aws: AwsInventory = field(default_factory=AwsInventory)
 
     def extend(self, other: ParsedObjects) -> None:
         self.objects.extend(other.objects)
@@ -40,10 +45,11 @@ class ParsedObjects:
         self.problems.extend(other.problems)
         self.unknown_kinds.update(other.unknown_kinds)
         self.sources.extend(other.sources)
+        self.aws.extend(other.aws)
 
     def inventory(self) -> Inventory:
         return Inventory.from_objects(self.objects, self.problems, self.unknown_kinds,
-                                      self.sources, self.origins)
+                                      self.sources, self.origins, self.aws)
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,9 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
     if SNAPSHOT_KEY in doc:
         _parse_snapshot(doc, source, origin, out)
         return
+    if AWS_SNAPSHOT_KEY in doc:
+        parse_aws_snapshot(doc, source, out)
+        return
     kind = doc.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
         item_kind = kind.removesuffix("List")
@@ -143,6 +152,8 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
             if isinstance(item, dict) and item_kind and "kind" not in item:
                 item = {**item, "kind": item_kind}
             parse_object(item, source, origin and origin.within("items", index), out)
+        return
+    if kind is None and parse_aws_document(doc, source, out.aws, out.problems):
         return
     if not isinstance(kind, str) or not kind:
         out.problems.append(Problem(source, "object has no 'kind'; skipped",

@@ -152,8 +152,8 @@ def read_k8s(paths: Iterable[str | Path]) -> ParsedObjects:
                     _parse_binary(binary, source, out)
             except OSError as error:
                 out.problems.append(Problem(source, f"cannot read: {error.strerror}"))
-    if not out.objects and not out.unknown_kinds and out.problems:
-        raise InputError("nothing could be read from the Kubernetes input:\n  "
+    if not out.objects and not out.unknown_kinds and not out.aws.sources and out.problems:
+        raise InputError("nothing could be read from the input:\n  "
                          + "\n  ".join(str(p) for p in out.problems))
     return out
 

@@ -11,6 +11,7 @@ rest is still read; an unreachable server or refused credentials is an ``InputEr
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -60,9 +61,15 @@ class Resource(NamedTuple):
         return f"/{'apis' if '/' in self.api_version else 'api'}/{self.api_version}/{self.plural}"
 
     def list_call(self, api_client: ApiClient) -> Callable[..., Any]:
-        """The client's method for that list (``CoreV1Api.list_pod_for_all_namespaces``)."""
+        """The client's method for that list (``CoreV1Api.list_pod_for_all_namespaces``;
+        ``CustomObjectsApi.list_cluster_custom_object`` for a custom resource)."""
         from kubernetes import client
 
+        if self.api_version not in _API_BY_VERSION:
+            group, version = self.api_version.split("/")
+            custom = client.CustomObjectsApi(api_client)
+            return functools.partial(custom.list_cluster_custom_object, group, version,
+                                     self.plural)
         words = re.sub(r"(?<!^)(?=[A-Z])", "_", self.kind).lower()
         api = getattr(client, _API_BY_VERSION[self.api_version])(api_client)
         method: Callable[..., Any] = getattr(
@@ -94,6 +101,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("CronJob", "batch/v1", "cronjobs"),
     Resource("Job", "batch/v1", "jobs"),
     Resource("Pod", "v1", "pods"),
+    # A custom resource: absent (404) where the secrets-store CSI driver is not installed.
+    Resource("SecretProviderClass", "secrets-store.csi.x-k8s.io/v1", "secretproviderclasses"),
 )
 
 

@@ -18,7 +18,7 @@ import networkx as nx
 
 from riskgraph import ids
 from riskgraph.errors import SelectorError
-from riskgraph.graph import CLUSTER_ADMIN, SECRET, SENSITIVE_WORKLOAD
+from riskgraph.graph import AWS_ADMIN, CLUSTER_ADMIN, DATA_STORE, SECRET, SENSITIVE_WORKLOAD
 
 Predicate = Callable[[str, dict[str, Any]], bool]
 
@@ -28,8 +28,10 @@ _REFERENCE_FORMS = ("any-pod", "pod:<namespace>/<name>", "sa:<namespace>/<name>"
 #: The selector forms ``--from`` accepts, for help texts and error messages.
 SOURCE_FORMS: tuple[str, ...] = ("internet", *_REFERENCE_FORMS)
 #: The selector forms ``--to`` accepts.
-TARGET_FORMS: tuple[str, ...] = ("secret", "cluster-admin", "node", "sensitive",
-                                 *_REFERENCE_FORMS)
+TARGET_FORMS: tuple[str, ...] = ("secret", "cluster-admin", "node", "sensitive", "aws-admin",
+                                 "aws-secret", "s3", "data-store", *_REFERENCE_FORMS)
+
+_AWS_SECRET_KINDS = frozenset({"SecretsManagerSecret", "SSMParameter"})
 
 _REFERENCE_KINDS = {"pod": "Pod", "sa": "ServiceAccount"}
 _GLOB_CHARACTERS = frozenset("*?[")
@@ -59,10 +61,27 @@ def _is_sensitive_workload(_: str, attrs: dict[str, Any]) -> bool:
     return attrs.get("crown_jewel") == SENSITIVE_WORKLOAD
 
 
+def _is_aws_admin(_: str, attrs: dict[str, Any]) -> bool:
+    return attrs.get("crown_jewel") == AWS_ADMIN
+
+
+def _is_aws_secret(_: str, attrs: dict[str, Any]) -> bool:
+    return attrs.get("crown_jewel") == SECRET and attrs.get("kind") in _AWS_SECRET_KINDS
+
+
+def _is_bucket(_: str, attrs: dict[str, Any]) -> bool:
+    return attrs.get("kind") == "S3Bucket"
+
+
+def _is_data_store(_: str, attrs: dict[str, Any]) -> bool:
+    return attrs.get("crown_jewel") == DATA_STORE
+
+
 _SOURCE_CLASSES: dict[str, Predicate] = {"internet": _is_entry, "any-pod": _is_pod}
 _TARGET_CLASSES: dict[str, Predicate] = {
     "secret": _is_secret, "cluster-admin": _is_cluster_admin, "node": _is_node,
-    "sensitive": _is_sensitive_workload, "any-pod": _is_pod,
+    "sensitive": _is_sensitive_workload, "any-pod": _is_pod, "aws-admin": _is_aws_admin,
+    "aws-secret": _is_aws_secret, "s3": _is_bucket, "data-store": _is_data_store,
 }
 
 
@@ -204,8 +223,11 @@ def resolve_targets(graph: nx.MultiDiGraph, spec: str | Iterable[str],
     graph
         The attack graph.
     spec
-        One selector or an iterable of them: ``secret``, ``cluster-admin``, ``node``
-        (nodes and node pools), ``sensitive``, ``any-pod``, ``pod:<ns>/<name>``,
+        One selector or an iterable of them: ``secret`` (Kubernetes Secrets, Secrets
+        Manager secrets and SecureString parameters), ``cluster-admin``, ``node`` (nodes and
+        node pools), ``sensitive``, ``aws-admin`` (full control of an AWS account),
+        ``aws-secret`` (the AWS secrets alone), ``s3`` (buckets), ``data-store`` (buckets,
+        ECR repositories, KMS keys, tables), ``any-pod``, ``pod:<ns>/<name>``,
         ``sa:<ns>/<name>``, a vertex id, or an ``fnmatch`` glob on ids.
     sensitive
         Extra target selectors whose vertices ``sensitive`` also stands for, besides the

@@ -14,7 +14,7 @@ import networkx as nx
 
 from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER
-from riskgraph.graph import add_inventory_vertices, complete_vertices
+from riskgraph.graph import add_aws_vertices, add_inventory_vertices, complete_vertices
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Technique, all_techniques
 
@@ -65,6 +65,7 @@ def build_graph(
     counts: dict[str, int] = {}
     with gc_paused():
         add_inventory_vertices(graph, inv)
+        add_aws_vertices(graph, inv.aws)
         for technique in techniques if techniques is not None else all_techniques():
             merged = _edge_attrs(technique, technique.find(inv))
             graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())

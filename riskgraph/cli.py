@@ -35,17 +35,23 @@ EXIT_CODES = """exit codes:
 
 SELECTORS = """selectors:
   --from  internet (default) | any-pod | pod:NS/NAME | sa:NS/NAME | a vertex id | a glob on ids
-  --to    secret (default) | cluster-admin | node | sensitive | pod:NS/NAME | sa:NS/NAME |
-          a vertex id | a glob on ids (e.g. 'k8s:Secret:payments/*')
+  --to    secret (default) | cluster-admin | node | sensitive | aws-admin | aws-secret | s3 |
+          data-store | pod:NS/NAME | sa:NS/NAME | a vertex id (an ARN for AWS resources) |
+          a glob on ids (e.g. 'k8s:Secret:payments/*', 'arn:aws:s3:::*')
+  'secret' means Kubernetes Secrets, Secrets Manager secrets and SecureString parameters;
+  'aws-admin' means full control of an AWS account (aws:Admin:<account id>).
   'sensitive' means workloads or namespaces labelled or annotated
   riskgraph.io/sensitive: "true", plus whatever --sensitive selects.
 """
 
 EXAMPLES = """examples:
   riskgraph paths --demo --to secret
+  riskgraph paths --demo --to aws-admin                   # pod -> node role -> AWS admin
   riskgraph paths --k8s ./manifests --from internet --to secret --format json
   riskgraph paths --k8s-context prod --to cluster-admin     # a live cluster
   riskgraph paths --k8s-context prod --k8s ./new-release    # live, plus what is to deploy
+  riskgraph paths --k8s-context prod --aws-profile prod --to aws-admin
+  riskgraph paths --k8s cluster.json --aws ./aws-dumps --to s3
   riskgraph snapshot k8s --context prod -o prod.json && \\
       riskgraph paths --k8s prod.json --from pod:shop/api --format svg -o review.svg
 """
@@ -55,7 +61,8 @@ SNAPSHOT_EXAMPLES = """examples:
   riskgraph snapshot k8s --context prod -o prod.json
   riskgraph snapshot k8s --kubeconfig ~/.kube/eks.yaml --context prod -o prod.json
   riskgraph snapshot k8s --in-cluster -o /out/cluster.json    # from a pod
-  riskgraph paths --k8s prod.json --to secret             # later, offline
+  riskgraph snapshot aws --profile prod --region eu-west-1 -o account.json
+  riskgraph paths --k8s prod.json --aws account.json --to secret   # later, offline
 """
 
 
@@ -85,8 +92,24 @@ def _input_options() -> argparse.ArgumentParser:
     group.add_argument("--kubeconfig", metavar="FILE",
                        help="kubeconfig for the live cluster (default $KUBECONFIG or "
                             "~/.kube/config); alone, reads its current context")
+    group.add_argument("--aws", metavar="PATH", nargs="+", action="extend", default=[],
+                       help="`aws ... --output json` files or folders (IAM account "
+                            "authorization details, EC2 instances, EKS cluster, access "
+                            "entries, ...) or `riskgraph snapshot aws` files; --k8s accepts "
+                            "them too")
+    group.add_argument("--aws-profile", metavar="PROFILE", nargs="?", const="",
+                       help="read the live AWS account of this profile (the default "
+                            "credentials if PROFILE is left out); needs read-only IAM, EC2, "
+                            "EKS and data-store list permissions")
+    group.add_argument("--aws-region", metavar="REGION", action="append", default=[],
+                       help="region to read live (repeatable; default the profile's)")
+    group.add_argument("--eks-cluster", metavar="NAME",
+                       help="which EKS cluster of the AWS input the Kubernetes input is "
+                            "(needed only when the AWS input holds several and the nodes' "
+                            "instance tags do not tell)")
     group.add_argument("--demo", action="store_true",
-                       help="analyse the bundled demo estate (an EKS-style cluster)")
+                       help="analyse the bundled demo estate (an EKS cluster and its AWS "
+                            "account)")
     group.add_argument("--pod-security-default", default="privileged",
                        choices=("privileged", "baseline", "restricted"),
                        help="the cluster's PodSecurity admission default 'enforce' level for "
@@ -114,7 +137,7 @@ def _output_options(formats: Sequence[str], default: str) -> argparse.ArgumentPa
 
 def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     snapshot = commands.add_parser(
-        "snapshot", help="save a live cluster to a file, to analyse later or elsewhere",
+        "snapshot", help="save a live cluster or AWS account to a file, to analyse later",
         description="Read a live source once and save what riskgraph analyses to one "
                     "versioned JSON file; give the file to --k8s later.")
     sources = snapshot.add_subparsers(dest="snapshot_source", required=True, metavar="SOURCE")
@@ -134,7 +157,27 @@ def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser])
                          help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
     cluster.add_argument("--in-cluster", action="store_true",
                          help="use the service account of the pod riskgraph runs in")
-    output = k8s.add_argument_group("output")
+    _snapshot_output(k8s)
+    aws = sources.add_parser(
+        "aws", help="an AWS account, through its APIs",
+        description="Read what riskgraph analyses from an AWS account with boto3: IAM\n"
+                    "(account authorization details, OIDC providers), EC2 instances,\n"
+                    "launch templates and security groups, EKS clusters, node groups,\n"
+                    "Pod Identity associations and access entries, Secrets Manager, SSM\n"
+                    "parameters, S3, ECR and KMS (names and policies; never secret values)\n"
+                    "and Organizations SCPs when allowed. A call the credentials may not\n"
+                    "make is reported and skipped; the rest is saved.",
+        epilog=SNAPSHOT_EXAMPLES + "\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    account = aws.add_argument_group("account (default: the default credentials and region)")
+    account.add_argument("--profile", metavar="PROFILE", help="AWS profile to use")
+    account.add_argument("--region", metavar="REGION", action="append", default=[],
+                         help="region to read (repeatable; default the profile's region)")
+    _snapshot_output(aws)
+
+
+def _snapshot_output(parser: argparse.ArgumentParser) -> None:
+    output = parser.add_argument_group("output")
     output.add_argument("-o", "--output", metavar="FILE", type=Path, required=True,
                         help="the snapshot file to write ('-' for standard output)")
     _status_options(output)
@@ -198,12 +241,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.command in ("paths", "graph") and not (
-            args.k8s or args.demo or args.k8s_context is not None or args.kubeconfig):
+            args.k8s or args.aws or args.demo or args.k8s_context is not None
+            or args.kubeconfig or args.aws_profile is not None):
         parser.error("no input: give --k8s PATH (manifests, a folder, a kubectl dump or a "
-                     "snapshot), --k8s-context CTX for a live cluster, or --demo for the "
-                     "bundled demo estate")
+                     "snapshot), --k8s-context CTX for a live cluster, --aws PATH or "
+                     "--aws-profile for an AWS account, or --demo for the bundled demo "
+                     "estate")
+    if args.command in ("paths", "graph") and args.aws_region and args.aws_profile is None:
+        parser.error("--aws-region chooses the regions of a live read: give --aws-profile "
+                     "too (alone, it reads the default credentials)")
     if args.command == "snapshot":
-        if args.in_cluster and (args.context or args.kubeconfig):
+        if args.snapshot_source == "k8s" and args.in_cluster and (
+                args.context or args.kubeconfig):
             parser.error("--in-cluster reads the pod's own service account: it takes no "
                          "--context or --kubeconfig")
         folder = args.output.parent

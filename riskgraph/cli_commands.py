@@ -16,12 +16,16 @@ from typing import Any
 import networkx as nx
 
 from ingest import (
+    AwsAccountReader,
+    AwsTarget,
+    CallRead,
     KubeTarget,
     LiveCluster,
     PageProgress,
     PageRead,
     ParsedObjects,
     read_k8s,
+    write_aws_snapshot,
     write_snapshot,
 )
 from ingest.k8s_live import RESOURCES
@@ -61,6 +65,16 @@ def page_reporter(say: Say, kinds: int = len(RESOURCES)) -> PageProgress:
     return report
 
 
+def call_reporter(say: Say) -> Callable[[CallRead], None]:
+    """A live AWS reader's progress callback: one line per API operation and region."""
+    def report(read: CallRead) -> None:
+        if read.done:
+            where = f" {read.region}" if read.region else ""
+            outcome = f"failed ({read.error})" if read.error else f"{read.items} items"
+            say(f"aws {read.service} {read.operation}{where}: {outcome}")
+    return report
+
+
 def report_problems(say: Say, problems: Sequence[Problem], limit: int) -> None:
     """Say the first ``limit`` input problems, and how many more there are."""
     for problem in problems[:limit]:
@@ -79,7 +93,7 @@ def live_target(args: argparse.Namespace) -> KubeTarget | None:
 
 def load(args: argparse.Namespace, say: Say) -> Inventory:
     """The Inventory of every input given: files, the demo and a live cluster, together."""
-    paths = [*args.k8s, *([demo_dir()] if args.demo else [])]
+    paths = [*args.k8s, *args.aws, *([demo_dir()] if args.demo else [])]
     target = live_target(args)
     parsed = ParsedObjects()
     if paths:
@@ -89,17 +103,43 @@ def load(args: argparse.Namespace, say: Say) -> Inventory:
         cluster = LiveCluster(target)
         say(f"reading the live cluster of {cluster.label}")
         parsed.extend(cluster.read(page_reporter(say)))
+    if args.aws_profile is not None:
+        account = AwsAccountReader(AwsTarget(profile=args.aws_profile or None,
+                                             regions=tuple(args.aws_region)))
+        say(f"reading the live AWS account of {account.label}")
+        parsed.extend(account.read(call_reporter(say)))
+    if args.eks_cluster:
+        parsed.aws.cluster_name = args.eks_cluster
     with gc_paused():
         inv = parsed.inventory()
     inv.pod_security_default = args.pod_security_default
     kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
     say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} "
         f"source{'s' * (len(inv.sources) != 1)}" + (f" ({kinds})" if kinds else ""))
+    if not inv.aws.empty:
+        say("AWS: " + aws_summary(inv))
     if inv.unknown_kinds:
         say("kinds not analysed (skipped): " + ", ".join(
             f"{kind} x{n}" for kind, n in inv.unknown_kinds.most_common()))
     report_problems(say, inv.problems, args.max_problems)
     return inv
+
+
+def aws_summary(inv: Inventory) -> str:
+    """One line on what the AWS input holds, e.g. ``account 1111..., 12 roles, 3 users``."""
+    aws = inv.aws
+    counts = [(len(aws.roles), "role"), (len(aws.users), "user"),
+              (len(aws.instances), "instance"), (len(aws.nodegroups), "node group"),
+              (len(aws.access_entries), "access entry"),
+              (len(aws.pod_identity_associations), "pod identity association"),
+              (sum(1 for _ in aws.data_resources), "data store")]
+    accounts = ", ".join(sorted(aws.accounts)) or "unknown"
+    parts = [f"account{'s' * (len(aws.accounts) > 1)} {accounts}",
+             f"EKS cluster {aws.cluster_name}" if aws.cluster is not None else
+             "no EKS cluster matched"]
+    parts += [f"{n} {what}{'s' * (n != 1)}".replace("entrys", "entries")
+              for n, what in counts if n]
+    return ", ".join(parts)
 
 
 def _graph(args: argparse.Namespace, say: Say) -> nx.MultiDiGraph:
@@ -175,12 +215,21 @@ def run_techniques(args: argparse.Namespace) -> int:
 
 
 def run_snapshot(args: argparse.Namespace, say: Say) -> int:
-    """``riskgraph snapshot k8s``: list the cluster and write the snapshot file."""
+    """``riskgraph snapshot k8s|aws``: read the live source and write the snapshot file."""
+    to_stdout = str(args.output) == "-"
+    where = "standard output" if to_stdout else args.output
+    if args.snapshot_source == "aws":
+        account = AwsAccountReader(AwsTarget(profile=args.profile, regions=tuple(args.region)))
+        say(f"reading the AWS account of {account.label}")
+        documents = write_aws_snapshot(account, sys.stdout if to_stdout else args.output,
+                                       call_reporter(say))
+        report_problems(say, account.problems, args.max_problems)
+        say(f"wrote {documents} documents to {where}")
+        return EXIT_OK
     cluster = LiveCluster(KubeTarget(args.context, args.kubeconfig, args.in_cluster))
     say(f"reading {cluster.label}")
-    to_stdout = str(args.output) == "-"
     count = write_snapshot(sys.stdout if to_stdout else args.output, cluster,
                            page_reporter(say))
     report_problems(say, cluster.problems, args.max_problems)
-    say(f"wrote {count} objects to {'standard output' if to_stdout else args.output}")
+    say(f"wrote {count} objects to {where}")
     return EXIT_OK

@@ -11,8 +11,10 @@ from typing import Any
 import networkx as nx
 
 from riskgraph import ids
+from riskgraph.aws_inventory import AwsInventory
 from riskgraph.inventory import Inventory
 from riskgraph.models import ObjectMeta, Pod, RoleBinding
+from riskgraph.models.aws import SsmParameter
 
 SENSITIVE_KEY = "riskgraph.io/sensitive"
 
@@ -23,6 +25,15 @@ AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate"
 SECRET = "secret"
 CLUSTER_ADMIN = "cluster-admin"
 SENSITIVE_WORKLOAD = "sensitive-workload"
+AWS_ADMIN = "aws-admin"
+DATA_STORE = "data-store"
+
+#: The crown-jewel class of each AWS resource kind (an SSM parameter only when SecureString).
+AWS_CROWN_JEWELS = {
+    "SecretsManagerSecret": SECRET, "S3Bucket": DATA_STORE, "ECRRepository": DATA_STORE,
+    "KMSKey": DATA_STORE, "DynamoDBTable": DATA_STORE, "RDSInstance": DATA_STORE,
+    "RDSCluster": DATA_STORE, "AWSAdmin": AWS_ADMIN,
+}
 
 _EMPTY: dict[str, str] = {}
 
@@ -110,9 +121,33 @@ def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
                                                    pool=pool.name))
 
 
+def _aws_crown_jewel(kind: str, parameter_type: str | None = None) -> str | None:
+    if kind == "SSMParameter":
+        return SECRET if parameter_type in (None, "SecureString") else None
+    return AWS_CROWN_JEWELS.get(kind)
+
+
+def add_aws_vertices(graph: nx.MultiDiGraph, aws: AwsInventory) -> None:
+    """Add the IAM principals, data stores and account admin powers of the AWS input."""
+    for account in sorted(aws.accounts):
+        admin = ids.admin_id(account)
+        graph.add_node(admin, **vertex_attrs(admin, crown_jewel=AWS_ADMIN, account=account))
+    for principal in aws.principals:
+        graph.add_node(principal.arn, **vertex_attrs(
+            principal.arn, {t.key: t.value for t in principal.tags}, account=principal.account))
+    for resource in aws.data_resources:
+        kind = ids.parse(resource.arn).kind
+        parameter_type = resource.type if isinstance(resource, SsmParameter) else None
+        graph.add_node(resource.arn, **vertex_attrs(
+            resource.arn, crown_jewel=_aws_crown_jewel(kind, parameter_type)))
+
+
 def complete_vertices(graph: nx.MultiDiGraph) -> None:
-    """Give vertices that edges created (hubs, groups, unread secrets) their attributes."""
+    """Give vertices that edges created (hubs, groups, unread secrets, AWS principals named
+    only in a policy or aws-auth) their attributes."""
     for vertex_id, attrs in graph.nodes(data=True):
         if "kind" not in attrs:
-            crown = SECRET if vertex_id.startswith("k8s:Secret:") else None
+            kind = ids.parse(vertex_id).kind
+            crown = SECRET if vertex_id.startswith("k8s:Secret:") else \
+                _aws_crown_jewel(kind)
             attrs.update(vertex_attrs(vertex_id, crown_jewel=crown, observed=False))

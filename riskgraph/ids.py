@@ -8,6 +8,10 @@
 VertexIdentity(kind='Container', namespace='shop', name='web/nginx')
 >>> parse(hub_id("pods-exec", ns_scope("shop")))
 VertexIdentity(kind='Hub', namespace='shop', name='pods-exec:ns/shop')
+>>> parse("arn:aws:iam::111122223333:role/eks/batch-sa-role")
+VertexIdentity(kind='IAMRole', namespace=None, name='batch-sa-role')
+>>> parse("arn:aws:s3:::payments-exports")
+VertexIdentity(kind='S3Bucket', namespace=None, name='payments-exports')
 """
 
 from __future__ import annotations
@@ -32,6 +36,43 @@ class VertexIdentity(NamedTuple):
     kind: str
     namespace: str | None
     name: str
+
+
+#: (service, resource type) of an ARN -> the vertex kind riskgraph gives it.
+_ARN_KINDS = {
+    ("iam", "role"): "IAMRole", ("iam", "user"): "IAMUser", ("iam", "group"): "IAMGroup",
+    ("iam", "policy"): "IAMPolicy", ("iam", "oidc-provider"): "OIDCProvider",
+    ("iam", "instance-profile"): "InstanceProfile", ("sts", "assumed-role"): "IAMRole",
+    ("s3", ""): "S3Bucket", ("secretsmanager", "secret"): "SecretsManagerSecret",
+    ("ssm", "parameter"): "SSMParameter", ("kms", "key"): "KMSKey",
+    ("ecr", "repository"): "ECRRepository", ("ec2", "instance"): "EC2Instance",
+    ("eks", "cluster"): "EKSCluster", ("dynamodb", "table"): "DynamoDBTable",
+    ("rds", "db"): "RDSInstance", ("rds", "cluster"): "RDSCluster",
+}
+
+
+def admin_id(account: str) -> str:
+    """Id of the full administrative power over one AWS account."""
+    return f"aws:Admin:{account}"
+
+
+def _parse_arn(arn: str) -> VertexIdentity:
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return VertexIdentity("AWS", None, arn)
+    service, resource = parts[2], parts[5]
+    kind_part, sep, rest = resource.partition(":") if ":" in resource.split("/", 1)[0] \
+        else resource.partition("/")
+    if not sep:
+        kind_part, rest = "", resource
+    kind = _ARN_KINDS.get((service, kind_part), "AWS")
+    if kind == "AWS":
+        return VertexIdentity(kind, None, arn)
+    if service == "ssm":
+        return VertexIdentity(kind, None, "/" + rest.lstrip("/") if "/" in rest else rest)
+    if kind in ("IAMRole", "IAMUser", "IAMGroup", "IAMPolicy", "InstanceProfile"):
+        return VertexIdentity(kind, None, rest.rsplit("/", 1)[-1])
+    return VertexIdentity(kind, None, rest)
 
 
 def k8s_id(kind: str, name: str, namespace: str | None = None) -> str:
@@ -74,7 +115,9 @@ def hub_id(capability: str, scope: str) -> str:
 def parse(vertex_id: str) -> VertexIdentity:
     """Recover kind, namespace and name from a vertex id.
 
-    ARNs and unknown shapes come back with kind ``"AWS"`` or ``"Unknown"``.
+    ARNs of the resources riskgraph models get a kind of their own (``IAMRole``, ``S3Bucket``,
+    ...) and their short name; other ARNs come back as ``"AWS"``, unknown shapes as
+    ``"Unknown"``.
     """
     if vertex_id == INTERNET:
         return VertexIdentity("Internet", None, "internet")
@@ -85,7 +128,7 @@ def parse(vertex_id: str) -> VertexIdentity:
         namespace = scope[3:] if scope.startswith("ns/") else None
         return VertexIdentity("Hub", namespace, f"{capability}:{scope}")
     if vertex_id.startswith("arn:"):
-        return VertexIdentity("AWS", None, vertex_id)
+        return _parse_arn(vertex_id)
     if vertex_id.startswith("aws:Admin:"):
         return VertexIdentity("AWSAdmin", None, vertex_id.removeprefix("aws:Admin:"))
     if vertex_id.startswith("k8s:"):

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import repeat
 
+from riskgraph.aws_auth import aws_auth_mappings
+from riskgraph.aws_inventory import AwsInventory
 from riskgraph.builtin_roles import builtin_cluster_roles
 from riskgraph.errors import Problem
 from riskgraph.models import (
+    AWS_AUTH,
     WORKLOAD_KINDS,
     ConfigMap,
     Ingress,
@@ -27,6 +30,7 @@ from riskgraph.models import (
     Role,
     RoleBinding,
     Secret,
+    SecretProviderClass,
     Service,
     ServiceAccount,
     Workload,
@@ -44,7 +48,7 @@ _LIST_OF: dict[type, str] = {
     Pod: "pods", ServiceAccount: "service_accounts", Secret: "secrets",
     ConfigMap: "config_maps", Role: "roles", RoleBinding: "bindings", Service: "services",
     Ingress: "ingresses", NetworkPolicy: "network_policies", Namespace: "namespaces",
-    Node: "nodes",
+    Node: "nodes", SecretProviderClass: "secret_provider_classes",
 }
 
 
@@ -67,6 +71,7 @@ class Inventory:
     network_policies: list[NetworkPolicy] = field(default_factory=list)
     namespaces: list[Namespace] = field(default_factory=list)
     nodes: list[Node] = field(default_factory=list)
+    secret_provider_classes: list[SecretProviderClass] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
@@ -76,6 +81,8 @@ class Inventory:
     #: The cluster-wide Pod Security ``enforce`` level for namespaces without the label
     #: (the PodSecurity admission plugin's ``defaults``); ``privileged`` unless configured.
     pod_security_default: str = "privileged"
+    #: The AWS account(s) read alongside the cluster; empty when none was given.
+    aws: AwsInventory = field(default_factory=AwsInventory)
     _origins: dict[tuple[str, str | None, str], str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -86,14 +93,16 @@ class Inventory:
         unknown_kinds: Counter[str] | None = None,
         sources: Iterable[str] = (),
         origins: Iterable[str] | None = None,
+        aws: AwsInventory | None = None,
     ) -> Inventory:
         """Collect parsed objects, apply API defaults, expand workload templates, index.
 
         ``origins`` names the file (or API source) of each object, in the same order, so
-        that problems found here can say where the object came from.
+        that problems found here can say where the object came from. ``aws`` is the AWS
+        data read with them, not yet finished (see :meth:`AwsInventory.finish`).
         """
         inv = cls(problems=list(problems), unknown_kinds=Counter(unknown_kinds or {}),
-                  sources=list(sources))
+                  sources=list(sources), aws=aws if aws is not None else AwsInventory())
         workloads: list[Workload] = []
         seen: dict[tuple[str, str | None, str], str] = {}
         for obj, origin in zip(objects, origins if origins is not None else repeat("input"),
@@ -106,7 +115,8 @@ class Inventory:
                                             f"{seen[key]} is kept", obj=obj.ref))
                 continue
             seen[key] = origin
-            if obj.kind in WORKLOAD_KINDS or isinstance(obj, RoleBinding):
+            if obj.kind in WORKLOAD_KINDS or isinstance(obj, (RoleBinding, SecretProviderClass)) \
+                    or key == ("ConfigMap", *AWS_AUTH):
                 inv._origins[key] = origin
             inv.counts[obj.kind] += 1
             if isinstance(obj, Workload):
@@ -117,6 +127,12 @@ class Inventory:
         inv._add_builtin_roles()
         inv._index()
         inv._check_bindings()
+        inv.problems.extend(aws_auth_mappings(
+            inv, source=inv._origin_of("ConfigMap", *AWS_AUTH))[1])
+        for provider_class in inv.secret_provider_classes:
+            inv.problems.extend(provider_class.aws_objects(source=inv._origin_of(
+                provider_class.kind, provider_class.namespace, provider_class.name))[1])
+        inv.problems.extend(inv.aws.finish(inv.nodes))
         return inv
 
     def _origin_of(self, kind: str, namespace: str | None, name: str) -> str:
@@ -247,6 +263,16 @@ class Inventory:
     def service_account_names(self, namespace: str) -> list[str]:
         """Service accounts of a namespace: those read, those pods use, and ``default``."""
         return self._sa_names.get(namespace, ["default"])
+
+    def secret_provider_class(self, namespace: str, name: str) -> SecretProviderClass | None:
+        """A SecretProviderClass by namespace and name (what a CSI volume's
+        ``secretProviderClass`` attribute names, in the pod's namespace)."""
+        return self._secret_provider_classes.get((namespace, name))
+
+    @cached_property
+    def _secret_provider_classes(self) -> dict[tuple[str, str], SecretProviderClass]:
+        return {(c.metadata.namespace or "default", c.name): c
+                for c in self.secret_provider_classes}
 
     def role_for(self, binding: RoleBinding) -> Role | None:
         """The Role or ClusterRole a binding grants, or None when it is not in the input."""

@@ -33,7 +33,9 @@ def test_demo_paths_json_follows_the_contract(capsys: pytest.CaptureFixture[str]
     assert doc["summary"]["paths"] == len(doc["paths"]) >= 3
     for path in doc["paths"]:
         assert set(path) == {"source", "target", "cost", "steps"}
-        assert path["source"] == "internet" and path["target"].startswith("k8s:Secret:")
+        assert path["source"] == "internet"
+        assert path["target"].startswith(("k8s:Secret:", "arn:aws:secretsmanager:",
+                                          "arn:aws:ssm:"))
         assert path["steps"][0]["from"] == "internet"
         assert path["steps"][-1]["to"] == path["target"]
         for before, after in zip(path["steps"], path["steps"][1:], strict=False):
@@ -160,9 +162,20 @@ def test_avoid_removes_the_paths_through_a_fixed_workload(
         capsys: pytest.CaptureFixture[str]) -> None:
     _, before, _ = run(["paths", "--demo", "--to", "cluster-admin", "--format", "json"], capsys)
     assert json.loads(before)["paths"]
+    binding = "k8s:ClusterRoleBinding:report-runner-admin"
     _, after, _ = run(["paths", "--demo", "--to", "cluster-admin", "--format", "json",
-                       "--avoid", "k8s:ClusterRoleBinding:report-runner-admin"], capsys)
-    assert json.loads(after)["paths"] == []
+                       "--avoid", binding], capsys)
+    # What is left is the AWS route: the node role's PassRole to an admin role, and an
+    # account admin can give itself an EKS access entry.
+    remaining = json.loads(after)["paths"]
+    assert remaining
+    for path in remaining:
+        hops = [s["to"] for s in path["steps"]]
+        assert binding not in hops and "aws:Admin:111122223333" in hops
+    admin_role = "arn:aws:iam::111122223333:role/report-ec2-runner"
+    _, fixed, _ = run(["paths", "--demo", "--to", "cluster-admin", "--format", "json",
+                       "--avoid", binding, "--avoid", admin_role], capsys)
+    assert json.loads(fixed)["paths"] == []
 
 
 def test_platform_default_bindings_are_marked_and_can_be_hidden(

@@ -1,4 +1,7 @@
-"""The bundled demo estate: a small EKS-style cluster written for riskgraph.
+"""The bundled demo estate: a small EKS cluster and its AWS account, written for riskgraph.
+
+The Kubernetes side is manifests (``*.yaml``); the AWS side is ``aws ... --output json``
+documents under ``aws/``.
 
 >>> sorted(p.name for p in demo_files())[:2]
 ['00-namespaces.yaml', '10-web.yaml']
@@ -18,3 +21,8 @@ def demo_dir() -> Path:
 def demo_files() -> list[Path]:
     """The demo manifests, in reading order."""
     return sorted(demo_dir().glob("*.yaml"))
+
+
+def demo_aws_files() -> list[Path]:
+    """The demo AWS account's CLI output documents."""
+    return sorted((demo_dir() / "aws").glob("*.json"))

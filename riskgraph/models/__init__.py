@@ -1,7 +1,9 @@
 """Pydantic models of the API objects riskgraph reads."""
 
 from riskgraph.models.base import K8sObject, ObjectMeta
+from riskgraph.models.csi import CsiObject, SecretProviderClass
 from riskgraph.models.k8s import (
+    AWS_AUTH,
     MODEL_BY_KIND,
     WORKLOAD_KINDS,
     ConfigMap,
@@ -14,11 +16,20 @@ from riskgraph.models.k8s import (
     ServiceAccount,
     Workload,
 )
-from riskgraph.models.pod import Container, Pod, PodSpec, Volume
+from riskgraph.models.pod import (
+    SECRETS_STORE_DRIVER,
+    Container,
+    CsiVolumeSource,
+    Pod,
+    PodSpec,
+    Volume,
+)
 from riskgraph.models.rbac import PolicyRule, Role, RoleBinding, Subject
 
 __all__ = [
-    "MODEL_BY_KIND", "WORKLOAD_KINDS", "ConfigMap", "Container", "Ingress", "K8sObject",
-    "Namespace", "NetworkPolicy", "Node", "ObjectMeta", "Pod", "PodSpec", "PolicyRule", "Role",
-    "RoleBinding", "Secret", "Service", "ServiceAccount", "Subject", "Volume", "Workload",
+    "AWS_AUTH", "MODEL_BY_KIND", "SECRETS_STORE_DRIVER", "WORKLOAD_KINDS", "ConfigMap",
+    "Container", "CsiObject", "CsiVolumeSource", "Ingress", "K8sObject", "Namespace",
+    "NetworkPolicy", "Node", "ObjectMeta", "Pod", "PodSpec", "PolicyRule", "Role", "RoleBinding",
+    "Secret", "SecretProviderClass", "Service", "ServiceAccount", "Subject", "Volume",
+    "Workload",
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
 from riskgraph.models.base import K8S_CONFIG, K8sObject
+from riskgraph.models.csi import SecretProviderClass
 from riskgraph.models.pod import Pod, PodTemplateSpec
 from riskgraph.models.rbac import Role, RoleBinding
 
@@ -56,8 +57,34 @@ class Secret(K8sObject):
     type: str = "Opaque"
 
 
+#: (namespace, name) of EKS's map of IAM roles and users to Kubernetes users and groups.
+AWS_AUTH = ("kube-system", "aws-auth")
+
+
 class ConfigMap(K8sObject):
-    """Name only for now."""
+    """Name only, but for ``kube-system/aws-auth``, whose ``data`` is kept: no attacker
+    step reads another ConfigMap's data, and ConfigMaps can be big."""
+
+    data: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_only_aws_auth_data(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or "data" not in value:
+            return value
+        meta = value.get("metadata")
+        if isinstance(meta, dict) and (meta.get("namespace"), meta.get("name")) == AWS_AUTH:
+            return value
+        return {k: v for k, v in value.items() if k != "data"}
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _none_is_empty_dict(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @property
+    def is_aws_auth(self) -> bool:
+        return (self.metadata.namespace, self.name) == AWS_AUTH
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
@@ -191,4 +218,5 @@ MODEL_BY_KIND: dict[str, type[K8sObject]] = {
     "NetworkPolicy": NetworkPolicy,
     "Namespace": Namespace,
     "Node": Node,
+    "SecretProviderClass": SecretProviderClass,
 }

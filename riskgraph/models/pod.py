@@ -9,6 +9,9 @@ from pydantic.dataclasses import dataclass
 
 from riskgraph.models.base import K8S_CONFIG, K8sObject, ObjectMeta
 
+#: The Secrets Store CSI driver, which mounts what a SecretProviderClass names.
+SECRETS_STORE_DRIVER = "secrets-store.csi.k8s.io"
+
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
 class Capabilities:
@@ -133,11 +136,34 @@ class ProjectedVolumeSource:
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class CsiVolumeSource:
+    """An inline CSI volume; for the Secrets Store driver, ``volumeAttributes`` names the
+    SecretProviderClass whose objects the volume holds."""
+
+    driver: str
+    volume_attributes: dict[str, str] = Field(default_factory=dict)
+    read_only: bool | None = None
+
+    @field_validator("volume_attributes", mode="before")
+    @classmethod
+    def _none_is_empty_dict(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @property
+    def secret_provider_class(self) -> str | None:
+        """The SecretProviderClass (in the pod's namespace) a Secrets Store volume mounts."""
+        if self.driver != SECRETS_STORE_DRIVER:
+            return None
+        return self.volume_attributes.get("secretProviderClass")
+
+
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
 class Volume:
     name: str
     host_path: HostPathSource | None = None
     secret: SecretVolumeSource | None = None
     projected: ProjectedVolumeSource | None = None
+    csi: CsiVolumeSource | None = None
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)

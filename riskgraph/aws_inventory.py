@@ -1,0 +1,379 @@
+"""The AWS half of the Inventory: every AWS resource read, joined up and indexed.
+
+``ingest`` fills the lists (from ``aws ... --output json`` files or boto3) in any order;
+:meth:`AwsInventory.finish` then joins what arrived in separate documents (access policies
+to their access entries, bucket and key policies to their resources) and builds the
+indexes techniques look things up in. Problems (a managed policy attached but not in the
+input, two EKS clusters and no way to tell which one the Kubernetes input is) are recorded,
+never raised.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from riskgraph.errors import Problem
+from riskgraph.models.aws import (
+    AccessEntry,
+    AssociatedAccessPolicy,
+    AttachedPolicy,
+    Ec2Instance,
+    EcrRepository,
+    EksCluster,
+    EksNodegroup,
+    IamGroup,
+    IamRole,
+    IamUser,
+    KmsKey,
+    LaunchTemplateVersion,
+    ManagedPolicy,
+    OidcProvider,
+    PodIdentityAssociation,
+    PolicyJson,
+    S3Bucket,
+    SecretsManagerSecret,
+    SecurityGroup,
+    ServiceControlPolicy,
+    SsmParameter,
+    account_of,
+)
+from riskgraph.models.k8s import Node
+
+#: Node label EKS managed node groups put on their nodes.
+NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
+#: Node label of Fargate nodes (one pod each; no instance metadata reachable).
+COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type"
+#: Instance tags that name the EKS cluster an instance belongs to.
+CLUSTER_TAGS = ("eks:cluster-name", "aws:eks:cluster-name")
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+
+IamPrincipal = IamRole | IamUser
+DataResource = SecretsManagerSecret | SsmParameter | S3Bucket | EcrRepository | KmsKey
+
+
+def instance_id_of(node: Node) -> str | None:
+    """The EC2 instance id in a node's ``spec.providerID`` (``aws:///us-east-1a/i-0abc``).
+
+    >>> from riskgraph.models import Node
+    >>> instance_id_of(Node.model_validate({"spec": {"providerID": "aws:///eu-west-1a/i-0a1"}}))
+    'i-0a1'
+    """
+    provider = node.spec.provider_id or ""
+    if not provider.startswith("aws://"):
+        return None
+    last = provider.rsplit("/", 1)[-1]
+    return last if last.startswith("i-") else None
+
+
+@dataclass
+class AwsInventory:
+    """Everything read from AWS. Empty when the input holds no AWS data."""
+
+    roles: list[IamRole] = field(default_factory=list)
+    users: list[IamUser] = field(default_factory=list)
+    groups: list[IamGroup] = field(default_factory=list)
+    managed_policies: list[ManagedPolicy] = field(default_factory=list)
+    oidc_providers: list[OidcProvider] = field(default_factory=list)
+    scps: list[ServiceControlPolicy] = field(default_factory=list)
+    instances: list[Ec2Instance] = field(default_factory=list)
+    launch_templates: list[LaunchTemplateVersion] = field(default_factory=list)
+    security_groups: list[SecurityGroup] = field(default_factory=list)
+    clusters: list[EksCluster] = field(default_factory=list)
+    nodegroups: list[EksNodegroup] = field(default_factory=list)
+    pod_identity_associations: list[PodIdentityAssociation] = field(default_factory=list)
+    access_entries: list[AccessEntry] = field(default_factory=list)
+    secrets: list[SecretsManagerSecret] = field(default_factory=list)
+    parameters: list[SsmParameter] = field(default_factory=list)
+    buckets: list[S3Bucket] = field(default_factory=list)
+    repositories: list[EcrRepository] = field(default_factory=list)
+    kms_keys: list[KmsKey] = field(default_factory=list)
+    #: Documents that arrive apart from their resource, joined by :meth:`finish`.
+    #: Keyed by (cluster name, principal ARN).
+    pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \
+        field(default_factory=dict)
+    #: Keyed by bucket name, key id or ARN, repository name, and secret ARN or name.
+    pending_bucket_policies: dict[str, PolicyJson] = field(default_factory=dict)
+    pending_key_policies: dict[str, PolicyJson] = field(default_factory=dict)
+    pending_repository_policies: dict[str, PolicyJson] = field(default_factory=dict)
+    pending_secret_policies: dict[str, PolicyJson] = field(default_factory=dict)
+    #: Account ids named by inputs that carry no ARN of their own (``sts get-caller-identity``).
+    known_accounts: set[str] = field(default_factory=set)
+    #: The EKS cluster name the Kubernetes input is (``--eks-cluster``); decided when None.
+    cluster_name: str | None = None
+    sources: list[str] = field(default_factory=list)
+
+    def extend(self, other: AwsInventory) -> None:
+        """Add everything another (unfinished) AwsInventory holds."""
+        for name in ("roles", "users", "groups", "managed_policies", "oidc_providers", "scps",
+                     "instances", "launch_templates", "security_groups", "clusters",
+                     "nodegroups", "pod_identity_associations", "access_entries", "secrets",
+                     "parameters", "buckets", "repositories", "kms_keys", "sources"):
+            getattr(self, name).extend(getattr(other, name))
+        for key, policies in other.pending_access_policies.items():
+            self.pending_access_policies.setdefault(key, []).extend(policies)
+        self.pending_bucket_policies.update(other.pending_bucket_policies)
+        self.pending_key_policies.update(other.pending_key_policies)
+        self.pending_repository_policies.update(other.pending_repository_policies)
+        self.pending_secret_policies.update(other.pending_secret_policies)
+        self.known_accounts |= other.known_accounts
+        self.cluster_name = self.cluster_name or other.cluster_name
+
+    @property
+    def empty(self) -> bool:
+        return not (self.roles or self.users or self.instances or self.clusters
+                    or self.secrets or self.parameters or self.buckets)
+
+    # Joining -------------------------------------------------------------------------
+
+    def finish(self, nodes: Iterable[Node] = ()) -> list[Problem]:
+        """Join documents read apart, build the indexes, and pick the EKS cluster.
+
+        Returns the problems found; call once, after every input was added.
+        """
+        problems: list[Problem] = []
+        self._dedupe()
+        self._join_policies(problems)
+        self._index()
+        self._choose_cluster(list(nodes), problems)
+        self._check_references(problems)
+        return problems
+
+    def _dedupe(self) -> None:
+        """Keep one of each resource read twice (two files, or a list and a describe): the
+        fullest copy where copies differ (a role from ``get-account-authorization-details``
+        over one from ``list-roles``; a described access entry over a listed one)."""
+        self.roles.sort(key=lambda r: not (r.role_policy_list or r.attached_managed_policies
+                                           or r.instance_profile_list))
+        self.access_entries.sort(key=lambda e: not (e.kubernetes_groups or e.username))
+        merged: dict[tuple[str, str], AccessEntry] = {}
+        for entry in self.access_entries:
+            first = merged.setdefault((entry.cluster_name, entry.principal_arn), entry)
+            if first is not entry:
+                first.access_policies.extend(entry.access_policies)
+        self.access_entries = list(merged.values())
+        for name, key in (("roles", "arn"), ("users", "arn"), ("groups", "arn"),
+                          ("managed_policies", "arn"), ("oidc_providers", "arn"),
+                          ("instances", "instance_id"), ("clusters", "arn"),
+                          ("nodegroups", "nodegroup_arn"), ("secrets", "arn"),
+                          ("parameters", "arn"), ("buckets", "name"),
+                          ("repositories", "repository_arn"), ("kms_keys", "key_arn"),
+                          ("security_groups", "group_id")):
+            seen: set[str] = set()
+            kept: list[object] = []
+            for item in getattr(self, name):
+                value = getattr(item, key)
+                if value and value in seen:
+                    continue
+                seen.add(value)
+                kept.append(item)
+            setattr(self, name, kept)
+
+    def _join_policies(self, problems: list[Problem]) -> None:
+        for entry in self.access_entries:
+            entry.access_policies.extend(
+                self.pending_access_policies.pop((entry.cluster_name, entry.principal_arn), []))
+        for (cluster, principal), policies in self.pending_access_policies.items():
+            self.access_entries.append(AccessEntry(cluster_name=cluster, principal_arn=principal,
+                                                   access_policies=policies))
+        self.pending_access_policies = {}
+        for bucket in self.buckets:
+            bucket.policy = self.pending_bucket_policies.pop(bucket.name, bucket.policy)
+        for key in self.kms_keys:
+            key.policy = self.pending_key_policies.pop(key.key_id, None) or \
+                self.pending_key_policies.pop(key.key_arn, key.policy)
+        for repo in self.repositories:
+            repo.policy = self.pending_repository_policies.pop(repo.repository_name, repo.policy)
+        for secret in self.secrets:
+            secret.resource_policy = self.pending_secret_policies.pop(secret.arn, None) or \
+                self.pending_secret_policies.pop(secret.name, secret.resource_policy)
+        for what, pending in (("bucket", self.pending_bucket_policies),
+                              ("KMS key", self.pending_key_policies),
+                              ("ECR repository", self.pending_repository_policies),
+                              ("secret", self.pending_secret_policies)):
+            for name in pending:
+                problems.append(Problem("aws input", f"a policy for {what} {name!r} was read "
+                                        f"but the {what} itself was not: the policy is unused"))
+            pending.clear()
+
+    def _index(self) -> None:
+        self._roles = {r.arn: r for r in self.roles}
+        self._users = {u.arn: u for u in self.users}
+        self._groups = {(g.arn.split(":")[4], g.group_name): g for g in self.groups}
+        self._policies = {p.arn: p for p in self.managed_policies}
+        self._instances = {i.instance_id: i for i in self.instances}
+        self._profiles: dict[str, list[IamRole]] = defaultdict(list)
+        for role in self.roles:
+            for profile in role.instance_profile_list:
+                self._profiles[profile.arn].append(role)
+                self._profiles[profile.instance_profile_name].append(role)
+        self._nodegroups = {(g.cluster_name, g.nodegroup_name): g for g in self.nodegroups}
+        self._templates: dict[str, list[LaunchTemplateVersion]] = defaultdict(list)
+        for template in self.launch_templates:
+            self._templates[template.launch_template_id].append(template)
+            if template.launch_template_name:
+                self._templates[template.launch_template_name].append(template)
+
+    def _choose_cluster(self, nodes: list[Node], problems: list[Problem]) -> None:
+        names = [c.name for c in self.clusters]
+        if self.cluster_name is not None:
+            if self.cluster_name not in names:
+                problems.append(Problem("aws input", f"EKS cluster {self.cluster_name!r} is not "
+                                        "in the input (read: " + (", ".join(names) or "none")
+                                        + "); the EKS bridges are left out"))
+            return
+        from_tags = {name for node in nodes if (instance := self.instance_for(node))
+                     for name in [self._cluster_tag(instance)] if name}
+        named = {g.cluster_name for g in self.nodegroups} | {
+            a.cluster_name for a in self.pod_identity_associations} | {
+            e.cluster_name for e in self.access_entries}
+        if len(from_tags) == 1:
+            self.cluster_name = from_tags.pop()
+        elif len(names) == 1:
+            self.cluster_name = names[0]
+        elif not names and len(named) == 1:
+            # No describe-cluster document, but every EKS document names the same cluster.
+            self.cluster_name = named.pop()
+        elif len(names) > 1:
+            problems.append(Problem("aws input", "the input holds EKS clusters " + ", ".join(
+                names) + " and the nodes do not say which is this one; give --eks-cluster "
+                "NAME (the EKS bridges are left out until then)"))
+
+    @staticmethod
+    def _cluster_tag(instance: Ec2Instance) -> str | None:
+        for tag in instance.tags:
+            if tag.key in CLUSTER_TAGS:
+                return tag.value
+            if tag.key.startswith(CLUSTER_TAG_PREFIX) and tag.value == "owned":
+                return tag.key.removeprefix(CLUSTER_TAG_PREFIX)
+        return None
+
+    def _check_references(self, problems: list[Problem]) -> None:
+        missing: dict[str, list[str]] = defaultdict(list)
+        holders: list[IamRole | IamUser | IamGroup] = [*self.roles, *self.users, *self.groups]
+        for principal in holders:
+            for attached in principal.attached_managed_policies:
+                if attached.policy_arn not in self._policies:
+                    missing[attached.policy_arn].append(principal.arn)
+        for arn, users in sorted(missing.items()):
+            problems.append(Problem("aws input", f"managed policy {arn} is attached to "
+                                    f"{len(users)} principal(s) (e.g. {users[0]}) but its "
+                                    "document is not in the input, so it grants nothing here; "
+                                    "include it in get-account-authorization-details output"))
+
+    # Lookups -------------------------------------------------------------------------
+
+    @property
+    def principals(self) -> Iterator[IamPrincipal]:
+        """Every IAM role and user."""
+        yield from self.roles
+        yield from self.users
+
+    @property
+    def accounts(self) -> set[str]:
+        """Every account id the input names."""
+        found = {p.account for p in self.principals} | set(self.known_accounts)
+        found |= {i.account for i in self.instances if i.account}
+        found |= {account_of(c.arn) for c in self.clusters}
+        return {a for a in found if a}
+
+    def role(self, arn: str) -> IamRole | None:
+        return self._roles.get(arn)
+
+    def user(self, arn: str) -> IamUser | None:
+        return self._users.get(arn)
+
+    def principal(self, arn: str) -> IamPrincipal | None:
+        return self._roles.get(arn) or self._users.get(arn)
+
+    def managed_policy(self, arn: str) -> ManagedPolicy | None:
+        return self._policies.get(arn)
+
+    def identity_policies(self, principal: IamPrincipal) -> list[tuple[str, PolicyJson]]:
+        """(where it comes from, document) of every identity policy that applies to a
+        principal: inline, attached managed, and for a user those of its groups."""
+        found: list[tuple[str, PolicyJson]] = []
+        if isinstance(principal, IamRole):
+            inline, attached = principal.role_policy_list, principal.attached_managed_policies
+        else:
+            inline, attached = principal.user_policy_list, principal.attached_managed_policies
+            for group_name in principal.group_list:
+                group = self._groups.get((principal.account, group_name))
+                if group is not None:
+                    found.extend((f"{group.arn} inline {p.policy_name}", p.policy_document)
+                                 for p in group.group_policy_list)
+                    found.extend(self._attached(group.attached_managed_policies))
+        found.extend((f"{principal.arn} inline {p.policy_name}", p.policy_document)
+                     for p in inline)
+        found.extend(self._attached(attached))
+        return found
+
+    def _attached(self, attached: Iterable[AttachedPolicy]) -> list[tuple[str, PolicyJson]]:
+        found = []
+        for item in attached:
+            policy = self._policies.get(item.policy_arn)
+            if policy is not None and policy.document is not None:
+                found.append((item.policy_arn, policy.document))
+        return found
+
+    def boundary(self, principal: IamPrincipal) -> tuple[str, PolicyJson] | None:
+        """The permissions boundary document, when one is set and in the input."""
+        if principal.permissions_boundary is None:
+            return None
+        arn = principal.permissions_boundary.permissions_boundary_arn
+        policy = self._policies.get(arn)
+        return (arn, policy.document) if policy and policy.document is not None else None
+
+    def scps_for(self, account: str) -> list[tuple[str, PolicyJson]]:
+        """The SCPs that apply to an account: those attached to it or to the organization
+        root (``r-...``), and those without targets.
+
+        An SCP attached to an OU only is not applied, since the input does not say which
+        accounts the OU holds: riskgraph would rather show a path an SCP might block than
+        hide one it does not.
+        """
+        return [(scp.arn or scp.name, scp.content) for scp in self.scps
+                if not scp.targets or account in scp.targets
+                or any(t.startswith("r-") for t in scp.targets)]
+
+    def instance_for(self, node: Node) -> Ec2Instance | None:
+        """The EC2 instance behind a Kubernetes node (through ``spec.providerID``)."""
+        instance_id = instance_id_of(node)
+        return self._instances.get(instance_id) if instance_id else None
+
+    def roles_of_profile(self, profile_arn_or_name: str) -> list[IamRole]:
+        """The roles of an instance profile, by ARN or name."""
+        roles = self._profiles.get(profile_arn_or_name)
+        if roles is None and "/" in profile_arn_or_name:
+            roles = self._profiles.get(profile_arn_or_name.rsplit("/", 1)[-1])
+        return roles or []
+
+    @property
+    def cluster(self) -> EksCluster | None:
+        """The EKS cluster the Kubernetes input is, when the input says or shows which."""
+        return next((c for c in self.clusters if c.name == self.cluster_name), None)
+
+    def nodegroup(self, name: str) -> EksNodegroup | None:
+        """A node group of :attr:`cluster` by name."""
+        return self._nodegroups.get((self.cluster_name or "", name))
+
+    def launch_template(self, id_or_name: str, version: str | None = None
+                        ) -> LaunchTemplateVersion | None:
+        """A launch template version: the one named, else the default, else the latest."""
+        versions = self._templates.get(id_or_name, [])
+        if version and version.isdigit():
+            return next((v for v in versions if v.version_number == int(version)), None)
+        if version == "$Latest" or not versions:
+            return max(versions, key=lambda v: v.version_number, default=None)
+        return next((v for v in versions if v.default_version),
+                    max(versions, key=lambda v: v.version_number))
+
+    @property
+    def data_resources(self) -> Iterator[DataResource]:
+        """Every data store read: secrets, parameters, buckets, repositories, keys."""
+        yield from self.secrets
+        yield from self.parameters
+        yield from self.buckets
+        yield from self.repositories
+        yield from self.kms_keys

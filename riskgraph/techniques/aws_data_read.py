@@ -1,0 +1,294 @@
+"""aws.data-read: a principal reads an S3 bucket, a Secrets Manager secret, an SSM parameter,
+a KMS key (decrypts with it) or an ECR repository (pulls its images).
+
+Identity policy and resource policy combine as AWS combines them; a KMS key policy must
+admit the caller (or its account) even within the account, and a key whose policy the input
+lacks is taken to have AWS's default one (``likely``). A read grant over every store of
+a kind goes through ``hub:aws-data-read-<kind>:aws/<account>``, which fans out to each of
+the account's stores whose policy does not deny the account, and, through
+``.../aws/<account>/to/<owner>``, to other accounts' stores whose policy admits it. The
+account's admin enters its hubs. A store whose policy admits every AWS principal with no
+condition is read from ``internet`` (``likely``). S3 bucket ARNs name no account: buckets
+join the hubs only when the input holds one account.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import partial
+
+from riskgraph import ids
+from riskgraph.aws_inventory import IamPrincipal
+from riskgraph.iam import AccountAccess, Decision
+from riskgraph.inventory import Inventory
+from riskgraph.techniques import Edge, Example, Technique
+from riskgraph.techniques._aws import (
+    HUB_COST,
+    OUTSIDER,
+    admits_account,
+    because,
+    confidence_of,
+    named_principals,
+    scoped_hub,
+    setup,
+)
+from riskgraph.techniques._aws_reach import PROBE, ArnIndex, all_of, reach
+from riskgraph.techniques._aws_stores import KINDS, LABELS, Read, Store, admits, decide, stores
+
+
+def find(inv: Inventory) -> Iterator[Edge]:
+    if inv.aws.empty:
+        return
+    access, actors = setup(inv)
+    accounts = inv.aws.accounts
+    by_arn = {p.arn.lower(): p for p in inv.aws.principals}
+    found = list(stores(access, inv.aws))
+    named: dict[str, list[Store]] = defaultdict(list)
+    admitted: dict[tuple[str, str, str], list[tuple[Store, Decision]]] = defaultdict(list)
+    for store in found:
+        names = {name for read in KINDS[store.kind] if store.policy is not None
+                 for name in named_principals(store.policy, read.actions[0])}
+        if "*" in names:
+            yield from _public(store)
+        for account in ((accounts if "*" in names else names & accounts) | {store.account}):
+            decision = admits(store, account) if account else None
+            if decision is not None:
+                admitted[(store.kind, account, store.account)].append((store, decision))
+        for name in names:
+            if name in by_arn:
+                named[by_arn[name].arn].append(store)
+    for principal in inv.aws.principals:
+        for store in named.get(principal.arn, ()):
+            yield from _direct(access, principal, store)
+    indexes = {kind: ArnIndex((s.arn, s) for s in found if s.kind == kind) for kind in KINDS}
+    targets: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for kind, account, owner in admitted:
+        targets[(kind, account)].add(owner)
+    for principal in actors:
+        for kind, reads in KINDS.items():
+            if len(indexes[kind]):
+                yield from _reads(access, principal, kind, reads, indexes[kind],
+                                  targets.get((kind, principal.account), set()))
+    for (kind, account, owner), reached in sorted(admitted.items(), key=lambda i: i[0]):
+        vertex = scoped_hub(f"aws-data-read-{kind}", account, owner)
+        yield Edge(ids.admin_id(account), vertex,
+                   f"an administrator of account {account} may read every {LABELS[kind]} "
+                   "that admits the account", (f"{ids.admin_id(account)}: full control of "
+                                               f"account {account}",))
+        for store, decision in reached:
+            yield Edge(vertex, store.arn, f"{LABELS[kind]} {ids.parse(store.arn).name} lets "
+                       f"principals of account {account} read it", because(decision),
+                       confidence_of(decision), HUB_COST)
+
+
+def _public(store: Store) -> Iterator[Edge]:
+    assert store.policy is not None
+    for read in KINDS[store.kind]:
+        said = admits_account(store.policy, read.actions[0], read.request(store.arn, "*"),
+                              OUTSIDER)
+        if said.allow is not None and not said.unknown and not said.denied:
+            yield Edge(ids.INTERNET, store.arn,
+                       f"the policy of {store.arn} lets any AWS principal "
+                       f"{'+'.join(read.actions)} with no condition",
+                       (f"{said.allow} admits everyone",), "likely")
+            return
+
+
+def _direct(access: AccountAccess, principal: IamPrincipal, store: Store) -> Iterator[Edge]:
+    for read in KINDS[store.kind]:
+        decision = decide(access, principal, store, "*", read)
+        if decision.allowed:
+            yield Edge(principal.arn, store.arn, f"{principal.arn} may "
+                       f"{'+'.join(read.actions)} {store.arn}", because(decision),
+                       confidence_of(decision))
+            return
+
+
+def _reads(access: AccountAccess, principal: IamPrincipal, kind: str,
+           reads: tuple[Read, ...], index: ArnIndex[Store], owners: set[str]
+           ) -> Iterator[Edge]:
+    account = principal.account
+    for read in reads:
+        probe = read.probe.format(p=PROBE, account=account)
+        found = reach(access, principal, read.actions, probe, index,
+                      partial(decide, access, principal, read=read), read.index_key)
+        doing = "+".join(read.actions)
+        for store, decision in found.targets:
+            yield Edge(principal.arn, store.arn, f"{principal.arn} may {doing} {store.arn}",
+                       because(decision), confidence_of(decision))
+        if found.everywhere is None:
+            continue
+        for owner in sorted(owners):
+            decision = found.everywhere if owner == account else all_of(
+                access.can(principal, a, read.probe.format(p=PROBE, account=owner),
+                           resource_account=account) for a in read.actions)
+            if decision.allowed:
+                yield Edge(principal.arn, scoped_hub(f"aws-data-read-{kind}", account, owner),
+                           f"{principal.arn} may {doing} every {LABELS[kind]} of account "
+                           f"{owner}", because(decision), confidence_of(decision))
+        return
+
+
+_ONE_ACCOUNT = """
+RoleDetailList:
+- RoleName: reports
+  Arn: arn:aws:iam::111122223333:role/reports
+  RolePolicyList:
+  - PolicyName: read-reports
+    PolicyDocument:
+      Statement:
+      - {Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::exports/reports/*"}
+- RoleName: app
+  Arn: arn:aws:iam::111122223333:role/app
+  RolePolicyList:
+  - PolicyName: app-secrets
+    PolicyDocument:
+      Statement:
+      - Effect: Allow
+        Action: secretsmanager:GetSecretValue
+        Resource: "arn:aws:secretsmanager:us-east-1:111122223333:secret:app/*"
+- RoleName: auditor
+  Arn: arn:aws:iam::111122223333:role/auditor
+  RolePolicyList:
+  - PolicyName: read-all-s3
+    PolicyDocument:
+      Statement: [{Effect: Allow, Action: ["s3:Get*", "s3:List*"], Resource: "*"}]
+---
+Buckets: [{Name: exports}, {Name: vault}, {Name: site}]
+---
+Bucket: vault
+Policy:
+  Statement: [{Effect: Deny, Principal: "*", Action: "s3:*", Resource: "*"}]
+---
+Bucket: site
+Policy:
+  Statement:
+  - Effect: Allow
+    Principal: "*"
+    Action: s3:GetObject
+    Resource: "arn:aws:s3:::site/*"
+---
+SecretList:
+- {Name: app/db, ARN: "arn:aws:secretsmanager:us-east-1:111122223333:secret:app/db-AbCdEf"}
+"""
+
+_KEYS_AND_REPOSITORIES = """
+RoleDetailList:
+- RoleName: crypto
+  Arn: arn:aws:iam::111122223333:role/crypto
+- RoleName: wide
+  Arn: arn:aws:iam::111122223333:role/wide
+  RolePolicyList:
+  - PolicyName: decrypt-all
+    PolicyDocument:
+      Statement: [{Effect: Allow, Action: kms:Decrypt, Resource: "*"}]
+UserDetailList:
+- UserName: puller
+  Arn: arn:aws:iam::444455556666:user/puller
+  UserPolicyList:
+  - PolicyName: pull-anything
+    PolicyDocument:
+      Statement: [{Effect: Allow, Action: "ecr:*", Resource: "*"}]
+---
+KeyMetadata:
+  KeyId: 1234abcd-12ab-34cd-56ef-1234567890ab
+  Arn: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+---
+KeyId: 1234abcd-12ab-34cd-56ef-1234567890ab
+PolicyName: default
+Policy:
+  Statement:
+  - Effect: Allow
+    Principal: {AWS: "arn:aws:iam::111122223333:role/crypto"}
+    Action: kms:Decrypt
+    Resource: "*"
+---
+repositories:
+- repositoryName: base
+  repositoryArn: arn:aws:ecr:us-east-1:111122223333:repository/base
+  registryId: "111122223333"
+---
+repositoryName: base
+policyText:
+  Statement:
+  - Effect: Allow
+    Principal: {AWS: "arn:aws:iam::444455556666:root"}
+    Action: [ecr:BatchGetImage, ecr:GetDownloadUrlForLayer]
+"""
+
+_NOTHING = """
+RoleDetailList:
+- RoleName: wide
+  Arn: arn:aws:iam::111122223333:role/wide
+  RolePolicyList:
+  - PolicyName: read-everything
+    PolicyDocument:
+      Statement: [{Effect: Allow, Action: ["s3:GetObject", "kms:Decrypt"], Resource: "*"}]
+---
+Buckets: [{Name: vault}]
+---
+Bucket: vault
+Policy:
+  Statement: [{Effect: Deny, Principal: "*", Action: "s3:*", Resource: "*"}]
+---
+KeyMetadata:
+  KeyId: 1234abcd-12ab-34cd-56ef-1234567890ab
+  Arn: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+---
+KeyId: 1234abcd-12ab-34cd-56ef-1234567890ab
+Policy:
+  Statement:
+  - Effect: Allow
+    Principal: {AWS: "arn:aws:iam::999988887777:role/vendor"}
+    Action: kms:Decrypt
+    Resource: "*"
+"""
+
+_A, _B = "111122223333", "444455556666"
+_SECRET = f"arn:aws:secretsmanager:us-east-1:{_A}:secret:app/db-AbCdEf"
+_KEY = f"arn:aws:kms:us-east-1:{_A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+_REPO = f"arn:aws:ecr:us-east-1:{_A}:repository/base"
+
+TECHNIQUE = Technique(
+    id="aws.data-read",
+    title="Principal reads an AWS data store",
+    severity="high",
+    mitre="T1530",
+    remediation="Grant read actions on the named buckets, secrets, parameters, keys and "
+                "repositories a workload needs, not on \"*\"; deny the rest in resource "
+                "policies and keep KMS key policies to named principals.",
+    cost=1.0,
+    find=find,
+    examples=(
+        Example(
+            "a prefix grant, a secret path, a read-all role, a denying and a public bucket",
+            _ONE_ACCOUNT,
+            frozenset({
+                (f"arn:aws:iam::{_A}:role/reports", "arn:aws:s3:::exports"),
+                (f"arn:aws:iam::{_A}:role/app", _SECRET),
+                (f"arn:aws:iam::{_A}:role/auditor", f"hub:aws-data-read-s3:aws/{_A}"),
+                (f"aws:Admin:{_A}", f"hub:aws-data-read-s3:aws/{_A}"),
+                (f"hub:aws-data-read-s3:aws/{_A}", "arn:aws:s3:::exports"),
+                (f"hub:aws-data-read-s3:aws/{_A}", "arn:aws:s3:::site"),
+                (f"aws:Admin:{_A}", f"hub:aws-data-read-secretsmanager:aws/{_A}"),
+                (f"hub:aws-data-read-secretsmanager:aws/{_A}", _SECRET),
+                ("internet", "arn:aws:s3:::site"),
+            }),
+            {("internet", "arn:aws:s3:::site"): "likely"},
+        ),
+        Example(
+            "a key policy naming one role, a repository shared with another account",
+            _KEYS_AND_REPOSITORIES,
+            frozenset({
+                (f"arn:aws:iam::{_A}:role/crypto", _KEY),
+                (f"aws:Admin:{_A}", f"hub:aws-data-read-ecr:aws/{_A}"),
+                (f"hub:aws-data-read-ecr:aws/{_A}", _REPO),
+                (f"arn:aws:iam::{_B}:user/puller", f"hub:aws-data-read-ecr:aws/{_B}/to/{_A}"),
+                (f"aws:Admin:{_B}", f"hub:aws-data-read-ecr:aws/{_B}/to/{_A}"),
+                (f"hub:aws-data-read-ecr:aws/{_B}/to/{_A}", _REPO),
+            }),
+        ),
+        Example("a bucket denying everyone, a key policy naming only an outsider", _NOTHING),
+    ),
+)

@@ -1,0 +1,102 @@
+"""The benchmark's synthetic estate: a tiny one parses cleanly and its two halves join up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.synth import main as synth
+from ingest import load_k8s
+from riskgraph.aws_auth import aws_auth_mappings
+from riskgraph.inventory import Inventory
+from riskgraph.models.aws import IamGroup, IamRole, IamUser
+
+PODS = 300
+
+
+def generate(directory: Path, *flags: str) -> tuple[Path, Path]:
+    directory.mkdir(exist_ok=True)
+    k8s, aws = directory / "estate.json", directory / "aws.json"
+    synth(["--pods", str(PODS), "-o", str(k8s), "--aws-output", str(aws), *flags])
+    return k8s, aws
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return generate(tmp_path_factory.mktemp("estate"))
+
+
+@pytest.fixture(scope="module")
+def inv(files: tuple[Path, Path]) -> Inventory:
+    return load_k8s(files)
+
+
+def test_estate_and_account_parse_without_problems(inv: Inventory) -> None:
+    assert not inv.problems, [str(p) for p in inv.problems[:5]]
+    aws = inv.aws
+    assert len(aws.roles) == 200  # the floor: max(200, pods * 2 // 15)
+    assert aws.users and aws.groups and aws.access_entries and aws.pod_identity_associations
+    assert aws.buckets and aws.secrets and aws.parameters and aws.repositories and aws.kms_keys
+    assert any(b.policy for b in aws.buckets)
+    assert aws.cluster is not None and aws.cluster.reads_aws_auth
+
+
+def test_every_attached_policy_is_in_the_account(inv: Inventory) -> None:
+    aws = inv.aws
+    holders: list[IamRole | IamUser | IamGroup] = [*aws.roles, *aws.users, *aws.groups]
+    attached = {a.policy_arn for h in holders for a in h.attached_managed_policies}
+    assert attached and all(aws.managed_policy(arn) for arn in attached)
+    for name in ("AdministratorAccess", "AmazonEKSWorkerNodePolicy"):
+        assert aws.managed_policy(f"arn:aws:iam::aws:policy/{name}") is not None
+
+
+def test_nodes_are_instances_of_their_node_group_role(inv: Inventory) -> None:
+    aws = inv.aws
+    assert inv.nodes
+    for node in inv.nodes:
+        instance = aws.instance_for(node)
+        assert instance is not None and instance.iam_instance_profile is not None
+        group = node.metadata.labels["eks.amazonaws.com/nodegroup"]
+        nodegroup = aws.nodegroup(group)
+        assert nodegroup is not None and nodegroup.node_role is not None
+        profile = instance.iam_instance_profile.arn or ""
+        assert [r.arn for r in aws.roles_of_profile(profile)] == [nodegroup.node_role]
+    settings = {(i.metadata_options.http_tokens, i.metadata_options.http_put_response_hop_limit)
+                for i in aws.instances if i.metadata_options}
+    assert len(settings) > 1  # a mix of IMDS settings
+
+
+def test_irsa_roles_trust_the_annotated_service_accounts(inv: Inventory) -> None:
+    aws = inv.aws
+    issuer = aws.cluster.oidc_issuer if aws.cluster else None
+    annotated = [sa for sa in inv.service_accounts
+                 if "eks.amazonaws.com/role-arn" in sa.metadata.annotations]
+    assert annotated and issuer
+    for sa in annotated:
+        role = aws.role(sa.metadata.annotations["eks.amazonaws.com/role-arn"])
+        assert role is not None and role.assume_role_policy_document is not None
+        statement = role.assume_role_policy_document["Statement"][0]
+        assert statement["Principal"]["Federated"].endswith(issuer)
+    names = {(sa.metadata.namespace, sa.metadata.name) for sa in inv.service_accounts}
+    for association in aws.pod_identity_associations:
+        assert (association.namespace, association.service_account) in names
+        assert aws.role(association.role_arn) is not None
+
+
+def test_aws_auth_maps_the_node_roles(inv: Inventory) -> None:
+    mappings, problems = aws_auth_mappings(inv)
+    assert not problems
+    mapped = {m.arn for m in mappings}
+    assert {g.node_role for g in inv.aws.nodegroups} <= mapped
+    assert all(inv.aws.principal(arn) for arn in mapped)
+
+
+def test_same_seed_same_bytes_and_indent_same_values(
+        files: tuple[Path, Path], tmp_path: Path) -> None:
+    again = generate(tmp_path / "again")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in files]
+    indented = generate(tmp_path / "indented", "--indent")
+    for plain, pretty in zip(files, indented, strict=True):
+        assert json.loads(pretty.read_text()) == json.loads(plain.read_text())
