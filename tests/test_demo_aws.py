@@ -74,3 +74,16 @@ def test_without_the_aws_files_no_aws_vertex_is_reached(
                  "--k8s", *map(str, demo_files())]) == 0
     targets = {p["target"] for p in json.loads(capsys.readouterr().out)["paths"]}
     assert targets and all(t.startswith("k8s:Secret:") for t in targets)
+
+
+def test_a_run_time_condition_makes_the_step_likely_and_names_its_key(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    [route] = paths(capsys, "--from", f"arn:aws:iam::{ACCOUNT}:user/ops-breakglass",
+                    "--to", f"arn:aws:iam::{ACCOUNT}:role/platform-admins", "--evidence")
+    [step] = route["steps"]
+    assert step["technique"] == "aws.assume-role" and step["confidence"] == "likely"
+    assert main(["graph", "--demo", "-q"]) == 0
+    graph = json.loads(capsys.readouterr().out)
+    [edge] = [e for e in graph["edges"] if e["key"] == "aws.assume-role"
+              and e["source"].endswith("user/ops-breakglass")]
+    assert any("aws:MultiFactorAuthPresent" in line for line in edge["evidence"])

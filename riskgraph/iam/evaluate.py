@@ -173,6 +173,10 @@ def combine(because: str, *hits: Hit | None, maybe_denies: Sequence[Hit] = ()) -
     for hit in (*hits, *maybe_denies):
         if hit is not None:
             keys.extend(k for k in hit.unknown if k not in keys)
+    allow_keys = [k for hit in hits if hit is not None for k in hit.unknown]
+    if allow_keys:
+        because += " if " + ", ".join(dict.fromkeys(allow_keys)) + \
+            " (known only at run time) meets its condition"
     if maybe_denies:
         because += "; unless " + ", ".join(h.statement.label for h in maybe_denies) + \
             " denies it (depends on " + ", ".join(

@@ -24,6 +24,9 @@ NAME = "aws-auth"
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
+    cluster = inv.aws.cluster
+    if cluster is not None and not cluster.reads_aws_auth:
+        return  # API-only authentication: EKS ignores the ConfigMap
     writers = grants_by_binding(inv, ("update", "patch"), ("configmaps",))
     if not writers:
         return
@@ -90,6 +93,14 @@ subjects: [{kind: Group, name: devs}]
 """,
             frozenset({("k8s:ClusterRoleBinding:editors", "k8s:ClusterAdmin")}),
             {("k8s:ClusterRoleBinding:editors", "k8s:ClusterAdmin"): "likely"},
+        ),
+        Example(
+            "the EKS cluster authenticates through access entries only (mode API)",
+            _CONFIG_MAP + _binding(NAMESPACE, '{apiGroups: [""], resources: [configmaps], '
+                                   'verbs: [patch], resourceNames: [aws-auth]}') + """---
+{"cluster": {"name": "shop", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/shop",
+             "accessConfig": {"authenticationMode": "API"}}}
+""",
         ),
         Example(
             "another namespace, other ConfigMap names, read-only",
