@@ -13,6 +13,8 @@ from riskgraph.iam.access import AccountAccess, access_for
 from riskgraph.iam.actions import actions_matching
 from riskgraph.iam.evaluate import Decision, evaluate
 from riskgraph.iam.policy import Caller, Policy, PolicyError, Statement, compile_policy
+from riskgraph.iam.resource import Said, admits_account, policy_admits
 
-__all__ = ["AccountAccess", "Caller", "Decision", "Policy", "PolicyError", "Statement",
-           "access_for", "actions_matching", "compile_policy", "evaluate"]
+__all__ = ["AccountAccess", "Caller", "Decision", "Policy", "PolicyError", "Said", "Statement",
+           "access_for", "actions_matching", "admits_account", "compile_policy", "evaluate",
+           "policy_admits"]

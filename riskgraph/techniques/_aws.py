@@ -16,9 +16,7 @@ from weakref import WeakKeyDictionary
 from riskgraph import ids
 from riskgraph.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.confidence import Confidence
-from riskgraph.iam import AccountAccess, Caller, Decision, Policy, access_for
-from riskgraph.iam.conditions import normalize_context
-from riskgraph.iam.evaluate import Layer, judge
+from riskgraph.iam import AccountAccess, Decision, Policy, access_for
 from riskgraph.inventory import Inventory
 from riskgraph.models.aws import PolicyJson
 from riskgraph.techniques import Edge
@@ -43,10 +41,6 @@ def scoped_hub(capability: str, account: str, owner: str) -> str:
     """
     scope = f"aws/{account}" if account == owner else f"aws/{account}/to/{owner}"
     return ids.hub_id(capability, scope)
-
-
-def root_arn(account: str) -> str:
-    return f"arn:aws:iam::{account}:root"
 
 
 def confidence_of(*decisions: Decision) -> Confidence:
@@ -98,41 +92,6 @@ def bucket_owner(aws: AwsInventory) -> str:
 def resource_policy(access: AccountAccess, arn: str, document: PolicyJson) -> Policy:
     """A resource policy compiled once (under the name the evaluator gives it)."""
     return access.policy(f"{arn} resource policy", document, "resource")
-
-
-class Said(NamedTuple):
-    """What a resource policy alone says to a caller about one request."""
-
-    #: The Allow statement that admits the caller (its label), None when none does.
-    allow: str | None
-    #: Condition keys the Allow, or a Deny that may apply, depend on.
-    unknown: tuple[str, ...]
-    #: A Deny applies for certain.
-    denied: bool
-
-
-def _said(layer: Layer) -> Said:
-    keys = (*(layer.allow.unknown if layer.allow else ()),
-            *(k for hit in layer.denies for k in hit.unknown))
-    return Said(layer.allow.statement.label if layer.allow else None,
-                tuple(dict.fromkeys(keys)), layer.certain_deny is not None)
-
-
-def admits_account(policy: Policy, action: str, resource: str, account: str) -> Said:
-    """What a resource policy alone says to an unnamed principal of ``account`` (an Allow
-    naming the account or everyone). Conditions on the caller are unknown."""
-    caller = Caller(arn=root_arn(account), account=account)
-    context = normalize_context({"aws:PrincipalAccount": account})
-    return _said(judge(policy.statements, action, resource, caller, context,
-                       with_principal=True))
-
-
-def policy_admits(access: AccountAccess, principal: IamPrincipal, policy: Policy,
-                  action: str, resource: str) -> Said:
-    """What a resource policy alone says to one principal."""
-    known = access.principal_policies(principal)
-    return _said(judge(policy.statements, action, resource, known.caller, known.context,
-                       with_principal=True))
 
 
 def named_principals(policy: Policy, action: str) -> Iterator[str]:

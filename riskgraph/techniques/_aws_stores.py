@@ -8,15 +8,10 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from riskgraph.aws_inventory import AwsInventory, IamPrincipal
-from riskgraph.iam import AccountAccess, Decision, Policy
+from riskgraph.iam import AccountAccess, Decision, Policy, admits_account, policy_admits
+from riskgraph.iam.resource import root_arn
 from riskgraph.models.aws import account_of
-from riskgraph.techniques._aws import (
-    admits_account,
-    bucket_owner,
-    policy_admits,
-    resource_policy,
-    root_arn,
-)
+from riskgraph.techniques._aws import bucket_owner, resource_policy
 from riskgraph.techniques._aws_reach import all_of
 
 

@@ -21,6 +21,7 @@ from functools import partial
 from riskgraph import ids
 from riskgraph.aws_inventory import IamPrincipal
 from riskgraph.iam import AccountAccess, Decision
+from riskgraph.iam.resource import root_arn
 from riskgraph.inventory import Inventory
 from riskgraph.models.aws import IamRole
 from riskgraph.techniques import Edge, Example, Technique
@@ -31,7 +32,6 @@ from riskgraph.techniques._aws import (
     by_account,
     confidence_of,
     named_principals,
-    root_arn,
     scoped_hub,
     setup,
 )

@@ -20,13 +20,12 @@ from functools import partial
 
 from riskgraph import ids
 from riskgraph.aws_inventory import IamPrincipal
-from riskgraph.iam import AccountAccess, Decision
+from riskgraph.iam import AccountAccess, Decision, admits_account
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._aws import (
     HUB_COST,
     OUTSIDER,
-    admits_account,
     because,
     confidence_of,
     named_principals,
