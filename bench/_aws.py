@@ -73,7 +73,6 @@ class AwsAccount(DataStores):
             if self.rng.random() < 0.05:
                 association["targetRoleArn"] = role_arn(f"{app.name}-target", OTHER_ACCOUNT)
             yield self.document([("association", association)])
-        yield from self.buckets_and_policies()
         yield from self.data_stores()
 
     # EKS -----------------------------------------------------------------------------------

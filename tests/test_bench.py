@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,16 @@ def test_estate_and_account_parse_without_problems(inv: Inventory) -> None:
     assert aws.buckets and aws.secrets and aws.parameters and aws.repositories and aws.kms_keys
     assert any(b.policy for b in aws.buckets)
     assert aws.cluster is not None and aws.cluster.reads_aws_auth
+
+
+def test_each_document_appears_once(files: tuple[Path, Path]) -> None:
+    documents = json.loads(files[1].read_text())
+    listings = Counter(key for d in documents for key in d if key not in (
+        "accessEntry", "nodegroup", "association", "Bucket", "Policy", "clusterName",
+        "principalArn", "associatedAccessPolicies"))
+    assert listings and set(listings.values()) == {1}, listings
+    policies = [d["Bucket"] for d in documents if "Bucket" in d]
+    assert policies and len(set(policies)) == len(policies)
 
 
 def test_every_attached_policy_is_in_the_account(inv: Inventory) -> None:

@@ -22,3 +22,8 @@ def test_demo_notebook_executes_and_displays_paths(tmp_path: Path) -> None:
     assert "payments" in "".join(o["data"]["image/svg+xml"] for o in svgs)
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "k8s:Secret:payments/payments-db" in printed
+    into_aws = str(notebook.cells[-3].outputs[0]["data"]["text/plain"])
+    assert "pod.imds" in into_aws and "aws:Admin:111122223333" in into_aws
+    principals = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    assert "user/ops-breakglass -> aws.eks-aws-auth -> k8s.masters" in principals
+    assert "role/platform-admins -> aws.eks-access-entry" in principals
