@@ -95,7 +95,8 @@ def aws_auth_data(groups: list[str]) -> dict[str, str]:
 
     def entries(key: str, rows: list[tuple[str, str, list[str]]]) -> str:
         return "".join(f"- {key}: {arn}\n  username: {name}\n  groups:\n"
-                       + "".join(f"    - {g}\n" for g in groups) for arn, name, groups in rows)
+                       + "".join(f"    - {g}\n" for g in kube_groups)
+                       for arn, name, kube_groups in rows)
 
     return {"mapRoles": entries("rolearn", roles), "mapUsers": entries("userarn", users)}
 

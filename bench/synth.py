@@ -1,7 +1,8 @@
 """A synthetic EKS estate, shaped as ``kubectl get all,sa,secrets,configmaps,roles,rolebindings,
 clusterroles,clusterrolebindings,networkpolicies,ingresses,namespaces,nodes -A -o json`` prints it.
 
-``python -m bench.synth --pods 150000 -o estate.json [--indent] [--seed 7]``
+``python -m bench.synth --pods 150000 -o estate.json [--aws-output aws.json] [--indent]
+[--seed 7]``
 
 The mix: ~1 namespace per 300 pods and 1 node per 30 (10 managed node groups); three
 DaemonSets with one pod per node (counted in the pod total); Deployments with their current
@@ -10,7 +11,9 @@ Services (some NodePort/LoadBalancer), Ingresses, service accounts (some IRSA), 
 fake values (some also in ``last-applied-configuration``), ConfigMaps, per-namespace RBAC,
 cluster RBAC including grants to ``system:authenticated`` and ``system:serviceaccounts``,
 NetworkPolicies, PSA-labelled namespaces, and ~1% risky pods (besides kube-proxy, privileged
-as on EKS). The same seed writes the same bytes. Live pods repeat their controller's
+as on EKS); nodes carry the providerID of their EC2 instance, and kube-system holds an
+aws-auth ConfigMap. ``--aws-output`` also writes the AWS account behind the cluster
+(``bench._aws``). The same seed writes the same bytes. Live pods repeat their controller's
 template, so each is encoded once and its replicas are stamped out by string substitution:
 that keeps 150k pods fast even indented.
 """
