@@ -3,7 +3,10 @@ aws-auth matching rules, and the IAM rights that take over the cluster or its po
 
 from __future__ import annotations
 
+import json
+
 import networkx as nx
+import pytest
 
 from ingest import inventory_from_text
 from riskgraph.builder import build_graph
@@ -13,6 +16,8 @@ from riskgraph.techniques import aws_eks_access_entry as access_entry
 from riskgraph.techniques import aws_eks_api_control as api_control
 from riskgraph.techniques import aws_eks_aws_auth as aws_auth
 from riskgraph.techniques import aws_eks_pod_identity_create as pod_identity_create
+from riskgraph.techniques._eks import POLICY_POWERS
+from riskgraph.techniques._rbac_hubs import HUB_COST
 
 ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role"
@@ -66,28 +71,37 @@ spec: {containers: [{name: app, image: app}]}
 kind: Secret
 metadata: {name: db, namespace: shop}
 """
+DEV = f"{ROLE}/dev"
+POWERS = ("secrets-read", "create-pod", "pods-exec")
 
 
-def test_cluster_wide_edit_reaches_every_namespace_and_aws_auth() -> None:
-    dev = f"{ROLE}/dev"
-    edges = edges_of(access_entry.TECHNIQUE, cluster() + entry(dev, extra=", username: dev")
-                     + policy(dev, "AmazonEKSEditPolicy") + WORKLOADS)
-    hub, shop, system = ("hub:eks-access-edit:cluster", "hub:eks-access-edit:ns/shop",
-                         "hub:eks-access-edit:ns/kube-system")
-    assert {(dev, hub), (hub, shop), (hub, system), (shop, "k8s:Pod:shop/api"),
-            (shop, "k8s:Secret:shop/db"), (shop, "k8s:ServiceAccount:shop/default"),
-            (shop, "k8s:NodePool:any")} <= edges.keys()
+def fan_out(namespace: str) -> set[tuple[str, str]]:
+    """What the hubs of one namespace lead to for whoever holds the edit policy there."""
+    return {(f"hub:secrets-read:ns/{namespace}", f"k8s:Secret:{namespace}/db"),
+            (f"hub:create-pod:ns/{namespace}", f"k8s:ServiceAccount:{namespace}/default"),
+            (f"hub:create-pod:ns/{namespace}", "k8s:NodePool:any"),
+            (f"hub:pods-exec:ns/{namespace}", f"k8s:Pod:{namespace}/api")}
+
+
+def test_cluster_wide_edit_enters_the_rbac_cluster_hubs_and_writes_aws_auth() -> None:
+    edges = edges_of(access_entry.TECHNIQUE, cluster() + entry(DEV, extra=", username: dev")
+                     + policy(DEV, "AmazonEKSEditPolicy") + WORKLOADS)
+    assert set(edges) == {
+        (DEV, "k8s:User:dev"), (DEV, "k8s:ClusterAdmin"),
+        *((DEV, f"hub:{power}:cluster") for power in POWERS),
+        *((f"hub:{power}:cluster", f"hub:{power}:ns/shop") for power in POWERS),
+        *fan_out("shop")}
     # The aws-auth ConfigMap is not in the input: it may be written, but EKS may not read it.
-    assert edges[(system, "k8s:ClusterAdmin")].confidence == "likely"
-    assert not any(target == "k8s:ClusterAdmin" for source, target in edges
-                   if source == dev)
+    assert edges[(DEV, "k8s:ClusterAdmin")].confidence == "likely"
+    assert "AmazonEKSEditPolicy on the whole cluster" in edges[(DEV, "k8s:ClusterAdmin")].reason
+    assert edges[(DEV, "hub:pods-exec:cluster")].cost is None  # the technique's cost
+    assert edges[("hub:pods-exec:ns/shop", "k8s:Pod:shop/api")].cost == HUB_COST
 
 
 def test_api_mode_cluster_makes_aws_auth_writes_worthless() -> None:
-    dev = f"{ROLE}/dev"
-    edges = edges_of(access_entry.TECHNIQUE, cluster("API") + entry(dev)
-                     + policy(dev, "AmazonEKSAdminPolicy", "[kube-system]"))
-    assert (f"{ROLE}/dev", "hub:eks-access-admin:ns/kube-system") in edges
+    edges = edges_of(access_entry.TECHNIQUE, cluster("API") + entry(DEV)
+                     + policy(DEV, "AmazonEKSAdminPolicy", "[kube-system]"))
+    assert (DEV, "hub:create-pod:ns/kube-system") in edges
     assert not any(target == "k8s:ClusterAdmin" for _, target in edges)
 
 
@@ -98,9 +112,9 @@ def test_namespace_wildcards_and_cluster_admin_policy_in_a_namespace() -> None:
     edges = edges_of(access_entry.TECHNIQUE, cluster() + entry(ops) + namespaces
                      + policy(ops, "AmazonEKSClusterAdminPolicy", '["dev-*"]'))
     entered = {target for source, target in edges if source == ops}
-    assert {"hub:eks-access-cluster-admin:ns/dev-a",
-            "hub:eks-access-cluster-admin:ns/dev-b"} <= entered
-    assert not entered & {"hub:eks-access-cluster-admin:ns/prod", "k8s:ClusterAdmin"}
+    assert {"hub:create-pod:ns/dev-a", "hub:create-pod:ns/dev-b"} <= entered
+    assert not entered & {"hub:create-pod:ns/prod", "hub:create-pod:cluster",
+                          "k8s:ClusterAdmin"}
 
 
 def test_view_policy_reaches_nothing_and_secret_reader_only_secrets() -> None:
@@ -111,8 +125,134 @@ def test_view_policy_reaches_nothing_and_secret_reader_only_secrets() -> None:
                      + entry(reader, extra=", username: reader")
                      + policy(reader, "AmazonEKSSecretReaderPolicy", "[shop]"))
     assert {pair for pair in edges if pair[0] == viewer} == {(viewer, "k8s:User:viewer")}
-    hub = "hub:eks-access-secret-reader:ns/shop"
+    hub = "hub:secrets-read:ns/shop"
+    assert {pair for pair in edges if pair[0] == reader} == {(reader, "k8s:User:reader"),
+                                                             (reader, hub)}
     assert {target for source, target in edges if source == hub} == {"k8s:Secret:shop/db"}
+
+
+def two_namespaces(bindings: str) -> str:
+    return (cluster("API") + entry(DEV, extra=", username: dev")
+            + policy(DEV, "AmazonEKSEditPolicy") + WORKLOADS
+            + WORKLOADS.replace("shop", "other") + bindings)
+
+
+def role_binding(namespace: str, rule: str) -> str:
+    return f"""
+---
+kind: Role
+metadata: {{name: r, namespace: {namespace}}}
+rules: [{rule}]
+---
+kind: RoleBinding
+metadata: {{name: r, namespace: {namespace}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}}
+subjects: [{{kind: Group, name: g}}]
+"""
+
+
+def test_hubs_a_binding_enters_fan_out_through_rbac_only() -> None:
+    # Weakest grants that still enter each hub: get alone on secrets and on pods/exec.
+    rules = ('{apiGroups: [""], resources: [secrets], verbs: [get]}, '
+             '{apiGroups: [""], resources: [pods/exec], verbs: [get]}, '
+             '{apiGroups: [batch], resources: [cronjobs], verbs: [create]}')
+    edges = edges_of(access_entry.TECHNIQUE, two_namespaces(role_binding("shop", rules)))
+    assert set(edges) == {
+        (DEV, "k8s:User:dev"), *((DEV, f"hub:{power}:cluster") for power in POWERS),
+        *((f"hub:{power}:cluster", f"hub:{power}:ns/{namespace}")
+          for power in POWERS for namespace in ("shop", "other")),
+        *fan_out("other")}
+
+
+def test_a_cluster_role_binding_leaves_only_the_entry_edges() -> None:
+    edges = edges_of(access_entry.TECHNIQUE, two_namespaces("""
+---
+kind: ClusterRoleBinding
+metadata: {name: devs}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects: [{kind: Group, name: devs}]
+"""))
+    assert set(edges) == {(DEV, "k8s:User:dev"),
+                          *((DEV, f"hub:{power}:cluster") for power in POWERS)}
+
+
+def test_named_and_unrelated_grants_leave_the_fan_out_to_the_access_entry() -> None:
+    rules = ('{apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [db]}, '
+             '{apiGroups: [""], resources: [pods/exec], verbs: [create], '
+             'resourceNames: [api]}, {apiGroups: [""], resources: [configmaps], verbs: ["*"]}')
+    edges = edges_of(access_entry.TECHNIQUE, two_namespaces(role_binding("shop", rules)))
+    assert fan_out("shop") | fan_out("other") <= set(edges)
+
+
+@pytest.mark.parametrize("bindings", [
+    "",
+    role_binding("shop", '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}'),
+    role_binding("other", '{apiGroups: [apps], resources: [deployments], verbs: [create]}'),
+    """
+---
+kind: ClusterRoleBinding
+metadata: {name: readers}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects: [{kind: Group, name: readers}]
+---
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [list]}]
+"""])
+def test_every_object_is_reached_and_every_hub_step_is_drawn_once(bindings: str) -> None:
+    graph = build_graph(inventory_from_text(two_namespaces(bindings), "test"))
+    drawn: dict[tuple[str, str], list[str]] = {}
+    for source, target, technique in graph.edges(keys=True):
+        if source.startswith("hub:"):
+            drawn.setdefault((source, target), []).append(technique)
+    assert {pair: keys for pair, keys in drawn.items() if len(keys) > 1} == {}
+    for namespace in ("shop", "other"):
+        for target in (f"k8s:Pod:{namespace}/api", f"k8s:Secret:{namespace}/db",
+                       f"k8s:ServiceAccount:{namespace}/default"):
+            assert nx.has_path(graph, DEV, target), target
+
+
+def test_powers_enter_the_hubs_rbac_draws_for_a_cluster_role_binding_to_edit() -> None:
+    graph = build_graph(inventory_from_text("""
+kind: Pod
+metadata: {name: api, namespace: shop}
+spec: {containers: [{name: app, image: app}]}
+---
+kind: Secret
+metadata: {name: db, namespace: shop}
+---
+kind: ClusterRoleBinding
+metadata: {name: devs}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects: [{kind: Group, name: devs}]
+""", "test"))
+    for power in POLICY_POWERS["AmazonEKSEditPolicy"]:
+        assert graph.has_edge("k8s:ClusterRoleBinding:devs", f"hub:{power.capability}:cluster",
+                              f"rbac.{power.capability}"), power
+
+
+def test_entries_share_one_fan_out_that_grows_with_objects_not_entries() -> None:
+    entries, namespaces, pods = 300, 200, 20
+    documents: list[object] = [{"cluster": {"name": "prod", "arn": CLUSTER_ARN}}]
+    for index in range(entries):
+        principal = f"{ROLE}/dev-{index}"
+        documents += [
+            {"accessEntry": {"clusterName": "prod", "principalArn": principal,
+                             "type": "STANDARD", "username": f"dev-{index}"}},
+            {"clusterName": "prod", "principalArn": principal, "associatedAccessPolicies": [
+                {"policyArn": f"{POLICY}AmazonEKSEditPolicy",
+                 "accessScope": {"type": "cluster"}}]}]
+    documents += [{"kind": "Pod", "metadata": {"name": f"p{i}", "namespace": f"ns{n}"},
+                   "spec": {"containers": [{"name": "app", "image": "app"}]}}
+                  for n in range(namespaces) for i in range(pods)]
+    edges = edges_of(access_entry.TECHNIQUE,
+                     "".join(f"---\n{json.dumps(d)}\n" for d in documents))
+    from_principals = sum(1 for source, _ in edges if source.startswith("arn:"))
+    # Per entry: its user, aws-auth and the create-pod and pods-exec cluster hubs (no secret
+    # to read). Per namespace: 2 hub steps in, a service account and a node pool out; one
+    # step per pod. Never entries x namespaces.
+    assert from_principals == entries * 4
+    assert len(edges) == entries * 4 + namespaces * 4 + namespaces * pods
 
 
 def test_user_default_name_fargate_node_and_authenticated_group() -> None:

@@ -10,8 +10,9 @@ the group, as for ``rbac.bound``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fnmatch import fnmatchcase
+from functools import partial
 from typing import NamedTuple
 
 from riskgraph import ids
@@ -20,6 +21,8 @@ from riskgraph.inventory import Inventory
 from riskgraph.models.aws import EksCluster
 from riskgraph.techniques import Edge
 from riskgraph.techniques._common import json_value
+from riskgraph.techniques._rbac import POD_CREATORS, home_namespace
+from riskgraph.techniques._rbac import grants as binding_grants
 from riskgraph.techniques._rbac_hubs import HUB_COST, Target, pod_runner_targets, pod_targets
 
 NODES_GROUP = "system:nodes"
@@ -149,20 +152,50 @@ def identity_edges(
 # Access policies ------------------------------------------------------------------------
 
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
-_SECRETS, _PODS, _EXEC, _CONFIGMAPS = "secrets", "pods", "exec", "configmaps"
-#: What each access policy allows that leads somewhere, from the EKS access policy
-#: reference: the admin and edit policies read and write secrets, create pods and pod
-#: controllers (as any service account of the namespace), exec into pods and write
-#: ConfigMaps; the admin-view and secret-reader policies read secrets. AmazonEKSViewPolicy
-#: reads neither secrets nor anything else an attacker step needs.
-POLICY_POWERS: dict[str, tuple[str, frozenset[str]]] = {
-    CLUSTER_ADMIN_POLICY: ("cluster-admin", frozenset({_SECRETS, _PODS, _EXEC, _CONFIGMAPS})),
-    "AmazonEKSAdminPolicy": ("admin", frozenset({_SECRETS, _PODS, _EXEC, _CONFIGMAPS})),
-    "AmazonEKSEditPolicy": ("edit", frozenset({_SECRETS, _PODS, _EXEC, _CONFIGMAPS})),
-    "AmazonEKSAdminViewPolicy": ("admin-view", frozenset({_SECRETS})),
-    "AmazonEKSSecretReaderPolicy": ("secret-reader", frozenset({_SECRETS})),
-}
 AWS_AUTH_NAMESPACE, AWS_AUTH_NAME = "kube-system", "aws-auth"
+
+
+def _secret_targets(inv: Inventory, namespace: str, who: str) -> Iterator[Target]:
+    for secret in inv.secrets_in(namespace):
+        yield Target(ids.k8s_id("Secret", secret.name, namespace), secret.name,
+                     f"{who} reads secret {namespace}/{secret.name}")
+
+
+class Power(NamedTuple):
+    """What an access policy allows that an RBAC grant gives too: the policy enters the
+    hubs of ``rbac.<capability>``, which a binding enters when its role allows any of
+    ``verbs`` on any of ``resources``."""
+
+    capability: str
+    verbs: tuple[str, ...]
+    resources: tuple[str, ...]
+    doing: str
+    targets: Callable[[Inventory, str, str], Iterable[Target]]
+
+
+# Verbs and resources as each rbac.* technique asks for them: where a binding holds such a
+# grant, that technique draws the hub's fan-out and this module must not draw it again.
+SECRETS_READ = Power("secrets-read", ("get", "list", "watch"), ("secrets",), "read secrets",
+                     _secret_targets)
+CREATE_POD = Power("create-pod", ("create",), POD_CREATORS, "create pods", pod_runner_targets)
+PODS_EXEC = Power("pods-exec", ("create", "get"), ("pods/exec",), "exec into pods",
+                  partial(pod_targets, does="execs into"))
+_WRITER_POWERS = (SECRETS_READ, CREATE_POD, PODS_EXEC)
+#: What each access policy allows that leads somewhere, from the EKS access policy
+#: reference: the admin and edit policies read secrets, create pods and pod controllers
+#: (as any service account of the namespace) and exec into pods; the admin-view and
+#: secret-reader policies read secrets. AmazonEKSViewPolicy reads nothing an attacker
+#: step needs.
+POLICY_POWERS: dict[str, tuple[Power, ...]] = {
+    CLUSTER_ADMIN_POLICY: _WRITER_POWERS,
+    "AmazonEKSAdminPolicy": _WRITER_POWERS,
+    "AmazonEKSEditPolicy": _WRITER_POWERS,
+    "AmazonEKSAdminViewPolicy": (SECRETS_READ,),
+    "AmazonEKSSecretReaderPolicy": (SECRETS_READ,),
+}
+#: The policies that write ConfigMaps, kube-system/aws-auth among them.
+CONFIG_MAP_WRITERS = frozenset({CLUSTER_ADMIN_POLICY, "AmazonEKSAdminPolicy",
+                                "AmazonEKSEditPolicy"})
 
 
 class PolicyGrant(NamedTuple):
@@ -172,51 +205,6 @@ class PolicyGrant(NamedTuple):
     policy: str
     namespaces: tuple[str, ...] | None
     evidence: tuple[str, ...]
-
-
-class _Reach(NamedTuple):
-    vertex: str
-    reason: str
-    evidence: tuple[str, ...]
-    confidence: Confidence
-
-
-def _hub(policy: str, scope: str) -> str:
-    return ids.hub_id(f"eks-access-{POLICY_POWERS[policy][0]}", scope)
-
-
-def _aws_auth_reach(inv: Inventory, cluster: EksCluster, who: str) -> list[_Reach]:
-    """Writing ConfigMap kube-system/aws-auth maps any IAM role to ``system:masters``."""
-    if not cluster.reads_aws_auth:
-        return []
-    present = any(cm.name == AWS_AUTH_NAME and cm.metadata.namespace == AWS_AUTH_NAMESPACE
-                  for cm in inv.config_maps)
-    return [_Reach(ids.CLUSTER_ADMIN,
-                   f"{who} can edit ConfigMap {AWS_AUTH_NAMESPACE}/{AWS_AUTH_NAME}, which "
-                   f"cluster {cluster.name} reads, and map an IAM role to group system:masters",
-                   (f"{cluster.arn}: accessConfig.authenticationMode="
-                    f"{json_value(cluster.access_config.authentication_mode)}",),
-                   "certain" if present else "likely")]
-
-
-def _reach(inv: Inventory, cluster: EksCluster, policy: str, namespace: str) -> list[_Reach]:
-    """What one access policy reaches in one namespace."""
-    powers = POLICY_POWERS[policy][1]
-    who = f"whoever holds {policy} in namespace {namespace}"
-    found: list[_Reach] = []
-    if _SECRETS in powers:
-        found.extend(_Reach(ids.k8s_id("Secret", s.name, namespace),
-                            f"{who} reads secret {namespace}/{s.name}", (), "certain")
-                     for s in inv.secrets_in(namespace))
-    targets: list[Target] = []
-    if _PODS in powers:
-        targets.extend(pod_runner_targets(inv, namespace, who))
-    if _EXEC in powers:
-        targets.extend(pod_targets(inv, namespace, who, "execs into"))
-    found.extend(_Reach(t.vertex, t.reason, t.evidence, "certain") for t in targets)
-    if _CONFIGMAPS in powers and namespace == AWS_AUTH_NAMESPACE:
-        found.extend(_aws_auth_reach(inv, cluster, who))
-    return found
 
 
 def _in_scope(patterns: tuple[str, ...], known: list[str]) -> list[str]:
@@ -230,55 +218,97 @@ def _in_scope(patterns: tuple[str, ...], known: list[str]) -> list[str]:
     return list(found)
 
 
+class _Hubs:
+    """The ``rbac.*`` hubs access policies enter; their fan-out where no binding enters
+    them, so that the ``rbac.*`` technique leaves it undrawn."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self.namespaces = inv.namespace_names  # computed per call by the Inventory
+        self.entered: dict[tuple[Power, str | None], None] = {}  # scope None: the cluster
+        self._targets: dict[tuple[Power, str], list[Target]] = {}
+
+    def targets(self, power: Power, namespace: str) -> list[Target]:
+        if (power, namespace) not in self._targets:
+            self._targets[(power, namespace)] = list(power.targets(
+                self.inv, namespace, f"whoever can {power.doing} in namespace {namespace}"))
+        return self._targets[(power, namespace)]
+
+    def enter(self, power: Power, namespaces: list[str] | None) -> list[str | None]:
+        """The scopes (None: the cluster) of ``namespaces`` that hold a target."""
+        if namespaces is not None:
+            scopes: list[str | None] = [ns for ns in namespaces if self.targets(power, ns)]
+        else:
+            scopes = [None] if any(self.targets(power, ns) for ns in self.namespaces) else []
+        self.entered.update(((power, scope), None) for scope in scopes)
+        return scopes
+
+    def fan_out(self) -> Iterator[Edge]:
+        """Cluster hub -> namespace hubs -> targets, as ``rbac._rbac_hubs.hub_edges``."""
+        for power in dict.fromkeys(power for power, _ in self.entered):
+            by_bindings = {home_namespace(g.binding) for g in binding_grants(
+                self.inv, power.verbs, power.resources) if g.names is None}
+            if None in by_bindings:
+                continue  # a ClusterRoleBinding enters the cluster hub: RBAC fans out all
+            fanned = {scope for p, scope in self.entered if p is power and scope is not None}
+            if (power, None) in self.entered:
+                for namespace in self.namespaces:
+                    if self.targets(power, namespace):
+                        fanned.add(namespace)
+                        yield Edge(ids.hub_id(power.capability, ids.CLUSTER_SCOPE),
+                                   ids.hub_id(power.capability, ids.ns_scope(namespace)),
+                                   f"a cluster-wide grant to {power.doing} applies in "
+                                   f"namespace {namespace}", (), "certain", HUB_COST)
+            for namespace in sorted(fanned - by_bindings):
+                hub = ids.hub_id(power.capability, ids.ns_scope(namespace))
+                yield from (Edge(hub, t.vertex, t.reason, t.evidence, "certain", HUB_COST)
+                            for t in self.targets(power, namespace))
+
+
 def policy_edges(inv: Inventory, cluster: EksCluster,
                  grants: list[PolicyGrant]) -> Iterator[Edge]:
-    """Principal -> ``hub:eks-access-<policy>:<scope>`` -> what the policy reaches there.
+    """Principal -> the ``rbac.*`` capability hubs of each policy's powers in its scope.
 
-    ``AmazonEKSClusterAdminPolicy`` on the whole cluster goes straight to cluster admin. A
-    cluster-wide grant of another policy enters ``...:cluster``, which leads to each
-    namespace's hub. A hub is entered, and fans out, only when its scope holds something
-    the policy reaches; policies that reach nothing (view) have no hub.
+    ``AmazonEKSClusterAdminPolicy`` on the whole cluster goes straight to cluster admin, as
+    does a policy that writes ConfigMaps in ``kube-system`` (through aws-auth). Otherwise a
+    cluster-wide grant enters ``hub:<capability>:cluster`` and a namespace grant
+    ``hub:<capability>:ns/<ns>``, the hubs a binding of the same power enters, so each
+    entry adds entry edges only. The hubs fan out once for everyone: through the ``rbac.*``
+    technique where a binding enters them, else here.
     """
-    known = sorted({*inv.namespace_names, AWS_AUTH_NAMESPACE})
-    cache: dict[tuple[str, str], list[_Reach]] = {}
-
-    def reach(policy: str, namespace: str) -> list[_Reach]:
-        if (policy, namespace) not in cache:
-            cache[(policy, namespace)] = _reach(inv, cluster, policy, namespace)
-        return cache[(policy, namespace)]
-
-    entered: dict[tuple[str, str], None] = {}
-    cluster_wide: dict[str, None] = {}
+    hubs = _Hubs(inv)
+    known = sorted({*hubs.namespaces, AWS_AUTH_NAMESPACE})
+    # Without the ConfigMap in the input, the cluster may not read one at all.
+    aws_auth_confidence: Confidence = "likely"
+    if any(cm.name == AWS_AUTH_NAME and cm.metadata.namespace == AWS_AUTH_NAMESPACE
+           for cm in inv.config_maps):
+        aws_auth_confidence = "certain"
     for grant in grants:
-        if grant.policy == CLUSTER_ADMIN_POLICY and grant.namespaces is None:
+        granted = (f"the access entry of {grant.principal} in cluster {cluster.name} is "
+                   f"associated with {grant.policy} on")
+        namespaces = None if grant.namespaces is None else _in_scope(grant.namespaces, known)
+        if namespaces is None and grant.policy == CLUSTER_ADMIN_POLICY:
             yield Edge(grant.principal, ids.CLUSTER_ADMIN,
-                       f"the access entry of {grant.principal} in cluster {cluster.name} is "
-                       f"associated with {grant.policy} on the whole cluster: cluster admin",
-                       grant.evidence)
+                       f"{granted} the whole cluster: cluster admin", grant.evidence)
             continue
-        if grant.policy not in POLICY_POWERS:
-            continue
-        if grant.namespaces is None:
-            if not any(reach(grant.policy, ns) for ns in known):
-                continue
-            cluster_wide[grant.policy] = None
-            hubs = [(ids.CLUSTER_SCOPE, "the whole cluster")]
-        else:
-            names = [ns for ns in _in_scope(grant.namespaces, known) if reach(grant.policy, ns)]
-            entered.update(((grant.policy, ns), None) for ns in names)
-            hubs = [(ids.ns_scope(ns), f"namespace {ns}") for ns in names]
-        for scope, where in hubs:
-            yield Edge(grant.principal, _hub(grant.policy, scope),
-                       f"the access entry of {grant.principal} in cluster {cluster.name} is "
-                       f"associated with {grant.policy} on {where}", grant.evidence)
-    for policy in cluster_wide:
-        for namespace in known:
-            if reach(policy, namespace):
-                entered[(policy, namespace)] = None
-                yield Edge(_hub(policy, ids.CLUSTER_SCOPE), _hub(policy, ids.ns_scope(namespace)),
-                           f"{policy} on the whole cluster applies in namespace {namespace}",
-                           (), "certain", HUB_COST)
-    for policy, namespace in entered:
-        for found in reach(policy, namespace):
-            yield Edge(_hub(policy, ids.ns_scope(namespace)), found.vertex, found.reason,
-                       found.evidence, found.confidence, HUB_COST)
+        if grant.policy in CONFIG_MAP_WRITERS and cluster.reads_aws_auth and (
+                namespaces is None or AWS_AUTH_NAMESPACE in namespaces):
+            where = _where(None if namespaces is None else AWS_AUTH_NAMESPACE)
+            yield Edge(grant.principal, ids.CLUSTER_ADMIN,
+                       f"{granted} {where}, so it can edit ConfigMap {AWS_AUTH_NAMESPACE}/"
+                       f"{AWS_AUTH_NAME}, which cluster {cluster.name} reads, and map an IAM "
+                       "role to group system:masters",
+                       (*grant.evidence, f"{cluster.arn}: accessConfig.authenticationMode="
+                        f"{json_value(cluster.access_config.authentication_mode)}"),
+                       aws_auth_confidence)
+        for power in POLICY_POWERS.get(grant.policy, ()):
+            for scope in hubs.enter(power, namespaces):
+                yield Edge(grant.principal, ids.hub_id(power.capability, ids.CLUSTER_SCOPE
+                                                       if scope is None else ids.ns_scope(scope)),
+                           f"{granted} {_where(scope)}, so it can {power.doing} there",
+                           grant.evidence)
+    yield from hubs.fan_out()
+
+
+def _where(scope: str | None) -> str:
+    return "the whole cluster" if scope is None else f"namespace {scope}"

@@ -6,10 +6,12 @@ and its ``kubernetesGroups``, which reach power through ordinary RBAC bindings. 
 entries (``EC2_LINUX`` ...) make the role a node, in group ``system:nodes``.
 
 Associated access policies are authorized by EKS itself, not RBAC, so no binding stands for
-them. ``AmazonEKSClusterAdminPolicy`` on the cluster is cluster admin. The others go
-through one hub per (policy, scope) that fans out to what their documented rules reach
-(see :data:`._eks.POLICY_POWERS`). Only entries of the cluster the Kubernetes input is
-count.
+them. ``AmazonEKSClusterAdminPolicy`` on the cluster is cluster admin, and so is a policy
+that writes ConfigMaps in ``kube-system`` where the cluster reads aws-auth. The others
+enter the hubs of the ``rbac.*`` techniques that grant the same powers (see
+:data:`._eks.POLICY_POWERS`), at cluster or namespace scope, as a binding would. Those hubs
+fan out once for all entries: through the ``rbac.*`` technique where a binding enters them
+too, else here. Only entries of the cluster the Kubernetes input is count.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ TECHNIQUE = Technique(
                        (f"arn:aws:iam::{_ACCOUNT}:user/alice", "k8s:ClusterAdmin")}),
         ),
         Example(
-            "edit policy in one namespace fans out through its hub; nodes join system:nodes",
+            "edit policy in one namespace enters its RBAC hubs; nodes join system:nodes",
             _CLUSTER + _entry("role/dev", "username: dev")
             + _policies("role/dev", f"[{{policyArn: {_EDIT}, accessScope: {{type: namespace, "
                         "namespaces: [shop]}}]")
@@ -152,10 +154,33 @@ metadata:
   labels: {pod-security.kubernetes.io/enforce: baseline}
 """,
             frozenset({(f"{_ROLE}/dev", "k8s:User:dev"),
-                       (f"{_ROLE}/dev", "hub:eks-access-edit:ns/shop"),
-                       ("hub:eks-access-edit:ns/shop", "k8s:Secret:shop/db"),
-                       ("hub:eks-access-edit:ns/shop", "k8s:ServiceAccount:shop/default"),
+                       (f"{_ROLE}/dev", "hub:secrets-read:ns/shop"),
+                       (f"{_ROLE}/dev", "hub:create-pod:ns/shop"),
+                       ("hub:secrets-read:ns/shop", "k8s:Secret:shop/db"),
+                       ("hub:create-pod:ns/shop", "k8s:ServiceAccount:shop/default"),
                        (f"{_ROLE}/node", "k8s:Group:system:nodes")}),
+        ),
+        Example(
+            "cluster-wide edit enters the cluster hubs a ClusterRoleBinding to edit fans out",
+            _CLUSTER + _entry("role/dev", "username: dev")
+            + _policies("role/dev", f"[{{policyArn: {_EDIT}, accessScope: {{type: cluster}}}}]")
+            + """
+---
+kind: Pod
+metadata: {name: api, namespace: shop}
+spec: {containers: [{name: app, image: app}]}
+---
+kind: ClusterRoleBinding
+metadata: {name: developers}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects: [{kind: Group, name: developers}]
+""",
+            frozenset({(f"{_ROLE}/dev", "k8s:User:dev"),
+                       (f"{_ROLE}/dev", "hub:create-pod:cluster"),
+                       (f"{_ROLE}/dev", "hub:pods-exec:cluster"),
+                       (f"{_ROLE}/dev", "k8s:ClusterAdmin")}),
+            # The cluster reads aws-auth, which edit may write; the input does not hold it.
+            {(f"{_ROLE}/dev", "k8s:ClusterAdmin"): "likely"},
         ),
         Example(
             "only another cluster's entries",
