@@ -284,6 +284,142 @@ def test_a_secret_policy_naming_a_principal_needs_no_identity_grant() -> None:
     assert not any(s == role_arn("other") for s, _ in found)
 
 
+# Grant patterns many principals share go through one hub per pattern ----------------------
+
+TEAM_DATA = f"arn:aws:iam::{A}:policy/team-data"
+TEAM_OBJECTS = "arn:aws:s3:::team-*/*"
+S3_PATTERN_HUB = f"hub:aws-data-read-s3:aws/{A}/arn:aws:s3:::team-*"
+ROLE_PATTERN_HUB = f"hub:aws-assume-role:aws/{A}/{role_arn('team-*')}"
+
+
+def team_data(roles: Sequence[dict[str, Any]], buckets: int = 30,
+              policies: Sequence[dict[str, Any]] = ()) -> Inventory:
+    """``roles`` beside buckets team-0.., three other buckets, and the team-data policy
+    (s3:GetObject on every team bucket); team-0 denies everyone in its bucket policy."""
+    names = [f"team-{i}" for i in range(buckets)] + ["other-a", "other-b", "other-c"]
+    deny_all = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                               "Resource": "*"}]}
+    return inventory(details(roles=roles, policies=[
+        managed(TEAM_DATA, [allow("s3:GetObject", TEAM_OBJECTS)]), *policies]),
+        {"Buckets": [{"Name": n} for n in names]}, {"Bucket": "team-0", "Policy": deny_all})
+
+
+def attaching(name: str, statements: Sequence[dict[str, Any]] = (),
+              **fields: Any) -> dict[str, Any]:
+    return role(name, statements, AttachedManagedPolicies=[{"PolicyArn": TEAM_DATA}],
+                **fields)
+
+
+def test_principals_sharing_a_pattern_grant_enter_one_hub_not_every_bucket() -> None:
+    principals, buckets = 60, 40
+    inv = team_data([attaching(f"app-{i}") for i in range(principals)], buckets)
+    found = edges(data_read.TECHNIQUE, inv)
+    assert {t for s, t in found if s == role_arn("app-7")} == {S3_PATTERN_HUB}
+    fanned = {t for s, t in found if s == S3_PATTERN_HUB}
+    assert fanned == {f"arn:aws:s3:::team-{i}" for i in range(1, buckets)}
+    # principals + resources (plus the admin's account hub), not principals x resources
+    assert len(found) <= principals + 2 * (buckets + 3) + 1
+    assert found[(role_arn("app-7"), S3_PATTERN_HUB)].confidence == "certain"
+
+
+def test_buckets_naming_no_account_are_the_readers_own_in_a_pattern_hub() -> None:
+    # Two accounts in the input: bucket ARNs say neither owns the buckets.
+    inv = team_data([attaching("app"), role("other", account=B)], buckets=10)
+    found = edges(data_read.TECHNIQUE, inv)
+    assert {t for s, t in found if s == role_arn("app")} == {S3_PATTERN_HUB}
+    assert {t for s, t in found if s == S3_PATTERN_HUB} == {
+        f"arn:aws:s3:::team-{i}" for i in range(1, 10)}
+
+
+def test_a_pattern_matching_few_stores_gives_direct_edges() -> None:
+    inv = team_data([role("few", [allow("s3:GetObject", "arn:aws:s3:::other-*/*")])])
+    found = edges(data_read.TECHNIQUE, inv)
+    assert {t for s, t in found if s == role_arn("few")} == {
+        "arn:aws:s3:::other-a", "arn:aws:s3:::other-b", "arn:aws:s3:::other-c"}
+
+
+def test_a_deny_on_one_bucket_keeps_the_principal_out_of_the_pattern_hub() -> None:
+    inv = team_data([attaching("app"),
+                     attaching("careful", [deny("s3:GetObject", "arn:aws:s3:::team-3/*")])])
+    found = edges(data_read.TECHNIQUE, inv)
+    assert (role_arn("app"), S3_PATTERN_HUB) in found
+    assert (role_arn("careful"), S3_PATTERN_HUB) not in found
+    reached = {t for s, t in found if s == role_arn("careful")}
+    assert reached == {f"arn:aws:s3:::team-{i}" for i in range(1, 30) if i != 3}
+
+
+def test_a_conditional_pattern_grant_keeps_a_sure_direct_grant_beside_it() -> None:
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    inv = team_data([role("app", [allow("s3:GetObject", TEAM_OBJECTS, Condition=mfa),
+                                  allow("s3:GetObject", "arn:aws:s3:::team-5/*")])])
+    found = edges(data_read.TECHNIQUE, inv)
+    assert found[(role_arn("app"), S3_PATTERN_HUB)].confidence == "likely"
+    assert found[(role_arn("app"), "arn:aws:s3:::team-5")].confidence == "certain"
+    assert (role_arn("app"), "arn:aws:s3:::team-6") not in found
+
+
+def test_a_narrower_boundary_keeps_the_principal_out_of_the_pattern_hub() -> None:
+    boundary = f"arn:aws:iam::{A}:policy/team-1-only"
+    inv = team_data([attaching("bounded", PermissionsBoundary={
+        "PermissionsBoundaryArn": boundary})],
+        policies=[managed(boundary, [allow("s3:GetObject", "arn:aws:s3:::team-1*/*")])])
+    found = edges(data_read.TECHNIQUE, inv)
+    assert not any(t.startswith("hub:") for s, t in found if s == role_arn("bounded"))
+    assert {t for s, t in found if s == role_arn("bounded")} == {
+        "arn:aws:s3:::team-1", *(f"arn:aws:s3:::team-1{i}" for i in range(10))}
+
+
+def test_a_pattern_over_another_accounts_secrets_needs_their_policies_to_admit() -> None:
+    secrets = [f"arn:aws:secretsmanager:us-east-1:{B}:secret:shared/s{i}-AbCdEf"
+               for i in range(10)]
+    admit = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": A},
+                                       "Action": "secretsmanager:GetSecretValue",
+                                       "Resource": "*"}]})
+    pattern = f"arn:aws:secretsmanager:us-east-1:{B}:secret:shared/*"
+    inv = inventory(details(roles=[role(f"app-{i}", [allow(
+        "secretsmanager:GetSecretValue", pattern)]) for i in range(3)]),
+        {"SecretList": [{"Name": f"shared/s{i}", "ARN": arn} for i, arn in enumerate(secrets)]},
+        *({"ARN": arn, "Name": f"shared/s{i}", "ResourcePolicy": admit}
+          for i, arn in enumerate(secrets[:9])))
+    found = edges(data_read.TECHNIQUE, inv)
+    hub = f"hub:aws-data-read-secretsmanager:aws/{A}/to/{B}/{pattern}"
+    assert {t for s, t in found if s == role_arn("app-1")} == {hub}
+    assert {t for s, t in found if s == hub} == set(secrets[:9])
+
+
+def developers(*extra: dict[str, Any]) -> Inventory:
+    """Forty developers whose group may assume role/team-* (with MFA), thirty team roles
+    trusting the account, five trusting EC2 only, and a root-trusting role outside."""
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    group = {"GroupName": "devs", "Arn": f"arn:aws:iam::{A}:group/devs", "GroupPolicyList": [
+        {"PolicyName": "assume-team", "PolicyDocument": {"Statement": [
+            allow("sts:AssumeRole", role_arn("team-*"), Condition=mfa)]}}]}
+    roles = [role(f"team-{i}", AssumeRolePolicyDocument=trust(AWS=A)) for i in range(30)]
+    roles += [role(f"team-node-{i}", AssumeRolePolicyDocument=trust(
+        Service="ec2.amazonaws.com")) for i in range(5)]
+    roles.append(role("ops", AssumeRolePolicyDocument=trust(AWS=A)))
+    users = [user(f"dev-{i}", GroupList=["devs"]) for i in range(40)]
+    return inventory(details(roles=roles, users=[*users, *extra], groups=[group]))
+
+
+def test_developers_assume_team_roles_through_one_pattern_hub() -> None:
+    found = edges(assume_role.TECHNIQUE, developers())
+    assert {t for s, t in found if s == user_arn("dev-5")} == {ROLE_PATTERN_HUB}
+    assert {t for s, t in found if s == ROLE_PATTERN_HUB} == {
+        role_arn(f"team-{i}") for i in range(30)}
+    assert found[(user_arn("dev-5"), ROLE_PATTERN_HUB)].confidence == "likely"
+    assert len(found) <= 40 + 30 + 2 * 31 + 1
+
+
+def test_a_developer_denied_one_role_assumes_the_others_directly() -> None:
+    careful = user("careful", [deny("sts:AssumeRole", role_arn("team-3"))], GroupList=["devs"])
+    found = edges(assume_role.TECHNIQUE, developers(careful))
+    assert (user_arn("dev-5"), ROLE_PATTERN_HUB) in found
+    assert (user_arn("careful"), ROLE_PATTERN_HUB) not in found
+    assert {t for s, t in found if s == user_arn("careful")} == {
+        role_arn(f"team-{i}") for i in range(30) if i != 3}
+
+
 # aws.ssm-node ------------------------------------------------------------------------------
 
 NODE = """

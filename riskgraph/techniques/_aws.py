@@ -43,6 +43,19 @@ def scoped_hub(capability: str, account: str, owner: str) -> str:
     return ids.hub_id(capability, scope)
 
 
+def pattern_hub(capability: str, account: str, owner: str, pattern: str) -> str:
+    """The hub of ``account``'s principals whose grant covers every resource of ``owner``'s
+    account that ``pattern`` matches: ``hub:<capability>:aws/<account>/<pattern>``
+    (``.../aws/<account>/to/<owner>/<pattern>`` across accounts). Keyed by the pattern
+    itself, so every principal holding it (a shared managed or group policy) enters one hub.
+
+    >>> pattern_hub("aws-assume-role", "111122223333", "111122223333",
+    ...             "arn:aws:iam::111122223333:role/team-*")
+    'hub:aws-assume-role:aws/111122223333/arn:aws:iam::111122223333:role/team-*'
+    """
+    return f"{scoped_hub(capability, account, owner)}/{pattern}"
+
+
 def confidence_of(*decisions: Decision) -> Confidence:
     """``likely`` when any decision rests on condition keys known only at run time."""
     return "likely" if any(d.confidence != "certain" for d in decisions) else "certain"

@@ -4,13 +4,17 @@ resource.
 The principal's compiled statements say which Resource patterns an action is allowed on (a
 scan, no evaluation); the IAM evaluator then decides each candidate those patterns match in
 an :class:`ArnIndex`. A grant allowed on a probe ARN, whose name no policy spells, covers
-every name of the account: the caller routes it through one account hub instead.
+every name of the account: the caller routes it through one account hub instead. Likewise
+a grant pattern that matches many candidates and is allowed on a probe inside it (the
+pattern's wildcards spelled as :data:`PROBE`) covers every candidate it matches: the caller
+routes it through one hub per pattern, shared by every principal holding that pattern.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Generic, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary
@@ -18,12 +22,24 @@ from weakref import WeakKeyDictionary
 from riskgraph.aws_inventory import IamPrincipal
 from riskgraph.iam import AccountAccess, Decision, Statement
 from riskgraph.iam.conditions import Context
-from riskgraph.iam.matching import NormalContext, arn_matches, resource_applies, substitute
+from riskgraph.iam.matching import (
+    NormalContext,
+    arn_matches,
+    glob,
+    has_wildcard,
+    resource_applies,
+    substitute,
+)
 
 T = TypeVar("T")
 
 #: The name part of a probe ARN: no policy names it, so only a wildcard grant allows it.
 PROBE = "\x00"
+
+#: Fewest candidates a grant pattern must match to be shared through a hub. Below it the
+#: principal gets direct edges: at most this many per pattern, so edges still grow with
+#: principals, not principals x resources; and a direct edge reads better in a path.
+SHARED_MIN = 8
 
 
 def all_of(decisions: Iterable[Decision]) -> Decision:
@@ -38,6 +54,13 @@ def all_of(decisions: Iterable[Decision]) -> Decision:
                     "; ".join(dict.fromkeys(d.because for d in found if d.because)))
 
 
+class Group(NamedTuple, Generic[T]):
+    """Items of one account a pattern matches, and their identities (to test membership)."""
+
+    items: list[T]
+    ids: frozenset[int]
+
+
 class ArnIndex(Generic[T]):
     """Items by ARN; a pattern is matched only against the ARNs that share its literal
     prefix, so a grant on ``role/app-*`` never looks at the other 20,000 roles."""
@@ -46,20 +69,39 @@ class ArnIndex(Generic[T]):
         pairs = sorted(items, key=itemgetter(0))
         self._arns = [arn for arn, _ in pairs]
         self._items = [item for _, item in pairs]
+        self._matches: dict[str, list[T]] = {}
+        self._owned: dict[tuple[str, Callable[[T], str]], dict[str, Group[T]]] = {}
 
     def __len__(self) -> int:
         return len(self._arns)
 
-    def matching(self, pattern: str) -> Iterator[T]:
-        """Every item whose ARN the (variable-free) pattern matches."""
-        cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0),
-                  default=len(pattern))
-        prefix = pattern[:cut]
-        position = bisect_left(self._arns, prefix)
-        while position < len(self._arns) and self._arns[position].startswith(prefix):
-            if arn_matches(pattern, self._arns[position]):
-                yield self._items[position]
-            position += 1
+    def matching(self, pattern: str) -> list[T]:
+        """Every item whose ARN the (variable-free) pattern matches; kept per pattern, so a
+        pattern many principals hold is matched once."""
+        found = self._matches.get(pattern)
+        if found is None:
+            cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0),
+                      default=len(pattern))
+            prefix = pattern[:cut]
+            found = self._matches[pattern] = []
+            position = bisect_left(self._arns, prefix)
+            while position < len(self._arns) and self._arns[position].startswith(prefix):
+                if arn_matches(pattern, self._arns[position]):
+                    found.append(self._items[position])
+                position += 1
+        return found
+
+    def owned(self, pattern: str, owner: Callable[[T], str]) -> dict[str, Group[T]]:
+        """:meth:`matching` by the account ``owner`` gives each item (kept too)."""
+        found = self._owned.get((pattern, owner))
+        if found is None:
+            grouped: dict[str, list[T]] = defaultdict(list)
+            for item in self.matching(pattern):
+                grouped[owner(item)].append(item)
+            found = self._owned[(pattern, owner)] = {
+                account: Group(items, frozenset(map(id, items)))
+                for account, items in grouped.items()}
+        return found
 
 
 class Grants(NamedTuple):
@@ -166,12 +208,90 @@ def can_somewhere(access: AccountAccess, principal: IamPrincipal, action: str,
     return best or Decision(False, "certain", (), f"{principal.arn} may not {action}")
 
 
+def _same(arn: str, pattern: str) -> str:
+    return arn
+
+
+class Sharing(NamedTuple, Generic[T]):
+    """How a caller lets wide grant patterns share hubs: the account a candidate belongs to
+    (``""`` when its ARN names none: the principal's own), and the request ARN of an
+    action on a candidate given the grant pattern (S3 object reads act on objects)."""
+
+    owner: Callable[[T], str]
+    request: Callable[[str, str], str] = _same
+
+
+class Shared(NamedTuple, Generic[T]):
+    """A grant over every candidate of ``owner``'s account that ``pattern`` (an index
+    pattern) matches: the decision on a probe inside the pattern, and those candidates."""
+
+    pattern: str
+    owner: str
+    decision: Decision
+    items: list[T]
+
+
 class Reach(NamedTuple, Generic[T]):
     """Where a grant leads: every resource of the kind in the account (``everywhere``, the
-    decision on the probe) or the listed resources, each with its decision."""
+    decision on the probe), the listed resources each with its decision, and the wide
+    patterns it covers whole (``shared``, only when asked for)."""
 
     everywhere: Decision | None
     targets: list[tuple[T, Decision]]
+    shared: tuple[Shared[T], ...] = ()
+
+
+def pattern_probe(pattern: str, account: str) -> str | None:
+    """An ARN inside ``pattern`` in ``account`` whose wildcard parts no policy spells
+    (:data:`PROBE`): a grant allowed on it covers every name the pattern matches there.
+    ``None`` when the pattern is no ARN or names another account.
+
+    >>> pattern_probe("arn:aws:iam::*:role/team-*", "111122223333")
+    'arn:aws:iam::111122223333:role/team-\\x00'
+    >>> pattern_probe("arn:aws:iam::444455556666:role/*", "111122223333") is None
+    True
+    """
+    fields = pattern.split(":", 5)
+    if len(fields) < 6:
+        return None
+    if fields[4]:
+        if not glob(fields[4]).fullmatch(account):
+            return None
+        fields[4] = account
+    return ":".join(fields).replace("*", PROBE).replace("?", PROBE)
+
+
+def _tag_bound(decision: Decision) -> bool:
+    # A probe has no tags: a grant that depends on the resource's tags is decided per
+    # resource, where they are known.
+    return any("resourcetag/" in k.lower() for k in decision.unknown_keys)
+
+
+def _share(access: AccountAccess, principal: IamPrincipal, actions: tuple[str, ...],
+           resolved: str, key: str, index: ArnIndex[T], sharing: Sharing[T],
+           context: Context | None) -> tuple[list[tuple[Shared[T], Group[T]]], list[T]]:
+    """The candidates of one wide pattern the grant covers whole (by owning account), and
+    the rest, to be decided one by one."""
+    groups = dict(index.owned(key, sharing.owner))
+    unowned = groups.pop("", None)
+    if unowned is not None:
+        own = groups.get(principal.account)
+        groups[principal.account] = unowned if own is None else Group(
+            own.items + unowned.items, own.ids | unowned.ids)
+    shared: list[tuple[Shared[T], Group[T]]] = []
+    rest: list[T] = []
+    for owner, group in groups.items():
+        probe = pattern_probe(key, owner)
+        # The identity side alone (as within the principal's account): the hub's fan-out
+        # judges each candidate's own policy.
+        decision = None if probe is None else all_of(
+            access.can(principal, action, sharing.request(probe, resolved), context=context,
+                       resource_account=principal.account) for action in actions)
+        if decision is not None and decision.allowed and not _tag_bound(decision):
+            shared.append((Shared(key, owner, decision, group.items), group))
+        else:
+            rest.extend(group.items)
+    return shared, rest
 
 
 def reach(
@@ -183,6 +303,7 @@ def reach(
     decide: Callable[[T, str], Decision],
     index_key: Callable[[str], str] = str,
     context: Context | None = None,
+    sharing: Sharing[T] | None = None,
 ) -> Reach[T]:
     """Which resources of ``index`` a principal may act on with all of ``actions``.
 
@@ -204,29 +325,45 @@ def reach(
     index_key
         Turns a grant pattern into an index pattern (S3 object grants name buckets).
     context
-        Condition keys of the request, for the probe (``decide`` passes its own).
+        Condition keys of the request, for the probes (``decide`` passes its own).
+    sharing
+        When given, a pattern matching at least :data:`SHARED_MIN` candidates that the
+        grant covers whole (no Deny, boundary or SCP narrows it, nothing hangs on the
+        resource's tags) comes back in ``shared`` instead of candidate by candidate.
     """
     grant = grants(access, principal, actions[0], probe)
     if not grant.patterns:
         return Reach(None, [])
     known = access.principal_policies(principal).context
-    if not grant.narrowed and _covers(grant.patterns, probe, known):
+    narrowed = grant.narrowed or any(grants(access, principal, action, probe).narrowed
+                                     for action in actions[1:])
+    if not narrowed and _covers(grant.patterns, probe, known):
         decision = all_of(access.can(principal, action, probe, context=context,
                                      resource_account=principal.account)
                           for action in actions)
-        # A probe has no tags: a grant that depends on the resource's tags is decided per
-        # resource, where they are known.
-        if decision.allowed and not any("resourcetag/" in k.lower()
-                                        for k in decision.unknown_keys):
+        if decision.allowed and not _tag_bound(decision):
             return Reach(decision, [])
-    targets: list[tuple[T, Decision]] = []
+    shared: list[tuple[Shared[T], Group[T]]] = []
+    pending: list[tuple[str, list[T]]] = []
+    for pattern in dict.fromkeys(grant.patterns):
+        resolved, unknown, literal = substitute(pattern, known)
+        key = index_key(resolved)
+        found = index.matching(key)
+        if sharing is not None and not (narrowed or unknown or literal) and \
+                has_wildcard(key) and len(found) >= SHARED_MIN:
+            covered, found = _share(access, principal, actions, resolved, key, index,
+                                    sharing, context)
+            shared.extend(covered)
+        pending.append((resolved, found))
     seen: set[int] = set()
-    for pattern in grant.patterns:
-        resolved = substitute(pattern, known)[0]
-        for item in index.matching(index_key(resolved)):
-            if id(item) not in seen:
+    surely = [g.ids for s, g in shared if s.decision.confidence == "certain"]
+    targets: list[tuple[T, Decision]] = []
+    for resolved, found in pending:
+        for item in found:
+            # What a shared pattern surely covers needs no edge of its own.
+            if id(item) not in seen and not any(id(item) in ids for ids in surely):
                 seen.add(id(item))
                 decision = decide(item, resolved)
                 if decision.allowed:
                     targets.append((item, decision))
-    return Reach(None, targets)
+    return Reach(None, targets, tuple(s for s, _ in shared))

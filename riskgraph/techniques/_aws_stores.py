@@ -1,5 +1,6 @@
-"""The AWS data stores ``aws.data-read`` reaches, the reads that expose each kind, and how a
-store's own policy (bucket, secret, key, repository policy) takes part in a decision.
+"""The AWS data stores ``aws.data-read`` reaches, the reads that expose each kind, how a
+store's own policy (bucket, secret, key, repository policy) takes part in a decision, and
+the edges a store's policy alone decides.
 """
 
 from __future__ import annotations
@@ -7,12 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from riskgraph import ids
 from riskgraph.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.iam import AccountAccess, Decision, Policy, admits_account, policy_admits
 from riskgraph.iam.resource import root_arn
 from riskgraph.models.aws import account_of
-from riskgraph.techniques._aws import bucket_owner, resource_policy
-from riskgraph.techniques._aws_reach import all_of
+from riskgraph.techniques import Edge
+from riskgraph.techniques._aws import (
+    HUB_COST,
+    OUTSIDER,
+    because,
+    bucket_owner,
+    confidence_of,
+    resource_policy,
+)
+from riskgraph.techniques._aws_reach import Shared, all_of
 
 
 class Read(NamedTuple):
@@ -125,3 +135,44 @@ def admits(store: Store, account: str) -> Decision | None:
         return _assumed(store, Decision(True, "likely" if said.unknown else "certain",
                                         said.unknown, reason))
     return None
+
+
+# Edges a store's own policy decides ---------------------------------------------------------
+
+
+def public_edges(store: Store) -> Iterator[Edge]:
+    """``internet -> store`` when its policy lets any AWS principal read it unconditionally."""
+    assert store.policy is not None
+    for read in KINDS[store.kind]:
+        said = admits_account(store.policy, read.actions[0], read.request(store.arn, "*"),
+                              OUTSIDER)
+        if said.allow is not None and not said.unknown and not said.denied:
+            yield Edge(ids.INTERNET, store.arn,
+                       f"the policy of {store.arn} lets any AWS principal "
+                       f"{'+'.join(read.actions)} with no condition",
+                       (f"{said.allow} admits everyone",), "likely")
+            return
+
+
+def named_edges(access: AccountAccess, principal: IamPrincipal, store: Store
+                ) -> Iterator[Edge]:
+    """The edge of a principal the store's policy names, when some read is allowed."""
+    for read in KINDS[store.kind]:
+        decision = decide(access, principal, store, "*", read)
+        if decision.allowed:
+            yield Edge(principal.arn, store.arn, f"{principal.arn} may "
+                       f"{'+'.join(read.actions)} {store.arn}", because(decision),
+                       confidence_of(decision))
+            return
+
+
+def pattern_edges(vertex: str, account: str, shared: Shared[Store]) -> Iterator[Edge]:
+    """A pattern hub's edges: to each store the pattern matches whose own policy lets
+    principals of ``account`` read it (a bucket naming no account is taken as theirs)."""
+    for store in shared.items:
+        decision = admits(store if store.account else store._replace(account=account),
+                          account)
+        if decision is not None:
+            yield Edge(vertex, store.arn, f"{LABELS[store.kind]} {ids.parse(store.arn).name} "
+                       f"matches {shared.pattern} and lets principals of account {account} "
+                       "read it", because(decision), confidence_of(decision), HUB_COST)

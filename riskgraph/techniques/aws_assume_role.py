@@ -5,11 +5,13 @@ A trust naming an account (its root or bare id), or any AWS principal, admits ev
 principal of that account that may itself call sts:AssumeRole on the role: those whose
 grant covers every role go through one hub per (their account, the role's account),
 ``hub:aws-assume-role:aws/<account>`` (``.../aws/<account>/to/<role account>`` across
-accounts), which fans out to each role trusting that account; the others get direct edges
-to the roles their grant names. The account's admin feeds its hubs too. A trust of
-``Principal: "*"`` with no condition lets anyone with AWS credentials in: an edge from
-``internet`` (``likely``: nothing says an attacker holds AWS credentials). Service
-principals only matter for aws.passrole.
+accounts), which fans out to each role trusting that account. A grant pattern matching many
+such roles (``role/team-*`` in a group policy every developer holds) goes through one hub
+per pattern, ``.../aws/<account>/<pattern>``, fanning out to the roles it matches that trust
+the account; the others get direct edges to the roles their grant names. The account's
+admin feeds the account hubs too. A trust of ``Principal: "*"`` with no condition lets
+anyone with AWS credentials in: an edge from ``internet`` (``likely``: nothing says an
+attacker holds AWS credentials). Service principals only matter for aws.passrole.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from riskgraph.techniques._aws import (
     by_account,
     confidence_of,
     named_principals,
+    pattern_hub,
     scoped_hub,
     setup,
 )
-from riskgraph.techniques._aws_reach import PROBE, ArnIndex, reach
+from riskgraph.techniques._aws_reach import PROBE, ArnIndex, Sharing, reach
 
 ACTION = "sts:AssumeRole"
 
@@ -94,20 +97,35 @@ def _can_assume(access: AccountAccess, principal: IamPrincipal, role: IamRole,
     return access.can_assume(principal, role)
 
 
+def _role_account(role: IamRole) -> str:
+    return role.account
+
+
 def _account_trust(access: AccountAccess, principals: list[IamPrincipal], account: str,
                    role_account: str, roles: list[IamRole]) -> Iterator[Edge]:
     """Edges into the roles of ``role_account`` whose trust admits ``account``."""
     vertex = hub(account, role_account)
     index = ArnIndex((r.arn, r) for r in roles)
     probe = f"arn:aws:iam::{role_account}:role/{PROBE}"
+    trusts = {role.arn: access.trust_allows(role, principal_arn=root_arn(account))
+              for role in roles}
+    fanned: set[str] = set()
     for principal in principals:
         found = reach(access, principal, (ACTION,), probe, index,
-                      partial(_can_assume, access, principal))
+                      partial(_can_assume, access, principal), sharing=Sharing(_role_account))
         if found.everywhere is not None:
             yield Edge(principal.arn, vertex,
                        f"{principal.arn} may call {ACTION} on every role of account "
                        f"{role_account}", because(found.everywhere),
                        confidence_of(found.everywhere))
+        for shared in found.shared:
+            entry = pattern_hub("aws-assume-role", account, role_account, shared.pattern)
+            yield Edge(principal.arn, entry, f"{principal.arn} may call {ACTION} on every "
+                       f"role matching {shared.pattern}", because(shared.decision),
+                       confidence_of(shared.decision))
+            if entry not in fanned:
+                fanned.add(entry)
+                yield from _admitted(entry, account, shared.items, trusts)
         for target, decision in found.targets:
             yield Edge(principal.arn, target.arn,
                        f"role {target.name} trusts account {account} and {principal.arn} "
@@ -115,8 +133,14 @@ def _account_trust(access: AccountAccess, principals: list[IamPrincipal], accoun
     yield Edge(ids.admin_id(account), vertex,
                f"an administrator of account {account} may assume every role that trusts "
                "the account", (f"{ids.admin_id(account)}: full control of account {account}",))
+    yield from _admitted(vertex, account, roles, trusts)
+
+
+def _admitted(vertex: str, account: str, roles: list[IamRole],
+              trusts: dict[str, Decision]) -> Iterator[Edge]:
+    """A hub's edges: to each of ``roles`` whose trust policy admits ``account``."""
     for role in roles:
-        decision = access.trust_allows(role, principal_arn=root_arn(account))
+        decision = trusts[role.arn]
         if decision.allowed:
             yield Edge(vertex, role.arn,
                        f"the trust policy of role {role.name} admits principals of account "

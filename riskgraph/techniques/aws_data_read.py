@@ -7,33 +7,52 @@ lacks is taken to have AWS's default one (``likely``). A read grant over every s
 a kind goes through ``hub:aws-data-read-<kind>:aws/<account>``, which fans out to each of
 the account's stores whose policy does not deny the account, and, through
 ``.../aws/<account>/to/<owner>``, to other accounts' stores whose policy admits it. The
-account's admin enters its hubs. A store whose policy admits every AWS principal with no
-condition is read from ``internet`` (``likely``). S3 bucket ARNs name no account: buckets
-join the hubs only when the input holds one account.
+account's admin enters its hubs. A grant pattern matching many stores (``team-*``, held by
+every role attaching one team policy) goes through a hub of its own,
+``hub:aws-data-read-<kind>:aws/<account>/<pattern>``, entered by each principal holding that
+pattern unnarrowed (see :func:`~riskgraph.techniques._aws_reach.reach`) and fanning out,
+under the account hubs' rule, to the stores it matches; fewer than
+:data:`~riskgraph.techniques._aws_reach.SHARED_MIN` matches give direct edges. A store whose
+policy admits every AWS principal with no condition is read from ``internet``
+(``likely``). S3 bucket ARNs name no account: buckets join the account hubs only when the
+input holds one account.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 
 from riskgraph import ids
 from riskgraph.aws_inventory import IamPrincipal
-from riskgraph.iam import AccountAccess, Decision, admits_account
+from riskgraph.confidence import Confidence
+from riskgraph.iam import AccountAccess, Decision
+from riskgraph.iam.matching import arn_matches
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._aws import (
     HUB_COST,
-    OUTSIDER,
     because,
     confidence_of,
     named_principals,
+    pattern_hub,
     scoped_hub,
     setup,
 )
-from riskgraph.techniques._aws_reach import PROBE, ArnIndex, all_of, reach
-from riskgraph.techniques._aws_stores import KINDS, LABELS, Read, Store, admits, decide, stores
+from riskgraph.techniques._aws_reach import PROBE, ArnIndex, Shared, Sharing, all_of, reach
+from riskgraph.techniques._aws_stores import (
+    KINDS,
+    LABELS,
+    Read,
+    Store,
+    admits,
+    decide,
+    named_edges,
+    pattern_edges,
+    public_edges,
+    stores,
+)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
@@ -49,7 +68,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
         names = {name for read in KINDS[store.kind] if store.policy is not None
                  for name in named_principals(store.policy, read.actions[0])}
         if "*" in names:
-            yield from _public(store)
+            yield from public_edges(store)
         for account in ((accounts if "*" in names else names & accounts) | {store.account}):
             decision = admits(store, account) if account else None
             if decision is not None:
@@ -59,16 +78,17 @@ def find(inv: Inventory) -> Iterator[Edge]:
                 named[by_arn[name].arn].append(store)
     for principal in inv.aws.principals:
         for store in named.get(principal.arn, ()):
-            yield from _direct(access, principal, store)
+            yield from named_edges(access, principal, store)
     indexes = {kind: ArnIndex((s.arn, s) for s in found if s.kind == kind) for kind in KINDS}
     targets: dict[tuple[str, str], set[str]] = defaultdict(set)
     for kind, account, owner in admitted:
         targets[(kind, account)].add(owner)
+    fanned: set[str] = set()
     for principal in actors:
         for kind, reads in KINDS.items():
             if len(indexes[kind]):
                 yield from _reads(access, principal, kind, reads, indexes[kind],
-                                  targets.get((kind, principal.account), set()))
+                                  targets.get((kind, principal.account), set()), fanned)
     for (kind, account, owner), reached in sorted(admitted.items(), key=lambda i: i[0]):
         vertex = scoped_hub(f"aws-data-read-{kind}", account, owner)
         yield Edge(ids.admin_id(account), vertex,
@@ -81,41 +101,59 @@ def find(inv: Inventory) -> Iterator[Edge]:
                        confidence_of(decision), HUB_COST)
 
 
-def _public(store: Store) -> Iterator[Edge]:
-    assert store.policy is not None
-    for read in KINDS[store.kind]:
-        said = admits_account(store.policy, read.actions[0], read.request(store.arn, "*"),
-                              OUTSIDER)
-        if said.allow is not None and not said.unknown and not said.denied:
-            yield Edge(ids.INTERNET, store.arn,
-                       f"the policy of {store.arn} lets any AWS principal "
-                       f"{'+'.join(read.actions)} with no condition",
-                       (f"{said.allow} admits everyone",), "likely")
-            return
+def _owner(store: Store) -> str:
+    return store.account
 
 
-def _direct(access: AccountAccess, principal: IamPrincipal, store: Store) -> Iterator[Edge]:
-    for read in KINDS[store.kind]:
-        decision = decide(access, principal, store, "*", read)
-        if decision.allowed:
-            yield Edge(principal.arn, store.arn, f"{principal.arn} may "
-                       f"{'+'.join(read.actions)} {store.arn}", because(decision),
-                       confidence_of(decision))
-            return
+def _covered(store: Store, account: str, entered: Iterable[Shared[Store]]) -> bool:
+    """Whether a pattern hub the principal surely entered leads to ``store``."""
+    return any(shared.decision.confidence == "certain" and
+               shared.owner == (store.account or account) and
+               arn_matches(shared.pattern, store.arn) for shared in entered)
+
+
+def _unless_reached(access: AccountAccess, principal: IamPrincipal,
+                    reached: dict[str, Confidence], store: Store, pattern: str, read: Read
+                    ) -> Decision:
+    """:func:`decide`, but a store another read already reached for certain is passed over
+    (refused here): it needs no second decision, nor a second edge."""
+    if reached.get(store.arn) == "certain":
+        return Decision(False, "certain", (), f"{store.arn} is reached already")
+    return decide(access, principal, store, pattern, read)
 
 
 def _reads(access: AccountAccess, principal: IamPrincipal, kind: str,
-           reads: tuple[Read, ...], index: ArnIndex[Store], owners: set[str]
-           ) -> Iterator[Edge]:
+           reads: tuple[Read, ...], index: ArnIndex[Store], owners: set[str],
+           fanned: set[str]) -> Iterator[Edge]:
     account = principal.account
+    entered: dict[str, Shared[Store]] = {}
+    reached: dict[str, Confidence] = {}
     for read in reads:
         probe = read.probe.format(p=PROBE, account=account)
         found = reach(access, principal, read.actions, probe, index,
-                      partial(decide, access, principal, read=read), read.index_key)
+                      partial(_unless_reached, access, principal, reached, read=read),
+                      read.index_key, sharing=Sharing(_owner, read.request))
         doing = "+".join(read.actions)
+        for shared in found.shared:
+            vertex = pattern_hub(f"aws-data-read-{kind}", account, shared.owner,
+                                 shared.pattern)
+            if vertex not in entered:
+                entered[vertex] = shared
+                yield Edge(principal.arn, vertex, f"{principal.arn} may {doing} every "
+                           f"{LABELS[kind]} matching {shared.pattern}",
+                           because(shared.decision), confidence_of(shared.decision))
+            if vertex not in fanned:
+                fanned.add(vertex)
+                yield from pattern_edges(vertex, account, shared)
         for store, decision in found.targets:
-            yield Edge(principal.arn, store.arn, f"{principal.arn} may {doing} {store.arn}",
-                       because(decision), confidence_of(decision))
+            confidence = confidence_of(decision)
+            before = reached.get(store.arn)
+            # Skip what another read already reached as surely, or a pattern hub covers.
+            if before in (None, "likely") and before != confidence and \
+                    not _covered(store, account, entered.values()):
+                reached[store.arn] = confidence
+                yield Edge(principal.arn, store.arn, f"{principal.arn} may {doing} "
+                           f"{store.arn}", because(decision), confidence)
         if found.everywhere is None:
             continue
         for owner in sorted(owners):
