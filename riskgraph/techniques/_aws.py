@@ -20,7 +20,8 @@ from riskgraph.iam import AccountAccess, Decision, Policy, access_for
 from riskgraph.inventory import Inventory
 from riskgraph.models.aws import PolicyJson
 from riskgraph.techniques import Edge
-from riskgraph.techniques._aws_reach import PROBE, ArnIndex, reach
+from riskgraph.techniques._aws_index import PROBE, ArnIndex
+from riskgraph.techniques._aws_reach import reach
 
 #: An account no input names: a policy that admits it admits anyone with AWS credentials.
 OUTSIDER = "000000000000"

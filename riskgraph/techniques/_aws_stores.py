@@ -22,7 +22,8 @@ from riskgraph.techniques._aws import (
     confidence_of,
     resource_policy,
 )
-from riskgraph.techniques._aws_reach import Shared, all_of
+from riskgraph.techniques._aws_index import all_of
+from riskgraph.techniques._aws_reach import Shared
 
 
 class Read(NamedTuple):

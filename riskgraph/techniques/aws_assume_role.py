@@ -38,7 +38,8 @@ from riskgraph.techniques._aws import (
     scoped_hub,
     setup,
 )
-from riskgraph.techniques._aws_reach import PROBE, ArnIndex, Sharing, reach
+from riskgraph.techniques._aws_index import PROBE, ArnIndex
+from riskgraph.techniques._aws_reach import Sharing, reach
 
 ACTION = "sts:AssumeRole"
 

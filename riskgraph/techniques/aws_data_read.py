@@ -40,7 +40,8 @@ from riskgraph.techniques._aws import (
     scoped_hub,
     setup,
 )
-from riskgraph.techniques._aws_reach import PROBE, ArnIndex, Shared, Sharing, all_of, reach
+from riskgraph.techniques._aws_index import PROBE, ArnIndex, all_of
+from riskgraph.techniques._aws_reach import Shared, Sharing, reach
 from riskgraph.techniques._aws_stores import (
     KINDS,
     LABELS,

@@ -29,7 +29,8 @@ from riskgraph.techniques._aws import (
     confidence_of,
     setup,
 )
-from riskgraph.techniques._aws_reach import PROBE, ArnIndex, all_of, can_somewhere, grants, reach
+from riskgraph.techniques._aws_index import PROBE, ArnIndex, all_of
+from riskgraph.techniques._aws_reach import can_somewhere, grants, reach
 
 PASS = "iam:PassRole"
 

@@ -21,7 +21,8 @@ from riskgraph.inventory import Inventory
 from riskgraph.models.aws import IamGroup, IamRole, IamUser
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._aws import because, confidence_of, setup
-from riskgraph.techniques._aws_reach import PROBE, ArnIndex, all_of, may_use, reach
+from riskgraph.techniques._aws_index import PROBE, ArnIndex, all_of
+from riskgraph.techniques._aws_reach import may_use, reach
 
 
 def _groups(aws: AwsInventory, principal: IamPrincipal,
