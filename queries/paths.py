@@ -27,8 +27,14 @@ from queries.selectors import resolve_sources, resolve_targets
 from riskgraph.paths import AttackPath, PathSet, PathStep
 
 _NO_LIMIT = 1 << 30
-#: Backward edge visits allowed before target-distance pruning is given up.
+#: Backward edge visits allowed before target-distance pruning is given up. With few
+#: targets the forward search cannot stop early (it must settle every one, or exhaust the
+#: graph when one is unreachable), so pruning pays for a much longer backward walk: at 150k
+#: pods, internet -> aws-admin takes 0.5 s with it and 11 s without. With many targets the
+#: forward search stops after the first ``top`` and a long backward walk only costs.
 _BACKWARD_BUDGET = 200_000
+_FEW_TARGETS = 64
+_FEW_TARGETS_BUDGET = 2_000_000
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
@@ -45,12 +51,13 @@ def _hops_to_targets(pred: Mapping[str, Mapping[str, Any]], targets: set[str],
     distance = dict.fromkeys(targets, 0)
     frontier = list(targets)
     visits = 0
+    budget = _FEW_TARGETS_BUDGET if len(targets) <= _FEW_TARGETS else _BACKWARD_BUDGET
     for hops in range(1, max_hops + 1):
         following = []
         for vertex in frontier:
             predecessors = pred[vertex]
             visits += len(predecessors)
-            if visits > _BACKWARD_BUDGET:
+            if visits > budget:
                 return None
             for predecessor in predecessors:
                 if predecessor not in distance:

@@ -241,6 +241,7 @@ def test_search_agrees_with_brute_force_on_small_random_graphs(
     # A budget of 0 gives up the backward distances at once: both search modes must agree
     # with the exhaustive answer.
     monkeypatch.setattr(query_paths, "_BACKWARD_BUDGET", backward_budget)
+    monkeypatch.setattr(query_paths, "_FEW_TARGETS_BUDGET", backward_budget)
     rng = random.Random(seed)
     pods = [f"k8s:Pod:r/p{i}" for i in range(6)]
     secrets = [f"k8s:Secret:r/s{i}" for i in range(3)]
