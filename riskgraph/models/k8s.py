@@ -102,6 +102,7 @@ class ServiceSpec:
     selector: dict[str, str] = Field(default_factory=dict)
     ports: list[ServicePort] = Field(default_factory=list)
     load_balancer_source_ranges: list[str] = Field(default_factory=list)
+    load_balancer_class: str | None = None
 
     @field_validator("selector", mode="before")
     @classmethod
