@@ -1,0 +1,101 @@
+"""What a reachability question answers: per direction, who isolates and who allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from riskgraph.netpol.ports import Port, PortSet
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One direction's say: the source's egress or the target's ingress.
+
+    ``isolating`` names (``namespace/name``) the policies that select the pod for this
+    direction; ``allowing`` those of them that admit the traffic; ``ports`` the probed
+    ports this direction lets through. An IP endpoint has no policies: ``is_pod`` False.
+    """
+
+    direction: str
+    endpoint: str
+    is_pod: bool
+    isolating: tuple[str, ...]
+    allowing: tuple[str, ...]
+    ports: PortSet
+
+    @property
+    def isolated(self) -> bool:
+        return bool(self.isolating)
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.ports)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether ``source`` reaches ``target`` on ``port``, and which policies decide it.
+
+    Traffic needs the source's egress and the target's ingress to allow it on a common
+    port: ``ports`` is that common part of the probe (empty when blocked).
+    """
+
+    source: str
+    target: str
+    port: Port
+    egress: Decision
+    ingress: Decision
+    ports: PortSet
+    loopback: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return self.loopback or bool(self.ports)
+
+    @property
+    def deciding_policies(self) -> tuple[str, ...]:
+        """The policies that decide: those allowing it, or those isolating when blocked."""
+        if self.loopback:
+            return ()
+        if self.allowed:
+            return (*self.egress.allowing, *self.ingress.allowing)
+        blocking = [d for d in (self.egress, self.ingress) if not d.allowed] \
+            or [self.egress, self.ingress]
+        return tuple(ref for d in blocking for ref in d.isolating)
+
+    @property
+    def because(self) -> str:
+        """One sentence naming the policies that decide, e.g. ``blocked: y/b is isolated
+        for ingress by y/deny-all, which allows nothing from x/a on 80/TCP``."""
+        if self.loopback:
+            return f"allowed: {self.source} always reaches itself"
+        if self.allowed:
+            return "allowed" + _allowed_reason(self.egress, self.ingress)
+        stops = [_blocked_reason(d, self._other(d)) for d in (self.egress, self.ingress)
+                 if not d.allowed]
+        if not stops:
+            return (f"blocked: egress from {self.source} allows only {self.egress.ports} "
+                    f"and ingress to {self.target} only {self.ingress.ports}")
+        return "blocked: " + "; and ".join(stops)
+
+    def _other(self, decision: Decision) -> str:
+        peer = self.target if decision is self.egress else self.source
+        return f"{'to' if decision is self.egress else 'from'} {peer} on {self.port}"
+
+
+def _allowed_reason(egress: Decision, ingress: Decision) -> str:
+    by = [f"{', '.join(d.allowing)} ({d.direction})" for d in (ingress, egress) if d.isolated]
+    free = [f"{d.endpoint} is not isolated for {d.direction}"
+            for d in (ingress, egress) if d.is_pod and not d.isolated]
+    parts = []
+    if by:
+        parts.append(" by " + " and ".join(by))
+    if free:
+        parts.append(("; " if by else ": ") + " and ".join(free))
+    return "".join(parts) or ": no pod policy applies"
+
+
+def _blocked_reason(decision: Decision, traffic: str) -> str:
+    return (f"{decision.endpoint} is isolated for {decision.direction} by "
+            f"{', '.join(decision.isolating)}, which allow{'s' * (len(decision.isolating) == 1)}"
+            f" nothing {traffic}")
