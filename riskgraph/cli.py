@@ -18,11 +18,13 @@ from riskgraph.cli_commands import (
     EXIT_OK,
     EXIT_RENDER,
     EXIT_USAGE,
+    load,
     run_graph,
     run_paths,
     run_snapshot,
     run_techniques,
 )
+from riskgraph.cli_reach import add_reach_parser, check_reach_usage, reach_command
 from riskgraph.errors import InputError, RenderError, SelectorError
 
 EXIT_CODES = """exit codes:
@@ -114,6 +116,12 @@ def _input_options() -> argparse.ArgumentParser:
                        choices=("privileged", "baseline", "restricted"),
                        help="the cluster's PodSecurity admission default 'enforce' level for "
                             "namespaces without the label (default privileged, as on EKS)")
+    group.add_argument("--network-policy", default="detect",
+                       choices=("detect", "enforced", "flat"),
+                       help="whether the network plugin enforces NetworkPolicies: 'detect' "
+                            "looks for Calico, Cilium, Antrea, kube-router or Weave Net in the "
+                            "input (default); 'enforced' when it does and the input does not "
+                            "show it (e.g. the VPC CNI's policy agent); 'flat' to ignore them")
     _status_options(group)
     return parent
 
@@ -230,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_input_options(), _output_options(("json",), "json")],
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
 
+    add_reach_parser(commands, [_input_options(),
+                                _output_options(("table", "json"), "table")])
     _add_snapshot(commands)
     commands.add_parser(
         "techniques", help="the technique catalog",
@@ -240,16 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.command in ("paths", "graph") and not (
+    if args.command in ("paths", "graph", "reach") and not (
             args.k8s or args.aws or args.demo or args.k8s_context is not None
             or args.kubeconfig or args.aws_profile is not None):
         parser.error("no input: give --k8s PATH (manifests, a folder, a kubectl dump or a "
                      "snapshot), --k8s-context CTX for a live cluster, --aws PATH or "
                      "--aws-profile for an AWS account, or --demo for the bundled demo "
                      "estate")
-    if args.command in ("paths", "graph") and args.aws_region and args.aws_profile is None:
+    if args.command in ("paths", "graph", "reach") and args.aws_region \
+            and args.aws_profile is None:
         parser.error("--aws-region chooses the regions of a live read: give --aws-profile "
                      "too (alone, it reads the default credentials)")
+    if args.command == "reach":
+        check_reach_usage(parser, args)
     if args.command == "snapshot":
         if args.snapshot_source == "k8s" and args.in_cluster and (
                 args.context or args.kubeconfig):
@@ -258,6 +271,13 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         folder = args.output.parent
         if str(args.output) != "-" and not folder.is_dir():
             parser.error(f"cannot write {args.output}: no such directory {folder}")
+
+
+def _write(args: argparse.Namespace, text: str) -> None:
+    if args.output is None:
+        print(text)
+    else:
+        args.output.write_text(text + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -273,6 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_paths(args, say)
         if args.command == "snapshot":
             return run_snapshot(args, say)
+        if args.command == "reach":
+            text, code = reach_command(load(args, say), args, say)
+            _write(args, text)
+            return code
         return run_graph(args, say)
     except SelectorError as error:
         print(f"riskgraph: {error}", file=sys.stderr)

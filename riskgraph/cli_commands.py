@@ -36,8 +36,12 @@ from riskgraph.builder import build_graph
 from riskgraph.demo import demo_dir
 from riskgraph.errors import Problem, RenderError
 from riskgraph.inventory import Inventory
+from riskgraph.netpol.enforcement import enforcement
 from riskgraph.techniques import all_techniques
 from riskgraph.text import paths_table, techniques_markdown, techniques_table
+
+#: --network-policy -> Inventory.network_policy_enforcement (None: detect from the input).
+_ENFORCEMENT: dict[str, bool | None] = {"detect": None, "enforced": True, "flat": False}
 
 EXIT_OK, EXIT_PATHS_FOUND, EXIT_USAGE, EXIT_INPUT, EXIT_RENDER = 0, 1, 2, 3, 4
 _PAGES_BETWEEN_REPORTS = 10  # a 150k-pod cluster lists 300 pages of pods
@@ -113,6 +117,7 @@ def load(args: argparse.Namespace, say: Say) -> Inventory:
     with gc_paused():
         inv = parsed.inventory()
     inv.pod_security_default = args.pod_security_default
+    inv.network_policy_enforcement = _ENFORCEMENT[args.network_policy]
     kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
     say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} "
         f"source{'s' * (len(inv.sources) != 1)}" + (f" ({kinds})" if kinds else ""))
@@ -122,6 +127,10 @@ def load(args: argparse.Namespace, say: Say) -> Inventory:
         say("kinds not analysed (skipped): " + ", ".join(
             f"{kind} x{n}" for kind, n in inv.unknown_kinds.most_common()))
     report_problems(say, inv.problems, args.max_problems)
+    enforced, why = enforcement(inv)
+    if inv.network_policies and not enforced and inv.network_policy_enforcement is None:
+        say(f"{len(inv.network_policies)} NetworkPolicies are read but {why}: the pod network "
+            "is analysed as flat (give --network-policy enforced if the plugin enforces them)")
     return inv
 
 

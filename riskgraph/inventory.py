@@ -81,6 +81,9 @@ class Inventory:
     #: The cluster-wide Pod Security ``enforce`` level for namespaces without the label
     #: (the PodSecurity admission plugin's ``defaults``); ``privileged`` unless configured.
     pod_security_default: str = "privileged"
+    #: Whether NetworkPolicies are enforced (``--network-policy``); None: detect it from
+    #: the input (see :mod:`riskgraph.netpol.enforcement`).
+    network_policy_enforcement: bool | None = None
     #: The AWS account(s) read alongside the cluster; empty when none was given.
     aws: AwsInventory = field(default_factory=AwsInventory)
     _origins: dict[tuple[str, str | None, str], str] = field(default_factory=dict, repr=False)

@@ -46,9 +46,19 @@ def test_demo_paths_json_follows_the_contract(capsys: pytest.CaptureFixture[str]
     assert costs == sorted(costs)
 
 
-def test_demo_shows_public_pod_escaping_through_the_shared_pool_to_payments_secret(
+def test_demo_shows_public_pod_reaching_payments_over_the_network_and_through_the_pool(
         capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(["paths", "--demo", "--to", "secret", "--format", "json"], capsys)
+    paths = {p["target"]: p for p in json.loads(out)["paths"]}
+    route = paths["k8s:Secret:payments/payments-db"]
+    hops = [s["to"] for s in route["steps"]]
+    # No policy restricts ingress to payments (and no engine would enforce one): flat network.
+    assert hops[:3] == ["k8s:Service:web/storefront", "k8s:Container:web/storefront/nginx",
+                        "hub:net-reach:cluster"]
+    assert hops[3] == "k8s:Container:payments/payments-api/api"
+    # Were the network segmented, the escape through the shared node pool would remain.
+    _, out, _ = run(["paths", "--demo", "--to", "secret", "--format", "json",
+                     "--avoid", "hub:net-reach:cluster"], capsys)
     paths = {p["target"]: p for p in json.loads(out)["paths"]}
     route = paths["k8s:Secret:payments/payments-db"]
     hops = [s["to"] for s in route["steps"]]
@@ -57,7 +67,6 @@ def test_demo_shows_public_pod_escaping_through_the_shared_pool_to_payments_secr
     assert "k8s:NodePool:any" in hops and "k8s:Pod:payments/payments-api" in hops
     assert techniques[2].startswith("escape.")
     assert "node.controls-pod" in techniques
-    assert len(route["steps"]) >= 5
 
 
 def test_table_output_numbers_steps_with_reasons(capsys: pytest.CaptureFixture[str]) -> None:
@@ -222,3 +231,20 @@ def test_pod_security_default_applies_to_unlabelled_namespaces(
     restricted = create_pod_pools("--pod-security-default", "restricted")
     assert "hub:create-pod:ns/logging" in restricted
     assert "hub:create-pod:ns/web" not in restricted
+
+
+def test_network_policy_enforcement_is_detected_warned_and_overridable(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, err = run(["paths", "--demo", "--to", "secret", "--format", "json"], capsys)
+    assert "1 NetworkPolicies are read but treated as not enforced" in err
+    flat = {p["target"]: p for p in json.loads(out)["paths"]}
+    assert "hub:net-reach:cluster" in [s["to"] for s in
+                                       flat["k8s:Secret:payments/payments-db"]["steps"]]
+    _, out, err = run(["paths", "--demo", "--to", "secret", "--format", "json",
+                       "--network-policy", "enforced"], capsys)
+    assert "NetworkPolicies are read" not in err
+    enforced = {p["target"]: p for p in json.loads(out)["paths"]}
+    # Payments denies egress only: the storefront still reaches it, now class to class.
+    hops = [s["to"] for s in enforced["k8s:Secret:payments/payments-db"]["steps"]]
+    assert "hub:net-reach:cluster" not in hops
+    assert "k8s:Container:payments/payments-api/api" in hops

@@ -9,8 +9,10 @@ the launch template of the node's EKS node group; when neither is in the input t
 ``likely`` and says so. A pod with IRSA or Pod Identity still gets the edge: the SDKs prefer
 those credentials, but a direct call to 169.254.169.254 returns the node's role regardless.
 
-Not yet modelled: a NetworkPolicy (or security group for pods) that blocks egress to
-169.254.169.254/32; such a pod is reported as reaching IMDS.
+When NetworkPolicies are enforced (:mod:`riskgraph.netpol.enforcement`), a pod whose
+egress policies deny 169.254.169.254 on 80/TCP (a default-deny egress policy does) gets no
+edge; hostNetwork pods are not subject to pod policies. The verdict is asked once per set
+of egress policies isolating a pod. Not yet modelled: security groups for pods.
 
 Each node's and pool's verdict is computed once, and once per set of placements a pod can
 have, never per container. A pod that may land on several pools (not a DaemonSet, which runs
@@ -21,13 +23,16 @@ roles, not with their product.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from ipaddress import ip_address
 from typing import NamedTuple
 
 from riskgraph import ids
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
 from riskgraph.inventory import Inventory
 from riskgraph.models import Pod
+from riskgraph.netpol import NetworkPolicies, Port
+from riskgraph.netpol.enforcement import enforcement
 from riskgraph.scheduling import Placement, pool_set_scope
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._aws_nodes import PlaceRole, imds_reach, place_roles, role_name
@@ -37,6 +42,8 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 CAPABILITY = "pod-imds"
 #: Entering the hub of a pool set is bookkeeping; the step out of it is the IMDS call.
 HUB_COST = 0.1
+IMDS_ADDRESS = ip_address("169.254.169.254")
+IMDS_PORT = Port(80, "TCP")
 
 
 class Reach(NamedTuple):
@@ -102,14 +109,40 @@ def _hub_of(inv: Inventory, pod: Pod, places: list[Placement]) -> str | None:
     return ids.hub_id(capability, pool_set_scope([p.target for p in places], len(inv.pools)))
 
 
+def _egress_blocked(inv: Inventory) -> Callable[[Pod], bool]:
+    """Whether enforced NetworkPolicies stop a pod's calls to the metadata service."""
+    if not inv.network_policies or not enforcement(inv)[0]:
+        return lambda pod: False
+    policies = NetworkPolicies.from_inventory(inv)
+    verdicts: dict[tuple[int, ...], bool] = {}
+
+    def blocked(pod: Pod) -> bool:
+        if pod.spec.host_network:
+            return False
+        signature = policies.signature(pod)
+        if not signature.egress:
+            return False
+        # Egress to an address reads only the pod's egress policies.
+        found = verdicts.get(signature.egress)
+        if found is None:
+            found = verdicts[signature.egress] = not policies.decide(
+                signature, IMDS_ADDRESS, IMDS_PORT).allowed
+        return found
+
+    return blocked
+
+
 def find(inv: Inventory) -> Iterator[Edge]:
     roles = place_roles(inv)
     if not roles:
         return
+    blocked = _egress_blocked(inv)
     own = _own_credentials(inv)
     direct: dict[tuple[tuple[Placement, ...], bool], list[Reach]] = {}
     hubs: dict[str, bool] = {}  # hub -> whether any role is reached through it
     for pod in inv.pods:
+        if blocked(pod):
+            continue
         host_network = pod.spec.host_network
         places = inv.placements(pod)
         note = _note(pod, own)

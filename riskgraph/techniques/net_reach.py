@@ -1,0 +1,294 @@
+"""net.reach: a container opens a connection to a port another container listens on.
+
+Reaching a listening port counts as compromising that container (an exposed service is
+assumed exploitable). Only ports containers declare are targets; a Service in front of
+them is ``net.routes-to``'s.
+
+NetworkPolicies count only when enforced (:mod:`riskgraph.netpol.enforcement`: the
+inventory's override, else a detected engine). Without enforcement, or without any
+policy, the network is flat: every container enters ``hub:net-reach:cluster``, which
+leads to every listening container. Those edges are ``likely`` when policies exist but no
+engine was found (something outside the input may enforce them), else ``certain``.
+
+With enforcement, pods are grouped by what the policies read of them
+(:meth:`~riskgraph.netpol.NetworkPolicies.signature`): sources by egress isolation and the
+peers selecting them, targets per container by ingress isolation, peers and declared
+ports. Each container enters ``hub:net-reach-from:netpol/<n>`` of its source class; that
+hub leads to ``hub:net-reach-to:netpol/<m>`` of each target class it may reach on some
+declared port; that hub leads to the class's containers. Edges grow with containers plus
+allowed class pairs: the worst case is sources x targets classes (a few hundred each at
+150,000 pods), never pods x pods. A pair neither side isolates is allowed without asking
+the engine, so only classes some policy selects cost an evaluation.
+
+Cost: 0.1 into and between hubs, 2.0 for the step onto the container (reaching a port is
+easy, exploiting what listens there is not free).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from riskgraph import ids
+from riskgraph.confidence import Confidence
+from riskgraph.inventory import Inventory
+from riskgraph.models import Container, Pod
+from riskgraph.netpol import NetworkPolicies, Port, PortSet, Signature
+from riskgraph.netpol.enforcement import enforcement
+from riskgraph.techniques import Edge, Example, Technique
+from riskgraph.techniques._common import container_vertex, evidence
+
+CAPABILITY = "net-reach"
+#: Entering or crossing a hub is bookkeeping; the step onto the container is the attack.
+HUB_COST = 0.1
+FLAT_HUB = ids.hub_id(CAPABILITY, ids.CLUSTER_SCOPE)
+_ANY = Port(None, None)
+
+
+def _ports(container: Container) -> PortSet:
+    return PortSet.of(*((p.protocol.upper(), p.container_port, p.container_port)
+                        for p in container.ports))
+
+
+def _listeners(inv: Inventory) -> Iterator[tuple[Pod, int, Container]]:
+    """App containers declaring ports, with their index in ``containers``."""
+    for pod in inv.pods:
+        for index, container in enumerate(pod.spec.containers):
+            if container.ports:
+                yield pod, index, container
+
+
+def _target_edge(hub: str, pod: Pod, index: int, container: Container, ports: PortSet,
+                 who: str, confidence: Confidence) -> Edge:
+    return Edge(hub, container_vertex(pod, container),
+                f"{who} reaches container {pod.name}/{container.name}, listening on {ports}; "
+                "an exposed service is assumed exploitable",
+                (evidence(pod, f"containers[{index}].ports",
+                          [p.container_port for p in container.ports]),), confidence)
+
+
+def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
+    if next(_listeners(inv), None) is None:
+        return
+    for pod in inv.pods:
+        for container in pod.spec.all_containers:
+            yield Edge(container_vertex(pod, container), FLAT_HUB,
+                       f"container {pod.name}/{container.name} opens connections across the "
+                       f"pod network (network policies are {why})", (), confidence, HUB_COST)
+    for pod, index, container in _listeners(inv):
+        yield _target_edge(FLAT_HUB, pod, index, container, _ports(container),
+                           "any pod on the flat network", confidence)
+
+
+def _policy_id(ref: str) -> str:
+    namespace, name = ref.split("/", 1)
+    return ids.k8s_id("NetworkPolicy", name, namespace)
+
+
+def _refs(pols: NetworkPolicies, indexes: tuple[int, ...]) -> str:
+    return ", ".join(pols.policies[i].ref for i in indexes)
+
+
+@dataclass
+class _Classes:
+    """Pods grouped by what the policies read of them, numbered in input order."""
+
+    sources: list[Signature] = field(default_factory=list)
+    members: list[list[tuple[Pod, Container]]] = field(default_factory=list)
+    targets: list[tuple[Signature, PortSet]] = field(default_factory=list)
+    listeners: list[list[tuple[Pod, int, Container]]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, inv: Inventory, pols: NetworkPolicies) -> _Classes:
+        found = cls()
+        # A source's verdicts read its egress policies and the peers selecting it; a
+        # target's, its ingress policies, peers and named ports; its declared ports say
+        # which allowed ports it listens on.
+        source_keys: dict[tuple[tuple[int, ...], frozenset[int]], int] = {}
+        target_keys: dict[tuple[object, ...], int] = {}
+        for pod in inv.pods:
+            sig = pols.signature(pod)
+            number = source_keys.setdefault((sig.egress, sig.peers), len(source_keys))
+            if number == len(found.sources):
+                found.sources.append(sig)
+                found.members.append([])
+            found.members[number].extend((pod, c) for c in pod.spec.all_containers)
+            for index, container in enumerate(pod.spec.containers):
+                if not container.ports:
+                    continue
+                ports = _ports(container)
+                number = target_keys.setdefault(
+                    (sig.ingress, sig.peers, sig.named_ports, ports), len(target_keys))
+                if number == len(found.targets):
+                    found.targets.append((sig, ports))
+                    found.listeners.append([])
+                found.listeners[number].append((pod, index, container))
+        return found
+
+
+def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
+    """The enforced network, through per-class hubs."""
+    pols = NetworkPolicies.from_inventory(inv)
+    classes = _Classes.of(inv, pols)
+    source_sig, members = classes.sources, classes.members
+    target_sig, listeners = classes.targets, classes.listeners
+    reached: set[int] = set()
+    for a, source in enumerate(source_sig):
+        from_hub = ids.hub_id(f"{CAPABILITY}-from", f"netpol/{a}")
+        pairs: list[tuple[int, Edge]] = []
+        for b, (target, ports) in enumerate(target_sig):
+            if not source.egress and not target.ingress:
+                pairs.append((b, Edge(from_hub, ids.hub_id(f"{CAPABILITY}-to", f"netpol/{b}"),
+                                  f"no policy isolates these sources for egress nor these "
+                                  f"targets for ingress: any of {ports} is open", (),
+                                  cost=HUB_COST)))
+                continue
+            verdict = pols.decide(source, target, _ANY, f"source class {a}",
+                                  f"target class {b}")
+            open_ports = verdict.ports & ports
+            if open_ports:
+                pairs.append((b, Edge(from_hub, ids.hub_id(f"{CAPABILITY}-to", f"netpol/{b}"),
+                                  f"{open_ports} {verdict.because}",
+                                  tuple(f"{_policy_id(ref)}: allows {open_ports}"
+                                        for ref in verdict.deciding_policies),
+                                  cost=HUB_COST)))
+        if not pairs:
+            continue
+        reached.update(b for b, _ in pairs)
+        yield from (edge for _, edge in pairs)
+        egress = f"isolated for egress by {_refs(pols, source.egress)}" if source.egress \
+            else "not isolated for egress"
+        for pod, container in members[a]:
+            yield Edge(container_vertex(pod, container), from_hub,
+                       f"container {pod.name}/{container.name} opens connections as source "
+                       f"class {a} ({egress}; network policies are {why})", (),
+                       cost=HUB_COST)
+    for b in sorted(reached):
+        target, ports = target_sig[b]
+        to_hub = ids.hub_id(f"{CAPABILITY}-to", f"netpol/{b}")
+        ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
+            else "not isolated for ingress"
+        for pod, index, container in listeners[b]:
+            yield _target_edge(to_hub, pod, index, container, ports,
+                               f"a source the policies admit (target class {b}, {ingress})",
+                               "certain")
+
+
+def find(inv: Inventory) -> Iterator[Edge]:
+    enforced, why = enforcement(inv)
+    if enforced and inv.network_policies:
+        yield from _classes(inv, why)
+        return
+    if not inv.network_policies:
+        yield from _flat(inv, "absent", "certain")
+        return
+    unseen = inv.network_policy_enforcement is None
+    yield from _flat(inv, why, "likely" if unseen else "certain")
+
+
+_CALICO = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: calico-node, namespace: kube-system}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers: [{name: calico-node, image: docker.io/calico/node:v3.27.0}]
+---
+"""
+
+_PODS = """
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec:
+  containers: [{name: curl, image: curl}]
+---
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
+---
+kind: Pod
+metadata: {name: pg, namespace: db, labels: {app: pg}}
+spec:
+  containers: [{name: postgres, image: postgres, ports: [{containerPort: 5432}]}]
+"""
+
+_DENY_DB = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: db}
+spec: {podSelector: {}}
+"""
+
+_ALLOW_FROM_SHOP = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-shop-client, namespace: db}
+spec:
+  podSelector: {matchLabels: {app: pg}}
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}
+      podSelector: {matchLabels: {app: client}}
+    ports: [{port: 5432}]
+"""
+
+_CLIENT, _WEB, _PG = ("k8s:Container:shop/client/curl", "k8s:Container:shop/web/nginx",
+                      "k8s:Container:db/pg/postgres")
+_CALICO_NODE = "k8s:Container:kube-system/calico-node/calico-node"
+
+
+def _hub(direction: str, number: int) -> str:
+    return ids.hub_id(f"{CAPABILITY}-{direction}", f"netpol/{number}")
+
+
+TECHNIQUE = Technique(
+    id="net.reach",
+    title="Container reaches another container's listening port over the pod network",
+    severity="medium",
+    mitre="T1210",
+    remediation="Run a CNI that enforces NetworkPolicies, give every namespace a default-deny "
+                "ingress policy and allow only the clients each service needs.",
+    cost=2.0,
+    find=find,
+    examples=(
+        Example(
+            "no policies: one flat hub to every listening container",
+            _PODS,
+            frozenset({(_CLIENT, FLAT_HUB), (_WEB, FLAT_HUB), (_PG, FLAT_HUB),
+                       (FLAT_HUB, _WEB), (FLAT_HUB, _PG)}),
+            {(FLAT_HUB, _PG): "certain"},
+        ),
+        Example(
+            "policies but no enforcing engine found: flat, likely",
+            _PODS + _DENY_DB,
+            frozenset({(_CLIENT, FLAT_HUB), (_WEB, FLAT_HUB), (_PG, FLAT_HUB),
+                       (FLAT_HUB, _WEB), (FLAT_HUB, _PG)}),
+            {(FLAT_HUB, _PG): "likely"},
+        ),
+        Example(
+            "Calico enforces: only the client pod of shop reaches postgres, on 5432",
+            _CALICO + _PODS + _DENY_DB + _ALLOW_FROM_SHOP,
+            frozenset({(_CLIENT, _hub("from", 0)), (_WEB, _hub("from", 1)),
+                       (_PG, _hub("from", 1)), (_CALICO_NODE, _hub("from", 1)),
+                       (_hub("from", 0), _hub("to", 0)), (_hub("from", 1), _hub("to", 0)),
+                       (_hub("from", 0), _hub("to", 1)),
+                       (_hub("to", 0), _WEB), (_hub("to", 1), _PG)}),
+            {(_hub("to", 1), _PG): "certain"},
+        ),
+        Example(
+            "Calico enforces deny-all ingress where the only listener runs",
+            _CALICO + _PODS.split("---\nkind: Pod\nmetadata: {name: web")[0] + """
+---
+kind: Pod
+metadata: {name: pg, namespace: db, labels: {app: pg}}
+spec:
+  containers: [{name: postgres, image: postgres, ports: [{containerPort: 5432}]}]
+""" + _DENY_DB,
+        ),
+    ),
+)

@@ -1,0 +1,246 @@
+"""``riskgraph reach`` end to end: real parser, real NetworkPolicy engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from riskgraph.cli import main
+
+SHOP = """
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  containers: [{name: nginx, image: nginx, ports: [{name: http, containerPort: 80}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: api
+        ports: [{name: http-api, containerPort: 8080}, {containerPort: 9090}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-from-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: http-api}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: vault}
+spec:
+  containers: [{name: db, image: postgres, ports: [{containerPort: 5432}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: vault}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+"""
+
+TEAM = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all-ingress, namespace: team}
+spec:
+  podSelector: {}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-same-namespace, namespace: team}
+spec:
+  podSelector: {}
+  ingress: [{from: [{podSelector: {}}]}]
+""" + "".join(f"""
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: {ns}}}
+spec: {{containers: [{{name: main, image: busybox}}]}}
+""" for ns, name in (("team", "b"), ("team", "a"), ("team", "c"), ("other", "x")))
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["reach", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> str:
+    (tmp_path / "shop.yaml").write_text(SHOP)
+    return str(tmp_path / "shop.yaml")
+
+
+def test_allowed_names_the_allowing_policy(shop: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--k8s", shop, "-q", "--from", "pod:shop/web", "--to", "pod:shop/api",
+                        "--port", "8080/TCP"], capsys)
+    assert code == 0
+    assert out.startswith("ALLOWED  shop/web -> shop/api on 8080/TCP")
+    assert "deciding policies: shop/api-from-web" in out
+    assert "(assuming the CNI enforces NetworkPolicy)" in out
+
+
+def test_named_port_admits_only_the_port_it_names(
+        shop: str, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--k8s", shop, "-q", "--from", "pod:shop/web", "--to", "pod:shop/api",
+            "--format", "json"]
+    code, out, _ = run(args, capsys)
+    assert code == 1, "9090 is declared but not named by the policy: one port is blocked"
+    answers = {a["port"]: a for a in json.loads(out)}
+    assert set(answers) == {"8080/TCP", "9090/TCP"}
+    assert answers["8080/TCP"]["allowed"] is True
+    assert answers["9090/TCP"]["allowed"] is False
+    assert answers["9090/TCP"]["policies"] == ["shop/api-from-web"]
+    code, out, _ = run([*args, "--port", "9090"], capsys)
+    assert code == 1 and json.loads(out)["allowed"] is False
+
+
+def test_deny_all_blocks_and_is_named(shop: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--k8s", shop, "-q", "--from", "pod:shop/web", "--to", "pod:vault/db"],
+                       capsys)
+    assert code == 1
+    assert out.startswith("BLOCKED  shop/web -> vault/db on 5432/TCP")
+    assert "vault/db is isolated for ingress by vault/deny-all" in out
+    assert "deciding policies: vault/deny-all" in out
+
+
+def test_json_contract_for_one_port(shop: str, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "answer.json"
+    code, out, _ = run(["--k8s", shop, "-q", "--from", "pod:vault/db", "--to", "pod:shop/web",
+                        "--port", "any", "--format", "json", "-o", str(target)], capsys)
+    assert code == 1 and out == ""
+    doc = json.loads(target.read_text())
+    assert doc == {
+        "from": "k8s:Pod:vault/db", "to": "k8s:Pod:shop/web", "port": "any/any",
+        "allowed": False,
+        "because": "blocked: vault/db is isolated for egress by vault/deny-all, which allows "
+                   "nothing to shop/web on any/any",
+        "policies": ["vault/deny-all"], "enforced": None}
+
+
+def test_matrix_of_deny_all_with_allow_same_namespace(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "team.yaml").write_text(TEAM)
+    args = ["--k8s", str(tmp_path), "-q", "--matrix", "--namespace", "team",
+            "--namespace", "other"]
+    code, out, _ = run([*args, "--format", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["namespaces"] == ["team", "other"]
+    assert doc["pods"] == ["k8s:Pod:team/a", "k8s:Pod:team/b", "k8s:Pod:team/c",
+                           "k8s:Pod:other/x"]
+    assert doc["allowed"] == [[True, True, True, True],
+                              [True, True, True, True],
+                              [True, True, True, True],
+                              [False, False, False, True]]
+    code, table, _ = run(args, capsys)
+    assert code == 0
+    assert table.splitlines()[1:] == ["           1 2 3 4",
+                                      "1  team/a  Y Y Y Y",
+                                      "2  team/b  Y Y Y Y",
+                                      "3  team/c  Y Y Y Y",
+                                      "4  other/x - - - Y"]
+
+
+def test_matrix_defaults_to_every_namespace_with_pods(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "team.yaml").write_text(TEAM)
+    _, out, _ = run(["--k8s", str(tmp_path), "-q", "--matrix", "--format", "json"], capsys)
+    assert json.loads(out)["namespaces"] == ["other", "team"]
+
+
+def test_unknown_pod_exits_2_with_a_suggestion(shop: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["--k8s", shop, "-q", "--from", "pod:shop/wbe", "--to",
+                          "pod:shop/api"], capsys)
+    assert (code, out) == (2, "")
+    assert "'pod:shop/wbe' names no pod" in err and "Did you mean: pod:shop/web" in err
+    code, _, err = run(["--k8s", shop, "-q", "--matrix", "--namespace", "vualt"], capsys)
+    assert code == 2 and "Did you mean: vault?" in err
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--matrix", "--from", "pod:shop/web"], "it takes no --from or --to"),
+    (["--from", "pod:shop/web"], "give --from pod:NS/NAME and --to pod:NS/NAME, or --matrix"),
+    (["--from", "pod:shop/web", "--to", "pod:shop/api", "--namespace", "shop"],
+     "give --matrix too"),
+    (["--from", "pod:shop/web", "--to", "pod:shop/api", "--port", "80/XTP"],
+     "unknown protocol 'XTP'"),
+    ([], "no input"),
+])
+def test_options_reach_cannot_answer_are_usage_errors(
+        shop: str, options: list[str], message: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reach", *(["--k8s", shop] if options else []), *options])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_demo_payments_egress_is_denied_but_ingress_is_open(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--demo", "-q", "--from", "pod:payments/payments-api",
+                        "--to", "pod:web/storefront", "--format", "json"], capsys)
+    assert code == 1
+    assert [(a["allowed"], a["policies"]) for a in json.loads(out)] == [
+        (False, ["payments/default-deny-egress"])]
+    code, out, _ = run(["--demo", "-q", "--from", "pod:web/storefront",
+                        "--to", "pod:payments/payments-api", "--port", "8443/TCP",
+                        "--format", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["allowed"] is True
+
+
+def test_help_teaches_examples_and_the_json_contract(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reach", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "riskgraph reach --demo --matrix --namespace payments --namespace web" in out
+    assert '"allowed": [[bool, ...], ...]' in out and "1  blocked on some port" in out
+
+
+CALICO = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: calico-node, namespace: calico-system}
+spec:
+  selector: {matchLabels: {k8s-app: calico-node}}
+  template:
+    metadata: {labels: {k8s-app: calico-node}}
+    spec: {containers: [{name: calico-node, image: docker.io/calico/node:v3.27.0}]}
+"""
+
+
+def test_enforcement_is_reported_from_the_detected_engine(
+        shop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--from", "pod:shop/web", "--to", "pod:vault/db"]
+    code, out, err = run(["--k8s", shop, *args, "--format", "json"], capsys)
+    assert code == 1 and json.loads(out)[0]["enforced"] is None
+    assert "warning: no NetworkPolicy engine" in err
+    (tmp_path / "calico.yaml").write_text(CALICO)
+    code, out, err = run(["--k8s", shop, str(tmp_path / "calico.yaml"), *args], capsys)
+    assert code == 1
+    assert out.splitlines()[-1].startswith("(network policies are enforced (Calico: ")
+    assert "warning" not in err
+    _, as_json, _ = run(["--k8s", shop, str(tmp_path / "calico.yaml"), *args,
+                         "--format", "json"], capsys)
+    assert json.loads(as_json)[0]["enforced"] is True

@@ -1,0 +1,192 @@
+"""net.reach over the NetworkPolicy engine, enforcement detection, and pod.imds egress."""
+
+from __future__ import annotations
+
+import time
+
+from ingest import inventory_from_text, load_k8s
+from riskgraph.demo import demo_dir
+from riskgraph.inventory import Inventory
+from riskgraph.netpol.enforcement import detect, enforcement
+from riskgraph.techniques import get
+from riskgraph.techniques.net_reach import FLAT_HUB
+
+CALICO = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: calico-node, namespace: kube-system}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers: [{name: calico-node, image: docker.io/calico/node:v3.27.0}]
+"""
+
+VPC_CNI = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: aws-node, namespace: kube-system}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+      - {name: aws-node, image: 602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.0}
+      - {name: aws-eks-nodeagent,
+         image: 602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.1.0}
+"""
+
+PODS = """
+---
+kind: Pod
+metadata: {name: client, namespace: shop}
+spec:
+  containers: [{name: curl, image: curl}]
+---
+kind: Pod
+metadata: {name: pg, namespace: db}
+spec:
+  containers: [{name: postgres, image: postgres, ports: [{containerPort: 5432}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: db}
+spec: {podSelector: {}}
+"""
+
+
+def forced(inv: Inventory, enforced: bool) -> Inventory:
+    """The inventory with ``--network-policy`` set as the CLI would set it."""
+    inv.network_policy_enforcement = enforced
+    return inv
+
+
+def pairs(inv: Inventory, technique: str = "net.reach") -> set[tuple[str, str]]:
+    return {(e.source, e.target) for e in get(technique).find(inv)}
+
+
+def test_engines_are_detected_by_image_and_the_vpc_cni_agent_alone_stays_unknown() -> None:
+    found, proof = detect(inventory_from_text(CALICO))
+    assert found is True and "Calico" in proof[0]
+    cilium = CALICO.replace("calico-node", "cilium").replace("docker.io/calico/node",
+                                                                "quay.io/cilium/cilium")
+    assert detect(inventory_from_text(cilium))[0] is True
+    found, proof = detect(inventory_from_text(VPC_CNI))
+    assert found is None and "aws-eks-nodeagent" not in proof[0] \
+        and "aws-network-policy-agent" in proof[0]
+    assert detect(inventory_from_text(PODS)) == (None, ())
+
+
+def test_the_inventory_flag_overrides_detection() -> None:
+    inv = inventory_from_text(CALICO + PODS)
+    assert enforcement(inv)[0] is True
+    flat = forced(inventory_from_text(CALICO + PODS), False)
+    assert enforcement(flat) == (False, "not enforced (set by the user)")
+    edges = list(get("net.reach").find(flat))
+    assert (FLAT_HUB, "k8s:Container:db/pg/postgres") in {(e.source, e.target) for e in edges}
+    # The user said so: the flat network is not a guess.
+    assert {e.confidence for e in edges} == {"certain"}
+    assert not any(e.target == "k8s:Container:db/pg/postgres" for e in get("net.reach").find(inv))
+    detected_none = forced(inventory_from_text(PODS), True)
+    assert not any(e.target == "k8s:Container:db/pg/postgres"
+                   for e in get("net.reach").find(detected_none))
+
+
+def test_allowed_class_pair_names_the_port_and_the_policy() -> None:
+    allow = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-shop, namespace: db}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}}],
+             ports: [{port: 5432}]}]
+"""
+    edges = list(get("net.reach").find(inventory_from_text(CALICO + PODS + allow)))
+    crossing = [e for e in edges if e.source.startswith("hub:net-reach-from:")
+                and e.target.startswith("hub:net-reach-to:")]
+    assert len(crossing) == 1
+    assert crossing[0].reason.startswith("5432/TCP allowed by db/from-shop (ingress)")
+    assert crossing[0].evidence == ("k8s:NetworkPolicy:db/from-shop: allows 5432/TCP",)
+    client_hub = {e.target for e in edges if e.source == "k8s:Container:shop/client/curl"}
+    assert client_hub == {crossing[0].source}
+    # postgres itself (namespace db) is not admitted: its class reaches nothing.
+    assert not any(e.source == "k8s:Container:db/pg/postgres" for e in edges)
+
+
+def test_default_deny_egress_removes_imds_only_when_enforced() -> None:
+    demo = load_k8s([demo_dir()])
+    payments = "k8s:Container:payments/"
+    assert any(s.startswith(payments) for s, _ in pairs(demo, "pod.imds"))
+    imds = pairs(forced(load_k8s([demo_dir()]), True), "pod.imds")
+    assert imds and not any(s.startswith(payments) for s, _ in imds)
+    # The demo runs no enforcing engine: its network stays one likely hub.
+    flat = list(get("net.reach").find(demo))
+    assert {e.target for e in flat if not e.source.startswith("hub:")} == {FLAT_HUB}
+    assert {e.confidence for e in flat} == {"likely"}
+
+
+def test_egress_allowed_to_the_metadata_address_and_host_network_keep_imds() -> None:
+    imds_example = get("pod.imds").examples[0]
+    policies = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-egress, namespace: %s}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"""
+    base = imds_example.manifests + policies % "shop" + policies % "kube-system"
+    web, cni = "k8s:Container:shop/web/app", "k8s:Container:kube-system/cni/agent"
+    inv = forced(inventory_from_text(base), True)
+    assert {s for s, _ in pairs(inv, "pod.imds")} == {cni}
+    allow_imds = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: imds, namespace: shop}
+spec:
+  podSelector: {}
+  egress: [{to: [{ipBlock: {cidr: 169.254.169.254/32}}], ports: [{port: 80}]}]
+"""
+    inv = forced(inventory_from_text(base + allow_imds), True)
+    assert {s for s, _ in pairs(inv, "pod.imds")} == {web, cni}
+
+
+def _estate(pods: int, namespaces: int, policies: int) -> str:
+    docs = []
+    for n in range(namespaces):
+        docs.append(f"kind: Namespace\nmetadata: {{name: ns{n}, labels: {{team: t{n % 5}}}}}")
+    for p in range(pods):
+        ns, app = p % namespaces, p % 17
+        docs.append(f"kind: Pod\nmetadata: {{name: p{p}, namespace: ns{ns}, labels: {{app: a{app},"
+                    f" pod-template-hash: h{p}}}}}\nspec:\n  containers: [{{name: c, image: i,"
+                    f" ports: [{{containerPort: {8000 + app % 3}}}]}}]")
+    for q in range(policies):
+        ns = q % namespaces
+        docs.append(
+            f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: q{q}, "
+            f"namespace: ns{ns}}}\nspec:\n  podSelector: {{matchLabels: {{app: a{q % 17}}}}}\n"
+            f"  ingress: [{{from: [{{namespaceSelector: {{matchLabels: {{team: t{q % 5}}}}},"
+            f" podSelector: {{matchLabels: {{app: a{(q + 1) % 17}}}}}}}],"
+            f" ports: [{{port: {8000 + q % 3}}}]}}]")
+    return "\n---\n".join(docs)
+
+
+def test_edges_grow_with_containers_plus_class_pairs_not_pod_pairs() -> None:
+    inv = inventory_from_text(CALICO + "\n---\n" + _estate(3000, 30, 60))
+    start = time.perf_counter()
+    edges = list(get("net.reach").find(inv))
+    elapsed = time.perf_counter() - start
+    hubs = {e.source for e in edges if e.source.startswith("hub:")}
+    classes = len(hubs)
+    containers = len(inv.pods)
+    assert classes > 10  # the policies split the pods
+    assert len(edges) <= 4 * containers + classes ** 2
+    assert elapsed < 5
+    # A pod some policy isolates is reached only through the classes its policy admits.
+    isolated = "k8s:Container:ns0/p0/c"
+    into = {e.source for e in edges if e.target == isolated}
+    feeding = {e.source for e in edges if e.target in into}
+    assert into and len(feeding) < len({e.source for e in edges
+                                        if e.source.startswith("hub:net-reach-from:")})
