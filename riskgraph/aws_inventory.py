@@ -32,6 +32,7 @@ from riskgraph.models.aws import (
     OidcProvider,
     PodIdentityAssociation,
     PolicyJson,
+    RdsDatabase,
     S3Bucket,
     SecretsManagerSecret,
     SecurityGroup,
@@ -89,6 +90,7 @@ class AwsInventory:
     buckets: list[S3Bucket] = field(default_factory=list)
     repositories: list[EcrRepository] = field(default_factory=list)
     kms_keys: list[KmsKey] = field(default_factory=list)
+    databases: list[RdsDatabase] = field(default_factory=list)
     #: Documents that arrive apart from their resource, joined by :meth:`finish`.
     #: Keyed by (cluster name, principal ARN).
     pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \
@@ -109,7 +111,8 @@ class AwsInventory:
         for name in ("roles", "users", "groups", "managed_policies", "oidc_providers", "scps",
                      "instances", "launch_templates", "security_groups", "clusters",
                      "nodegroups", "pod_identity_associations", "access_entries", "secrets",
-                     "parameters", "buckets", "repositories", "kms_keys", "sources"):
+                     "parameters", "buckets", "repositories", "kms_keys", "databases",
+                     "sources"):
             getattr(self, name).extend(getattr(other, name))
         for key, policies in other.pending_access_policies.items():
             self.pending_access_policies.setdefault(key, []).extend(policies)
@@ -159,7 +162,7 @@ class AwsInventory:
                           ("nodegroups", "nodegroup_arn"), ("secrets", "arn"),
                           ("parameters", "arn"), ("buckets", "name"),
                           ("repositories", "repository_arn"), ("kms_keys", "key_arn"),
-                          ("security_groups", "group_id")):
+                          ("security_groups", "group_id"), ("databases", "arn")):
             seen: set[str] = set()
             kept: list[object] = []
             for item in getattr(self, name):

@@ -426,3 +426,38 @@ class KmsKey(AwsModel):
     @property
     def arn(self) -> str:
         return self.key_arn
+
+
+# Network endpoints ---------------------------------------------------------------------
+
+
+class RdsEndpoint(AwsModel):
+    address: str | None = None
+    port: int | None = None
+
+
+class VpcSecurityGroupMembership(AwsModel):
+    vpc_security_group_id: str
+    status: str = "active"
+
+
+class RdsDatabase(AwsModel):
+    """One DB instance (``rds describe-db-instances``: ``DBInstances``) or cluster
+    (``describe-db-clusters``: ``DBClusters``); ``kind`` says which. Reached over the network
+    through its security groups (``net.reach-aws``)."""
+
+    kind: str = "instance"
+    arn: str
+    identifier: str
+    engine: str = ""
+    port: int | None = None
+    endpoint: str | None = None
+    publicly_accessible: bool = False
+    vpc_security_groups: Annotated[list[VpcSecurityGroupMembership],
+                                   BeforeValidator(_none_is_empty_list)] = \
+        Field(default_factory=list)
+
+    @property
+    def security_group_ids(self) -> list[str]:
+        return [g.vpc_security_group_id for g in self.vpc_security_groups
+                if g.status == "active"]
