@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "snapshot":
             return run_snapshot(args, say)
         if args.command == "reach":
-            text, code = reach_command(load(args, say), args, say)
+            text, code = reach_command(load(args, say, paths_view=False), args, say)
             _write(args, text)
             return code
         return run_graph(args, say)

@@ -95,8 +95,12 @@ def live_target(args: argparse.Namespace) -> KubeTarget | None:
     return KubeTarget(context=args.k8s_context or None, kubeconfig=args.kubeconfig)
 
 
-def load(args: argparse.Namespace, say: Say) -> Inventory:
-    """The Inventory of every input given: files, the demo and a live cluster, together."""
+def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True) -> Inventory:
+    """The Inventory of every input given: files, the demo and a live cluster, together.
+
+    ``paths_view`` warns, when policies are read but nothing shows they are enforced, that
+    the attack graph treats the pod network as flat (``reach`` words its own warning).
+    """
     paths = [*args.k8s, *args.aws, *([demo_dir()] if args.demo else [])]
     target = live_target(args)
     parsed = ParsedObjects()
@@ -128,7 +132,8 @@ def load(args: argparse.Namespace, say: Say) -> Inventory:
             f"{kind} x{n}" for kind, n in inv.unknown_kinds.most_common()))
     report_problems(say, inv.problems, args.max_problems)
     enforced, why = enforcement(inv)
-    if inv.network_policies and not enforced and inv.network_policy_enforcement is None:
+    if paths_view and inv.network_policies and not enforced \
+            and inv.network_policy_enforcement is None:
         say(f"{len(inv.network_policies)} NetworkPolicies are read but {why}: the pod network "
             "is analysed as flat (give --network-policy enforced if the plugin enforces them)")
     return inv
