@@ -14,8 +14,8 @@ from typing import Any
 
 from ingest._aws_calls import Calls
 
-__all__ = ["Documents", "Templates", "data_stores", "ec2", "eks", "iam", "organizations",
-           "s3"]
+__all__ = ["Documents", "Templates", "data_stores", "databases", "ec2", "eks", "iam",
+           "organizations", "s3"]
 
 Documents = Iterator[tuple[str, dict[str, Any]]]
 #: Launch templates node groups use: (``LaunchTemplateId`` or ``LaunchTemplateName``, its
@@ -226,8 +226,8 @@ def ec2(calls: Calls, region: str, templates: Templates) -> Documents:
 
 
 def data_stores(calls: Calls, region: str) -> Documents:
-    """Secrets (with resource policies), SSM parameters, ECR repositories and KMS keys
-    (with their policies); names and metadata only, never a value."""
+    """Secrets (with resource policies), SSM parameters, ECR repositories and KMS keys (with
+    their policies); names and metadata only, never a value."""
     secrets = calls.operation("secretsmanager", "list_secrets", region,
                               "Secrets Manager secrets")
     arns = []
@@ -254,6 +254,15 @@ def data_stores(calls: Calls, region: str) -> Documents:
     yield from _with_policies(
         calls, region, "kms", "list_keys", "Keys", "KMS keys", "get_key_policy", (),
         lambda k: {"KeyId": k["KeyId"], "PolicyName": "default"})
+
+
+def databases(calls: Calls, region: str) -> Documents:
+    """RDS instances and clusters: endpoints, ports and security groups (``net.reach-aws``)."""
+    for name, key, what in (("describe_db_instances", "DBInstances", "RDS DB instances"),
+                            ("describe_db_clusters", "DBClusters", "RDS DB clusters")):
+        operation = calls.operation("rds", name, region, what)
+        for page in operation.pages(key):
+            yield operation.source, page
 
 
 def _with_policies(calls: Calls, region: str, service: str, list_name: str, key: str,

@@ -17,6 +17,7 @@ from riskgraph.models.aws import (
     KmsKey,
     ManagedPolicy,
     PodIdentityAssociation,
+    RdsDatabase,
     SecretsManagerSecret,
     ServiceControlPolicy,
     SsmParameter,
@@ -256,4 +257,43 @@ def key_metadata(d: AwsDocument, key: str, value: Any) -> bool:
     found = d.model(KmsKey, data, key, name_of(value, "KMS key", ("KeyId",), key))
     if found is not None:
         d.out.kms_keys.append(found)
+    return True
+
+
+
+# RDS -----------------------------------------------------------------------------------
+
+#: Per list: the database kind, how problems name one, and its CLI fields -> RdsDatabase's.
+#: Clusters have no PubliclyAccessible (their member instances do), so it stays False.
+_RDS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "DBInstances": ("instance", "RDS instance", {
+        "DBInstanceIdentifier": "Identifier", "DBInstanceArn": "Arn", "Engine": "Engine",
+        "PubliclyAccessible": "PubliclyAccessible", "VpcSecurityGroups": "VpcSecurityGroups"}),
+    "DBClusters": ("cluster", "RDS cluster", {
+        "DBClusterIdentifier": "Identifier", "DBClusterArn": "Arn", "Engine": "Engine",
+        "Endpoint": "Endpoint", "Port": "Port", "VpcSecurityGroups": "VpcSecurityGroups"}),
+}
+
+
+def databases(d: AwsDocument, key: str, value: Any) -> bool:
+    """rds describe-db-instances (``Endpoint`` an object) and describe-db-clusters
+    (``Endpoint`` the address, ``Port`` beside it)."""
+    kind, label, fields = _RDS[key]
+    required = list(fields)[:2]  # the identifier and the ARN
+    for index, data in enumerate(d.items(key, value)):
+        where = f"{key}[{index}]"
+        what = name_of(data, label, tuple(required), where)
+        if isinstance(data, dict):
+            missing = [f for f in required if not isinstance(data.get(f), str) or not data[f]]
+            if missing:
+                d.problem(f"{where}: no {' or '.join(missing)}; skipped", what)
+                continue
+            endpoint = data.get("Endpoint") if kind == "instance" else None
+            data = {"Kind": kind, **{ours: data[cli] for cli, ours in fields.items()
+                                     if data.get(cli) is not None},
+                    **({"Endpoint": endpoint.get("Address"), "Port": endpoint.get("Port")}
+                       if isinstance(endpoint, dict) else {})}
+        database = d.model(RdsDatabase, data, where, what)
+        if database is not None:
+            d.out.databases.append(database)
     return True

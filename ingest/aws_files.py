@@ -116,6 +116,8 @@ HANDLERS: dict[str, Handler] = {
     "ARN": shapes.secret,  # secretsmanager get-resource-policy, describe-secret
     "policyText": shapes.repository_policy,  # ecr get-repository-policy
     "KeyMetadata": shapes.key_metadata,  # kms describe-key
+    "DBInstances": shapes.databases,  # rds describe-db-instances
+    "DBClusters": shapes.databases,  # rds describe-db-clusters
 }
 
 

@@ -22,7 +22,8 @@ What is read (global services once, the others in each region):
   ``describe-security-groups`` and ``describe-launch-template-versions`` of the templates
   node groups use; ``secretsmanager list-secrets`` and ``get-resource-policy``; ``ssm
   describe-parameters``; ``ecr describe-repositories`` and ``get-repository-policy``; ``kms
-  list-keys`` and ``get-key-policy``.
+  list-keys`` and ``get-key-policy``; ``rds describe-db-instances`` and
+  ``describe-db-clusters``.
 
 No call returns a secret's or a parameter's value. A call that fails becomes a problem
 naming the permission to grant, and the rest is still read (``ingest._aws_calls``).
@@ -137,7 +138,8 @@ class AwsAccountReader:
         for region in self.regions:  # EKS first: its node groups name the launch templates
             sections += [partial(reads.eks, self._calls, region, templates),
                          partial(reads.ec2, self._calls, region, templates),
-                         partial(reads.data_stores, self._calls, region)]
+                         partial(reads.data_stores, self._calls, region),
+                         partial(reads.databases, self._calls, region)]
         for section in sections:
             yield from section()
             self._calls.close()

@@ -146,7 +146,8 @@ def aws_summary(inv: Inventory) -> str:
               (len(aws.instances), "instance"), (len(aws.nodegroups), "node group"),
               (len(aws.access_entries), "access entry"),
               (len(aws.pod_identity_associations), "pod identity association"),
-              (sum(1 for _ in aws.data_resources), "data store")]
+              (sum(1 for _ in aws.data_resources), "data store"),
+              (len(aws.databases), "database")]
     accounts = ", ".join(sorted(aws.accounts)) or "unknown"
     parts = [f"account{'s' * (len(aws.accounts) > 1)} {accounts}",
              f"EKS cluster {aws.cluster_name}" if aws.cluster is not None else

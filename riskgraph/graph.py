@@ -128,7 +128,8 @@ def _aws_crown_jewel(kind: str, parameter_type: str | None = None) -> str | None
 
 
 def add_aws_vertices(graph: nx.MultiDiGraph, aws: AwsInventory) -> None:
-    """Add the IAM principals, data stores and account admin powers of the AWS input."""
+    """Add the IAM principals, data stores, databases and account admin powers of the AWS
+    input."""
     for account in sorted(aws.accounts):
         admin = ids.admin_id(account)
         graph.add_node(admin, **vertex_attrs(admin, crown_jewel=AWS_ADMIN, account=account))
@@ -140,6 +141,11 @@ def add_aws_vertices(graph: nx.MultiDiGraph, aws: AwsInventory) -> None:
         parameter_type = resource.type if isinstance(resource, SsmParameter) else None
         graph.add_node(resource.arn, **vertex_attrs(
             resource.arn, crown_jewel=_aws_crown_jewel(kind, parameter_type)))
+    for database in aws.databases:
+        graph.add_node(database.arn, **vertex_attrs(
+            database.arn, crown_jewel=_aws_crown_jewel(ids.parse(database.arn).kind),
+            engine=database.engine, port=database.port,
+            publicly_accessible=database.publicly_accessible))
 
 
 def complete_vertices(graph: nx.MultiDiGraph) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from ingest import inventory_from_text, load_k8s, parse_text
 from riskgraph.aws_auth import aws_auth_mappings
+from riskgraph.builder import build_graph
 from riskgraph.errors import Problem
 from riskgraph.inventory import Inventory
 from riskgraph.models import SecretProviderClass
@@ -211,6 +212,72 @@ def test_other_policy_types_are_not_taken_for_scps() -> None:
     parsed = parse_text(json.dumps(doc), "tags.json")
     assert not parsed.aws.scps
     assert "TAG_POLICY" in parsed.problems[0].message
+
+
+# RDS -----------------------------------------------------------------------------------
+
+DB_ARN = f"arn:aws:rds:us-east-1:{ACCOUNT}:db:orders"
+AURORA_ARN = f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:ledger"
+DB_INSTANCE = {
+    "DBInstanceIdentifier": "orders", "DBInstanceArn": DB_ARN, "Engine": "postgres",
+    "Endpoint": {"Address": "orders.c1.us-east-1.rds.amazonaws.com", "Port": 5432},
+    "PubliclyAccessible": True, "VpcSecurityGroups": [
+        {"VpcSecurityGroupId": "sg-orders", "Status": "active"},
+        {"VpcSecurityGroupId": "sg-old", "Status": "removing"}]}
+DB_CLUSTER = {
+    "DBClusterIdentifier": "ledger", "DBClusterArn": AURORA_ARN, "Engine": "aurora-mysql",
+    "Endpoint": "ledger.cluster-c1.us-east-1.rds.amazonaws.com", "Port": 3306,
+    "ReaderEndpoint": "ledger.cluster-ro-c1.us-east-1.rds.amazonaws.com",
+    "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-ledger", "Status": "active"}]}
+
+
+def test_rds_instances_and_clusters_become_databases_and_vertices(tmp_path: Path) -> None:
+    creating = {"DBInstanceIdentifier": "new", "Engine": "mysql",
+                "DBInstanceArn": f"arn:aws:rds:us-east-1:{ACCOUNT}:db:new"}
+    inv = load_k8s([folder(tmp_path, {
+        "rds-describe-db-instances.json": {"DBInstances": [DB_INSTANCE, creating]},
+        "rds-describe-db-instances-again.json": {"DBInstances": [DB_INSTANCE]},
+        "rds-describe-db-clusters.json": {"DBClusters": [DB_CLUSTER]}})])
+    assert not [p for p in inv.problems if "rds" in p.source]
+    by_arn = {d.arn: d for d in inv.aws.databases}
+    assert len(inv.aws.databases) == 3  # the instance read twice is one database
+    orders, ledger, new = by_arn[DB_ARN], by_arn[AURORA_ARN], by_arn[creating["DBInstanceArn"]]
+    assert (orders.kind, orders.identifier, orders.engine, orders.port, orders.endpoint,
+            orders.publicly_accessible) == ("instance", "orders", "postgres", 5432,
+                                            "orders.c1.us-east-1.rds.amazonaws.com", True)
+    assert orders.security_group_ids == ["sg-orders"]  # a group being removed no longer counts
+    assert (ledger.kind, ledger.identifier, ledger.engine, ledger.port, ledger.endpoint,
+            ledger.publicly_accessible) == ("cluster", "ledger", "aurora-mysql", 3306,
+                                            "ledger.cluster-c1.us-east-1.rds.amazonaws.com",
+                                            False)
+    assert ledger.security_group_ids == ["sg-ledger"]
+    assert (new.port, new.endpoint, new.security_group_ids) == (None, None, [])  # creating
+    graph = build_graph(inv)
+    assert {arn: (graph.nodes[arn]["kind"], graph.nodes[arn]["name"],
+                  graph.nodes[arn]["crown_jewel"]) for arn in (DB_ARN, AURORA_ARN)} == {
+        DB_ARN: ("RDSInstance", "orders", "data-store"),
+        AURORA_ARN: ("RDSCluster", "ledger", "data-store")}
+    assert graph.nodes[DB_ARN]["port"] == 5432 and graph.nodes[DB_ARN]["publicly_accessible"]
+
+
+def test_bad_rds_items_are_named_and_the_rest_are_read(tmp_path: Path) -> None:
+    bad_port = {**DB_INSTANCE, "DBInstanceIdentifier": "bad-port",
+                "DBInstanceArn": f"arn:aws:rds:us-east-1:{ACCOUNT}:db:bad-port",
+                "Endpoint": {"Address": "x", "Port": "five"}}
+    no_arn = {"DBInstanceIdentifier": "no-arn", "Engine": "postgres"}
+    cluster_no_id = {**DB_CLUSTER, "DBClusterIdentifier": None}
+    inv = load_k8s([folder(tmp_path, {
+        "instances.json": {"DBInstances": [bad_port, no_arn, DB_INSTANCE, "orders"]},
+        "clusters.json": {"DBClusters": [cluster_no_id]}})])
+    assert [d.arn for d in inv.aws.databases] == [DB_ARN]
+    found = problems_of(inv, str(tmp_path / "instances.json"))
+    assert [p.obj for p in found] == ["RDS instance bad-port", "RDS instance no-arn",
+                                      "RDS instance DBInstances[3]"]
+    assert "DBInstances[0].Port" in found[0].message
+    assert "no DBInstanceArn" in found[1].message
+    [cluster_problem] = problems_of(inv, str(tmp_path / "clusters.json"))
+    assert cluster_problem.obj == f"RDS cluster {AURORA_ARN}"
+    assert "no DBClusterIdentifier" in cluster_problem.message
 
 
 # Mixed input -------------------------------------------------------------------------------

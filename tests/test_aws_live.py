@@ -108,6 +108,16 @@ def account(moto_url: str, session: boto3.Session) -> dict[str, str]:
     key = client("kms").create_key()["KeyMetadata"]["KeyId"]
     client("ecr").create_repository(repositoryName="app")
     client("ecr").set_repository_policy(repositoryName="app", policyText=reader_only)
+    database_group = ec2.create_security_group(GroupName="db", Description="db")["GroupId"]
+    database = client("rds").create_db_instance(
+        DBInstanceIdentifier="payments-db", DBInstanceClass="db.t3.micro", Engine="postgres",
+        AllocatedStorage=20, MasterUsername="payments", MasterUserPassword=SECRET_VALUE,
+        VpcSecurityGroupIds=[database_group], PubliclyAccessible=False, Port=5432,
+    )["DBInstance"]["DBInstanceArn"]
+    aurora = client("rds").create_db_cluster(
+        DBClusterIdentifier="ledger", Engine="aurora-postgresql", MasterUsername="ledger",
+        MasterUserPassword=SECRET_VALUE, VpcSecurityGroupIds=[database_group],
+    )["DBCluster"]["DBClusterArn"]
     organizations = client("organizations")
     organizations.create_organization(FeatureSet="ALL")
     scp = organizations.create_policy(
@@ -117,7 +127,8 @@ def account(moto_url: str, session: boto3.Session) -> dict[str, str]:
     organizations.attach_policy(PolicyId=scp, TargetId=organizations.list_roots()[
         "Roots"][0]["Id"])
     return {"role": role["Arn"], "profile": profile["Arn"], "instance": instance,
-            "template": template, "group": group, "secret": secret, "key": key, "scp": scp}
+            "template": template, "group": group, "secret": secret, "key": key, "scp": scp,
+            "database": database, "aurora": aurora, "database_group": database_group}
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +221,18 @@ def test_data_store_documents(read_back: Any, account: dict[str, str]) -> None:
     assert repository["repositoryName"] == "app" and "policyText" in repository
 
 
+def test_rds_documents(read_back: Any, account: dict[str, str]) -> None:
+    documents = read_back[0]
+    [instance] = _only(documents, f"aws:rds describe-db-instances {REGION}")["DBInstances"]
+    assert instance["DBInstanceArn"] == account["database"]
+    assert instance["Endpoint"]["Port"] == 5432 and instance["PubliclyAccessible"] is False
+    assert [g["VpcSecurityGroupId"] for g in instance["VpcSecurityGroups"]] == [
+        account["database_group"]]
+    [cluster] = _only(documents, f"aws:rds describe-db-clusters {REGION}")["DBClusters"]
+    assert cluster["DBClusterArn"] == account["aurora"]
+    assert isinstance(cluster["Endpoint"], str)
+
+
 def test_scps_name_the_account_they_reach_through_the_root(read_back: Any,
                                                            account: dict[str, str]) -> None:
     scps = {d["Policy"]["PolicySummary"]["Id"]: d
@@ -273,6 +296,14 @@ def test_read_fills_the_aws_inventory(moto_url: str, session: boto3.Session,
     assert aws.repositories[0].policy is not None
     assert [p.arn for p in aws.parameters] == [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/db"]
     assert aws.cluster is not None and aws.cluster.name == "prod"
+    databases = {d.arn: d for d in aws.databases}
+    database, aurora = databases[account["database"]], databases[account["aurora"]]
+    assert (database.kind, database.identifier, database.engine, database.port,
+            database.publicly_accessible) == ("instance", "payments-db", "postgres", 5432, False)
+    assert database.endpoint and database.security_group_ids == [account["database_group"]]
+    assert (aurora.kind, aurora.identifier, aurora.engine) == (
+        "cluster", "ledger", "aurora-postgresql")
+    assert aurora.endpoint and aurora.security_group_ids == [account["database_group"]]
     assert "organizations:LeaveOrganization" in json.dumps(aws.scps_for(ACCOUNT))
     assert ACCOUNT in aws.accounts
 
@@ -465,6 +496,7 @@ def _summary(aws: AwsInventory) -> dict[str, Any]:
             "buckets": sorted((b.name, json.dumps(b.policy)) for b in aws.buckets),
             "keys": [k.model_dump() for k in aws.kms_keys],
             "secrets": [s.model_dump() for s in aws.secrets],
+            "databases": [d.model_dump() for d in aws.databases],
             "clusters": [c.name for c in aws.clusters], "scps": len(aws.scps)}
 
 
