@@ -103,6 +103,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("Pod", "v1", "pods"),
     # A custom resource: absent (404) where the secrets-store CSI driver is not installed.
     Resource("SecretProviderClass", "secrets-store.csi.x-k8s.io/v1", "secretproviderclasses"),
+    # Absent where security groups for pods (the VPC resource controller) is not in use.
+    Resource("SecurityGroupPolicy", "vpcresources.k8s.aws/v1beta1", "securitygrouppolicies"),
 )
 
 

@@ -31,6 +31,7 @@ from riskgraph.models import (
     RoleBinding,
     Secret,
     SecretProviderClass,
+    SecurityGroupPolicy,
     Service,
     ServiceAccount,
     Workload,
@@ -49,6 +50,7 @@ _LIST_OF: dict[type, str] = {
     ConfigMap: "config_maps", Role: "roles", RoleBinding: "bindings", Service: "services",
     Ingress: "ingresses", NetworkPolicy: "network_policies", Namespace: "namespaces",
     Node: "nodes", SecretProviderClass: "secret_provider_classes",
+    SecurityGroupPolicy: "security_group_policies",
 }
 
 
@@ -72,6 +74,7 @@ class Inventory:
     namespaces: list[Namespace] = field(default_factory=list)
     nodes: list[Node] = field(default_factory=list)
     secret_provider_classes: list[SecretProviderClass] = field(default_factory=list)
+    security_group_policies: list[SecurityGroupPolicy] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     unknown_kinds: Counter[str] = field(default_factory=Counter)

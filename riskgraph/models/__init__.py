@@ -25,11 +25,12 @@ from riskgraph.models.pod import (
     Volume,
 )
 from riskgraph.models.rbac import PolicyRule, Role, RoleBinding, Subject
+from riskgraph.models.sgp import SecurityGroupPolicy
 
 __all__ = [
     "AWS_AUTH", "MODEL_BY_KIND", "SECRETS_STORE_DRIVER", "WORKLOAD_KINDS", "ConfigMap",
     "Container", "CsiObject", "CsiVolumeSource", "Ingress", "K8sObject", "Namespace",
     "NetworkPolicy", "Node", "ObjectMeta", "Pod", "PodSpec", "PolicyRule", "Role", "RoleBinding",
-    "Secret", "SecretProviderClass", "Service", "ServiceAccount", "Subject", "Volume",
-    "Workload",
+    "Secret", "SecretProviderClass", "SecurityGroupPolicy", "Service", "ServiceAccount",
+    "Subject", "Volume", "Workload",
 ]

@@ -12,6 +12,8 @@ from riskgraph.models.base import K8S_CONFIG, K8sObject
 from riskgraph.models.csi import SecretProviderClass
 from riskgraph.models.pod import Pod, PodTemplateSpec
 from riskgraph.models.rbac import Role, RoleBinding
+from riskgraph.models.selectors import LabelSelector
+from riskgraph.models.sgp import SecurityGroupPolicy
 
 
 def _none_is_empty_list(value: Any) -> Any:
@@ -175,43 +177,8 @@ class Ingress(K8sObject):
     spec: IngressSpec = Field(default_factory=lambda: IngressSpec())
 
 
-#: Label selector operators (``matchExpressions``), as the API server accepts them.
-SELECTOR_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
 #: Protocols a NetworkPolicy port may name.
 POLICY_PROTOCOLS = frozenset({"TCP", "UDP", "SCTP"})
-
-
-@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
-class LabelSelectorRequirement:
-    key: str
-    operator: str
-    values: list[str] = Field(default_factory=list)
-
-    _values = field_validator("values", mode="before")(_none_is_empty_list)
-
-    @model_validator(mode="after")
-    def _check(self) -> LabelSelectorRequirement:
-        if self.operator not in SELECTOR_OPERATORS:
-            raise ValueError(f"unknown operator {self.operator!r}")
-        if (self.operator in ("In", "NotIn")) != bool(self.values):
-            raise ValueError(f"operator {self.operator} "
-                             + ("needs values" if not self.values else "takes no values"))
-        return self
-
-
-@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
-class LabelSelector:
-    """A label selector; the empty selector matches everything."""
-
-    match_labels: dict[str, str] = Field(default_factory=dict)
-    match_expressions: list[LabelSelectorRequirement] = Field(default_factory=list)
-
-    @field_validator("match_labels", mode="before")
-    @classmethod
-    def _none_is_empty_dict(cls, value: Any) -> Any:
-        return {} if value is None else value
-
-    _expressions = field_validator("match_expressions", mode="before")(_none_is_empty_list)
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
@@ -381,4 +348,5 @@ MODEL_BY_KIND: dict[str, type[K8sObject]] = {
     "Namespace": Namespace,
     "Node": Node,
     "SecretProviderClass": SecretProviderClass,
+    "SecurityGroupPolicy": SecurityGroupPolicy,
 }

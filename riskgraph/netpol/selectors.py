@@ -1,6 +1,6 @@
 """Label selectors compiled once into fast matchers.
 
->>> from riskgraph.models.k8s import LabelSelector, LabelSelectorRequirement
+>>> from riskgraph.models.selectors import LabelSelector, LabelSelectorRequirement
 >>> tier = LabelSelectorRequirement(key="tier", operator="NotIn", values=["db"])
 >>> selector = Selector.compile(LabelSelector(match_labels={"app": "web"},
 ...                                           match_expressions=[tier]))
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from riskgraph.models.k8s import LabelSelector
+from riskgraph.models.selectors import LabelSelector
 
 
 @dataclass(frozen=True, slots=True)

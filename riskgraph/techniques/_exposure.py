@@ -183,7 +183,7 @@ def _shape(host: _Host) -> _Shape:
             tuple(sorted(g.group_id for g in instance.security_groups)))
 
 
-def _cluster_instances(aws: AwsInventory) -> list[Ec2Instance]:
+def cluster_instances(aws: AwsInventory) -> list[Ec2Instance]:
     """The instances of the cluster (by its tags; untagged ones too) for an input without
     Node objects."""
     cluster = aws.cluster_name
@@ -211,7 +211,7 @@ class HostExposure:
         self._examples: dict[_Shape, _Host] = {}
         self._node_shape = {name: self._add(host) for name, host in self._node_hosts.items()}
         self._cluster_shapes = {self._add(_Host(f"instance {i.instance_id}", (), i))
-                                for i in _cluster_instances(aws)} if not inv.nodes else set()
+                                for i in cluster_instances(aws)} if not inv.nodes else set()
         self._pool_shapes = {name: {self._node_shape[n.name] for n in nodes}
                              for name, nodes in inv.pools.items()}
         self._pool_shapes.setdefault(ids.ANY_POOL, set()).update(self._cluster_shapes)

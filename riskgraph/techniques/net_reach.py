@@ -20,6 +20,9 @@ allowed class pairs: the worst case is sources x targets classes (a few hundred 
 150,000 pods), never pods x pods. A pair neither side isolates is allowed without asking
 the engine, so only classes some policy selects cost an evaluation.
 
+Pods a SecurityGroupPolicy selects are governed by their security groups, as on EKS: no
+NetworkPolicy isolates them (peers selecting them still count on the isolated side).
+
 Cost: 0.1 into and between hubs, 2.0 for the step onto the container (reaching a port is
 easy, exploiting what listens there is not free).
 """
@@ -37,6 +40,7 @@ from riskgraph.netpol import NetworkPolicies, Port, PortSet, Signature
 from riskgraph.netpol.enforcement import enforcement
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import container_vertex, evidence
+from riskgraph.techniques.net_reach_aws import PodSecurityGroups
 
 CAPABILITY = "net-reach"
 #: Entering or crossing a hub is bookkeeping; the step onto the container is the attack.
@@ -106,8 +110,11 @@ class _Classes:
         # which allowed ports it listens on.
         source_keys: dict[tuple[tuple[int, ...], frozenset[int]], int] = {}
         target_keys: dict[tuple[object, ...], int] = {}
+        with_groups = PodSecurityGroups(inv)
         for pod in inv.pods:
             sig = pols.signature(pod)
+            if with_groups.policies_for(pod):
+                sig = Signature((), (), sig.peers, sig.named_ports)
             number = source_keys.setdefault((sig.egress, sig.peers), len(source_keys))
             if number == len(found.sources):
                 found.sources.append(sig)
