@@ -40,8 +40,7 @@ from riskgraph.netpol.selectors import Selector
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._aws_nodes import is_fargate
 from riskgraph.techniques._common import container_vertex, json_value
-from riskgraph.techniques._exposure import PortRange, covers
-from riskgraph.techniques._exposure import cluster_instances
+from riskgraph.techniques._exposure import PortRange, cluster_instances, covers
 
 CAPABILITY = "net-reach-aws"
 #: Entering the hub is bookkeeping; the connection to the database is the step.
