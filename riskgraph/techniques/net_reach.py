@@ -40,7 +40,7 @@ from riskgraph.netpol import NetworkPolicies, Port, PortSet, Signature
 from riskgraph.netpol.enforcement import enforcement
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import container_vertex, evidence
-from riskgraph.techniques.net_reach_aws import PodSecurityGroups
+from riskgraph.techniques._pod_groups import PodSecurityGroups
 
 CAPABILITY = "net-reach"
 #: Entering or crossing a hub is bookkeeping; the step onto the container is the attack.

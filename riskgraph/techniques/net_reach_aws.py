@@ -24,23 +24,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from riskgraph import ids
-from riskgraph.aws_inventory import NODEGROUP_LABEL, AwsInventory
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
 from riskgraph.inventory import Inventory
-from riskgraph.models import Node, Pod
 from riskgraph.models.aws import (
-    Ec2Instance,
-    EksNodegroup,
     IpPermission,
     RdsDatabase,
     SecurityGroup,
 )
-from riskgraph.models.sgp import SecurityGroupPolicy
-from riskgraph.netpol.selectors import Selector
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._aws_nodes import is_fargate
 from riskgraph.techniques._common import container_vertex, json_value
-from riskgraph.techniques._exposure import PortRange, cluster_instances, covers
+from riskgraph.techniques._exposure import PortRange, covers
+from riskgraph.techniques._pod_groups import PodSources
 
 CAPABILITY = "net-reach-aws"
 #: Entering the hub is bookkeeping; the connection to the database is the step.
@@ -48,149 +42,6 @@ HUB_COST = 0.1
 #: Default ports by engine prefix, for a database whose port is not in the input.
 _ENGINE_PORTS = (("aurora-postgresql", 5432), ("postgres", 5432), ("aurora", 3306),
                  ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433))
-
-
-class Source(NamedTuple):
-    """Security groups a pod's traffic leaves with, and why."""
-
-    groups: tuple[str, ...]
-    confidence: Confidence
-    reason: str
-    evidence: tuple[str, ...]
-
-
-class PodSecurityGroups:
-    """Which SecurityGroupPolicies select a pod, as the VPC resource controller decides:
-    by pod labels, by its ServiceAccount's labels, or by both when both selectors are set."""
-
-    def __init__(self, inv: Inventory) -> None:
-        self._inv = inv
-        self._by_ns: dict[str, list[tuple[SecurityGroupPolicy, Selector | None,
-                                          Selector | None]]] = {}
-        for policy in inv.security_group_policies:
-            spec = policy.spec
-            self._by_ns.setdefault(policy.namespace or "default", []).append((
-                policy,
-                Selector.compile(spec.pod_selector) if spec.pod_selector else None,
-                Selector.compile(spec.service_account_selector)
-                if spec.service_account_selector else None))
-
-    def policies_for(self, pod: Pod) -> list[SecurityGroupPolicy]:
-        """The policies giving ``pod`` their groups (none for a pod on the host network)."""
-        namespace = pod.metadata.namespace or "default"
-        candidates = self._by_ns.get(namespace)
-        if not candidates or pod.spec.host_network:
-            return []
-        account = self._inv.service_account(namespace, pod.spec.effective_service_account)
-        account_labels: Mapping[str, str] = account.metadata.labels if account else {}
-        found = []
-        for policy, by_pod, by_account in candidates:
-            if not policy.group_ids:
-                continue
-            pod_match = by_pod is not None and by_pod.matches(pod.metadata.labels)
-            account_match = by_account is not None and by_account.matches(account_labels)
-            both = by_pod is not None and by_account is not None
-            if (pod_match and account_match) if both else (pod_match or account_match):
-                found.append(policy)
-        return found
-
-
-def _policy_source(policies: list[SecurityGroupPolicy]) -> Source:
-    groups = tuple(sorted({g for p in policies for g in p.group_ids}))
-    names = ", ".join(f"{p.namespace}/{p.name}" for p in policies)
-    return Source(groups, "certain", f"SecurityGroupPolicy {names} gives it security groups "
-                  f"{', '.join(groups)}",
-                  tuple(f"{ids.k8s_id(p.kind, p.name, p.namespace)}: "
-                        f"spec.securityGroups.groupIds={json_value(p.group_ids)}"
-                        for p in policies))
-
-
-def _instance_source(instance: Ec2Instance, label: str, proof: tuple[str, ...]
-                     ) -> Source | None:
-    groups = tuple(sorted(g.group_id for g in instance.security_groups))
-    return Source(groups, "certain", f"{label} is instance {instance.instance_id}, with "
-                  f"security groups {', '.join(groups)}",
-                  (*proof, f"{instance.arn}: SecurityGroups={json_value(list(groups))}")) \
-        if groups else None
-
-
-def _template_source(aws: AwsInventory, group: EksNodegroup | None, label: str,
-                     proof: tuple[str, ...]) -> Source | None:
-    ref = group.launch_template if group is not None else None
-    template = aws.launch_template(ref.id or ref.name or "", ref.version) \
-        if ref is not None and (ref.id or ref.name) else None
-    if template is None or not template.launch_template_data.security_group_ids:
-        return None
-    groups = tuple(sorted(template.launch_template_data.security_group_ids))
-    return Source(groups, "certain", f"{label}'s launch template gives security groups "
-                  f"{', '.join(groups)}",
-                  (*proof, f"{template.launch_template_id} version {template.version_number}: "
-                   f"LaunchTemplateData.SecurityGroupIds={json_value(list(groups))}"))
-
-
-def _node_source(aws: AwsInventory, node: Node) -> Source | None:
-    """The groups of a node's instance, else of its node group's launch template."""
-    if is_fargate(node):
-        return None
-    node_id = ids.k8s_id("Node", node.name)
-    instance = aws.instance_for(node)
-    if instance is not None and instance.security_groups:
-        return _instance_source(instance, f"node {node.name}", (
-            f"{node_id}: spec.providerID={json_value(node.spec.provider_id)}",))
-    name = node.metadata.labels.get(NODEGROUP_LABEL)
-    return _template_source(aws, aws.nodegroup(name) if name else None,
-                            f"node {node.name} is in node group {name}; the group", (
-        f'{node_id}: metadata.labels["{NODEGROUP_LABEL}"]={json_value(name)}',))
-
-
-def _cluster_sources(aws: AwsInventory) -> list[Source | None]:
-    """The cluster's node groups and instances, for an input without nodes; nodes it does
-    not show (Karpenter, self-managed) could carry other groups, hence ``likely`` at best."""
-    cluster = aws.cluster_name
-    found = [_template_source(aws, g, f"node group {g.nodegroup_name}", ())
-             for g in aws.nodegroups if cluster is None or g.cluster_name == cluster]
-    found += [_instance_source(i, "a node", ()) for i in cluster_instances(aws)]
-    return [s._replace(confidence="likely", reason=f"the input has no nodes; {s.reason}")
-            if s is not None else None for s in found]
-
-
-def _spread(found: list[Source | None]) -> list[Source]:
-    """The group sets of the hosts a pod may land on; ``possible`` unless all share one."""
-    distinct = {s.groups: s for s in found if s is not None}
-    if len(distinct) == 1 and None not in found:
-        return list(distinct.values())
-    return [s._replace(confidence="possible", reason=f"it may land where {s.reason}")
-            for s in distinct.values()]
-
-
-class _Sources:
-    """Group sets of each pod, computed once per placement shape."""
-
-    def __init__(self, inv: Inventory) -> None:
-        self._inv = inv
-        self._policies = PodSecurityGroups(inv)
-        self._nodes = {n.name: _node_source(inv.aws, n) for n in inv.nodes}
-        self._by_places: dict[tuple[str, ...], list[Source]] = {}
-
-    def _hosts(self, target: str) -> list[Source | None]:
-        parsed = ids.parse(target)
-        if parsed.kind == "Node":
-            return [self._nodes.get(parsed.name)]
-        nodes = self._inv.pools.get(parsed.name, ())
-        if not nodes and parsed.name == ids.ANY_POOL:
-            return _cluster_sources(self._inv.aws)
-        return [self._nodes.get(n.name) for n in nodes]
-
-    def of(self, pod: Pod) -> list[Source]:
-        policies = self._policies.policies_for(pod)
-        if policies:
-            return [_policy_source(policies)]
-        places = tuple(p.target for p in self._inv.placements(pod))
-        found = self._by_places.get(places)
-        if found is None:
-            found = self._by_places[places] = _spread(
-                [h for target in places for h in self._hosts(target)])
-        return found
 
 
 class Admission(NamedTuple):
@@ -263,7 +114,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
     if not aws.databases:
         return
     groups = {g.group_id: g for g in aws.security_groups}
-    sources = _Sources(inv)
+    sources = PodSources(inv)
     reached: dict[tuple[str, ...], bool] = {}
     for pod in inv.pods:
         for source in sources.of(pod):
