@@ -127,8 +127,12 @@ class App:
 class EstatePlan:
     """The plan of one synthetic estate, and the encoding every object builder shares."""
 
-    def __init__(self, pods: int, seed: int, indent: bool) -> None:
+    def __init__(self, pods: int, seed: int, indent: bool, policies: int | None = None) -> None:
         self.rng = random.Random(seed)
+        # Explicit policies (``None``: one default-deny per other namespace, and no engine)
+        # draw from their own generator, so the rest of the estate holds the same objects.
+        self.policies = policies
+        self.policy_rng = random.Random(f"netpol-{seed}")
         # The AWS account draws from its own generator, so it is the same whether or not the
         # Kubernetes dump is written in the same run.
         self.aws_rng = random.Random(f"aws-{seed}")

@@ -1,6 +1,6 @@
 """Time riskgraph end to end on a synthetic estate and report where time and memory go.
 
-``python -m bench.run --pods 10000 [--keep DIR] [--indent] [--json] [--no-aws]``
+``python -m bench.run --pods 10000 [--keep DIR] [--indent] [--json] [--no-aws] [--policies N]``
 
 Phases, each timed on its own: generate the Kubernetes dump and the AWS account's CLI
 outputs (``bench.synth``, in a child process, skipped when ``--keep DIR`` already holds
@@ -9,7 +9,9 @@ count against riskgraph's peak); ingest (``ingest.load_k8s`` of both files); bui
 (``riskgraph.builder.build_graph``); two path queries (``queries.attack_paths(G,
 "internet", "secret")`` and ``(G, "internet", "aws-admin")``). Peak RSS is this process's
 ``ru_maxrss`` after each phase. ``--no-aws`` reads the Kubernetes dump alone, as before the
-AWS half existed, for comparison.
+AWS half existed, for comparison. ``--policies N`` generates N realistic NetworkPolicies
+and a Calico DaemonSet that enforces them (``bench.synth``); the dumps' names then carry
+``-npN``.
 
 After building, ``gc.freeze()`` moves the inventory and graph (millions of long-lived objects)
 into the collector's permanent generation. Without it every full collection the query's own
@@ -31,6 +33,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from bench.synth import POLICIES_HELP
 
 if TYPE_CHECKING:
     from riskgraph.inventory import Inventory
@@ -73,13 +77,14 @@ def timed(results: dict[str, Any], phase: str, action: Callable[[], T]) -> T:
 
 
 def ensure_dumps(directory: Path, pods: int, indent: bool, seed: int, aws: bool,
-                 results: dict[str, Any]) -> list[Path]:
+                 results: dict[str, Any], policies: int | None = None) -> list[Path]:
     """The estate file (and the AWS file) for these settings, generated unless already there.
 
     Both are generated together when the AWS file is wanted and missing: the account's
     instances and roles must match the dump's nodes and service accounts.
     """
-    suffix = f"{pods}-s{seed}{'-indent' if indent else ''}.json"
+    policy_part = "" if policies is None else f"-np{policies}"
+    suffix = f"{pods}-s{seed}{policy_part}{'-indent' if indent else ''}.json"
     paths = [directory / f"estate-{suffix}", *([directory / f"aws-{suffix}"] if aws else [])]
     if all(path.exists() for path in paths):
         results["phases"]["generate"] = {"seconds": None, "note": "reused " + ", ".join(
@@ -87,6 +92,7 @@ def ensure_dumps(directory: Path, pods: int, indent: bool, seed: int, aws: bool,
         return paths
     command = [sys.executable, "-m", "bench.synth", "--pods", str(pods), "-o", str(paths[0]),
                "--seed", str(seed), *(["--indent"] if indent else []),
+               *(["--policies", str(policies)] if policies is not None else []),
                *(["--aws-output", str(paths[1])] if aws else [])]
     start = time.perf_counter()
     subprocess.run(command, check=True)
@@ -182,13 +188,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-aws", action="store_true",
                         help="read the Kubernetes dump alone (no AWS account)")
+    parser.add_argument("--policies", type=int, metavar="N", help=POLICIES_HELP)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="riskgraph-bench-") as scratch:
         directory = args.keep or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
         results: dict[str, Any] = {"phases": {}}
         paths = ensure_dumps(directory, args.pods, args.indent, args.seed, not args.no_aws,
-                             results)
+                             results, args.policies)
         results.update(files=", ".join(map(str, paths)), file_mib=round(
             sum(p.stat().st_size for p in paths) / 2**20, 1))
         bare_json_load(paths, results)

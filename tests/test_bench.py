@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.run import ensure_dumps
 from bench.synth import main as synth
 from ingest import load_k8s
 from riskgraph.aws_auth import aws_auth_mappings
 from riskgraph.inventory import Inventory
 from riskgraph.models.aws import IamGroup, IamRole, IamUser
+from riskgraph.netpol.enforcement import detect
 
 PODS = 300
 
@@ -111,3 +113,73 @@ def test_same_seed_same_bytes_and_indent_same_values(
     indented = generate(tmp_path / "indented", "--indent")
     for plain, pretty in zip(files, indented, strict=True):
         assert json.loads(pretty.read_text()) == json.loads(plain.read_text())
+
+
+POLICIES = 40
+
+
+@pytest.fixture(scope="module")
+def policed_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return generate(tmp_path_factory.mktemp("policed"), "--pods", "3000",
+                    "--policies", str(POLICIES))
+
+
+def test_default_estate_has_one_deny_per_other_namespace_and_no_engine(inv: Inventory) -> None:
+    assert [(p.metadata.name, p.spec.pod_selector.match_labels) for p in inv.network_policies] \
+        == [("default-deny-ingress", {})]
+    assert detect(inv) == (None, ())
+
+
+def test_explicit_policies_are_spread_enforced_and_select_real_pods(
+        policed_files: tuple[Path, Path]) -> None:
+    policed = load_k8s(policed_files)
+    assert not policed.problems, [str(p) for p in policed.problems[:5]]
+    policies = policed.network_policies
+    assert len(policies) == POLICIES
+    per_namespace = Counter(p.metadata.namespace for p in policies)
+    assert len(per_namespace) == 10 and set(per_namespace.values()) == {4}
+    assert detect(policed)[0] is True
+    app_rules = [p for p in policies if "-to-" in p.metadata.name]
+    assert app_rules
+    for policy in app_rules:
+        assert policed.pods_matching(policy.metadata.namespace or "",
+                                     policy.spec.pod_selector.match_labels), policy.metadata.name
+    text = policed_files[0].read_text()
+    for shape in ('"169.254.169.254/32"', '"endPort":9110', '"port":"http"', '"UDP"',
+                  '"matchExpressions"'):
+        assert shape in text, shape
+
+
+def test_policies_are_deterministic_and_leave_the_rest_alone(
+        files: tuple[Path, Path], tmp_path: Path) -> None:
+    once = generate(tmp_path / "once", "--policies", "7")
+    twice = generate(tmp_path / "twice", "--policies", "7")
+    assert once[0].read_bytes() == twice[0].read_bytes()
+    assert once[1].read_bytes() == files[1].read_bytes()
+
+    def without(path: Path, *kinds: str) -> list[object]:
+        """The objects but ``kinds``, without the random ids the policies shift."""
+        objects = [o for o in json.loads(path.read_text())["items"] if o["kind"] not in kinds]
+        for o in objects:
+            for key in ("uid", "resourceVersion"):
+                o["metadata"].pop(key, None)
+        return objects
+
+    added = ("NetworkPolicy", "DaemonSet", "Namespace", "ServiceAccount")
+    assert without(once[0], *added) == without(files[0], *added)
+    names = {(o["kind"], o["metadata"]["name"]) for o in without(once[0])} - {
+        (o["kind"], o["metadata"]["name"]) for o in without(files[0])}
+    assert names >= {("DaemonSet", "calico-node"), ("Namespace", "calico-system")}
+
+
+def test_dump_names_carry_an_explicit_policy_count(tmp_path: Path) -> None:
+    def names(policies: int | None) -> list[str]:
+        for path in ensure_dumps(tmp_path, 10, False, 7, True, {"phases": {}}, policies):
+            return [path.name]
+        return []
+
+    for name in ("estate-10-s7.json", "aws-10-s7.json", "estate-10-s7-np5.json",
+                 "aws-10-s7-np5.json"):
+        (tmp_path / name).touch()
+    assert names(None) == ["estate-10-s7.json"]
+    assert names(5) == ["estate-10-s7-np5.json"]
