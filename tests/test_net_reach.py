@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import random
 import time
+from collections import defaultdict
+from typing import Any
+
+import pytest
 
 from ingest import inventory_from_text, load_k8s
 from riskgraph.demo import demo_dir
 from riskgraph.inventory import Inventory
+from riskgraph.netpol import NetworkPolicies, Port, PortSet
 from riskgraph.netpol.enforcement import detect, enforcement
 from riskgraph.techniques import get
+from riskgraph.techniques._common import container_vertex
 from riskgraph.techniques.net_reach import FLAT_HUB
 
 CALICO = """
@@ -190,3 +198,77 @@ def test_edges_grow_with_containers_plus_class_pairs_not_pod_pairs() -> None:
     feeding = {e.source for e in edges if e.target in into}
     assert into and len(feeding) < len({e.source for e in edges
                                         if e.source.startswith("hub:net-reach-from:")})
+
+
+def _random_estate(seed: int, pods: int, policies: int) -> str:
+    """Pods and policies drawn from a small vocabulary, so that selectors overlap."""
+    rng = random.Random(seed)
+    apps, namespaces = ("a", "b", "c", "d"), ("n0", "n1", "n2")
+    docs: list[dict[str, Any]] = [
+        {"kind": "Namespace", "metadata": {"name": n, "labels": {"team": rng.choice("xy")}}}
+        for n in namespaces]
+    for p in range(pods):
+        ports = rng.choice([[], [{"containerPort": 80, "name": "http"}],
+                            [{"containerPort": 443}], [{"containerPort": 53, "protocol": "UDP"}],
+                            [{"containerPort": 5432, "name": "pg"}, {"containerPort": 80}]])
+        docs.append({"kind": "Pod", "metadata": {
+            "name": f"p{p}", "namespace": rng.choice(namespaces),
+            "labels": {"app": rng.choice(apps), "tier": rng.choice(["web", "db"])}},
+            "spec": {"hostNetwork": rng.random() < 0.05,
+                     "containers": [{"name": "c", "image": "i", "ports": ports}]}})
+
+    def peer() -> dict[str, Any]:
+        return rng.choice([
+            {"podSelector": {"matchLabels": {"app": rng.choice(apps)}}},
+            {"namespaceSelector": {"matchLabels": {"team": rng.choice("xy")}}},
+            {"namespaceSelector": {}, "podSelector": {"matchLabels": {"tier": "web"}}},
+            {"ipBlock": {"cidr": rng.choice(["0.0.0.0/0", "10.1.0.0/16"])}}])
+
+    def rule(key: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if rng.random() < 0.8:
+            found[key] = [peer() for _ in range(rng.randint(1, 2))]
+        if rng.random() < 0.7:
+            found["ports"] = rng.choice([[{"port": 80}], [{"port": "http"}],
+                                         [{"port": 5000, "endPort": 6000}],
+                                         [{"protocol": "UDP", "port": 53}], [{"port": "pg"}]])
+        return found
+
+    for q in range(policies):
+        types = rng.choice([["Ingress"], ["Egress"], ["Ingress", "Egress"]])
+        spec: dict[str, Any] = {
+            "podSelector": rng.choice([{}, {"matchLabels": {"app": rng.choice(apps)}}]),
+            "policyTypes": types}
+        if "Ingress" in types:
+            spec["ingress"] = [rule("from") for _ in range(rng.randint(0, 2))]
+        if "Egress" in types:
+            spec["egress"] = [rule("to") for _ in range(rng.randint(0, 2))]
+        docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                     "metadata": {"name": f"q{q}", "namespace": rng.choice(namespaces)},
+                     "spec": spec})
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": docs})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_class_hubs_connect_exactly_the_container_pairs_the_engine_allows(seed: int) -> None:
+    inv = forced(inventory_from_text(_random_estate(seed, 120, 20)), True)
+    into: dict[str, set[str]] = defaultdict(set)
+    for edge in get("net.reach").find(inv):
+        into[edge.source].add(edge.target)
+    via_hubs = {(source, target) for source, hubs in into.items()
+                if not source.startswith("hub:")
+                for hub in hubs for to_hub in into[hub] for target in into[to_hub]}
+    pols = NetworkPolicies.from_inventory(inv)
+    expected = set()
+    for source in inv.pods:
+        for target in inv.pods:
+            open_ports = pols.allowed(source, target, Port(None, None)).ports
+            for container in target.spec.containers:
+                listening = PortSet.of(*((p.protocol.upper(), p.container_port,
+                                          p.container_port) for p in container.ports))
+                if open_ports & listening:
+                    expected.update((container_vertex(source, c), container_vertex(target,
+                                                                                   container))
+                                    for c in source.spec.all_containers)
+    assert expected and len(expected) < 120 * 120  # the policies block some pairs
+    assert via_hubs == expected

@@ -85,6 +85,8 @@ class PortSet:
         return PortSet.of(*self.ranges, *other.ranges)
 
     def __and__(self, other: PortSet) -> PortSet:
+        if not self.ranges or not other.ranges:
+            return _EMPTY
         overlaps = [(p, max(a, c), min(b, d)) for p, a, b in self.ranges
                     for q, c, d in other.ranges if p == q and max(a, c) <= min(b, d)]
         return PortSet.of(*overlaps)
@@ -95,19 +97,30 @@ class PortSet:
         return ", ".join(_describe(*r) for r in self.ranges)
 
 
+_EMPTY = PortSet()
+
+
 def union(sets: Iterable[PortSet]) -> PortSet:
     """The union of several port sets."""
     return PortSet.of(*(r for s in sets for r in s.ranges))
 
 
 def _normalise(ranges: Iterable[tuple[str, int, int]]) -> tuple[tuple[str, int, int], ...]:
+    given = tuple(ranges)
+    if len(given) < 2:
+        # One range is already sorted, disjoint and merged: the common case is worth it.
+        return given
     merged: list[tuple[str, int, int]] = []
-    for protocol, first, last in sorted(ranges, key=lambda r: (_rank(r[0]), r[1], r[2])):
+    for protocol, first, last in sorted(given, key=_order):
         if merged and merged[-1][0] == protocol and first <= merged[-1][2] + 1:
             merged[-1] = (protocol, merged[-1][1], max(last, merged[-1][2]))
         else:
             merged.append((protocol, first, last))
     return tuple(merged)
+
+
+def _order(entry: tuple[str, int, int]) -> tuple[int, int, int]:
+    return _rank(entry[0]), entry[1], entry[2]
 
 
 def _rank(protocol: str) -> int:

@@ -29,6 +29,7 @@ easy, exploiting what listens there is not free).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -133,17 +134,60 @@ class _Classes:
         return found
 
 
+class _Candidates:
+    """The target classes each source class could reach at all, judged by peers alone.
+
+    A superset of the pairs the engine allows: an ingress-isolated target admits only
+    sources some ingress rule's peer matches (or rules admitting every pod), and an
+    egress-isolated source reaches only targets some egress rule's peer matches. Indexing
+    targets by those peers keeps the engine's questions near the allowed pairs instead of
+    sources x targets.
+    """
+
+    def __init__(self, pols: NetworkPolicies, targets: list[tuple[Signature, PortSet]]
+                 ) -> None:
+        self._pols = pols
+        self._ingress_open: set[int] = set()
+        self._ingress_by_peer: dict[int, set[int]] = defaultdict(set)
+        self._by_peer: dict[int, set[int]] = defaultdict(set)
+        for b, (target, _) in enumerate(targets):
+            for peer in target.peers:
+                self._by_peer[peer].add(b)
+            rules = [rule for i in target.ingress for rule in pols.policies[i].ingress]
+            if not target.ingress or any(r.every_peer or r.covers_cluster for r in rules):
+                self._ingress_open.add(b)
+                continue
+            for rule in rules:
+                for peer in rule.selector_peers:
+                    self._ingress_by_peer[peer].add(b)
+
+    def of(self, source: Signature) -> set[int]:
+        """The target classes ``source`` may reach on some port."""
+        admitting = self._ingress_open.union(
+            *(self._ingress_by_peer.get(p, ()) for p in source.peers))
+        if not source.egress:
+            return admitting
+        rules = [rule for i in source.egress for rule in self._pols.policies[i].egress]
+        if any(r.every_peer or r.covers_cluster for r in rules):
+            return admitting
+        reachable = set().union(*(self._by_peer.get(p, ()) for rule in rules
+                                  for p in rule.selector_peers))
+        return admitting & reachable
+
+
 def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
     """The enforced network, through per-class hubs."""
     pols = NetworkPolicies.from_inventory(inv)
     classes = _Classes.of(inv, pols)
     source_sig, members = classes.sources, classes.members
     target_sig, listeners = classes.targets, classes.listeners
+    candidates = _Candidates(pols, target_sig)
     reached: set[int] = set()
     for a, source in enumerate(source_sig):
         from_hub = ids.hub_id(f"{CAPABILITY}-from", f"netpol/{a}")
         pairs: list[tuple[int, Edge]] = []
-        for b, (target, ports) in enumerate(target_sig):
+        for b in sorted(candidates.of(source)):
+            target, ports = target_sig[b]
             if not source.egress and not target.ingress:
                 pairs.append((b, Edge(from_hub, ids.hub_id(f"{CAPABILITY}-to", f"netpol/{b}"),
                                   f"no policy isolates these sources for egress nor these "
