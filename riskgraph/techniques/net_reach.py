@@ -13,9 +13,10 @@ engine was found (something outside the input may enforce them), else ``certain`
 With enforcement, pods are grouped by what the policies read of them
 (:meth:`~riskgraph.netpol.NetworkPolicies.signature`): sources by egress isolation and the
 peers selecting them, targets per container by ingress isolation, peers and declared
-ports. Each container enters ``hub:net-reach-from:netpol/<n>`` of its source class; that
-hub leads to ``hub:net-reach-to:netpol/<m>`` of each target class it may reach on some
-declared port; that hub leads to the class's containers. Edges grow with containers plus
+ports. Each container enters ``hub:net-reach-from:class-of/<first member>`` of its source
+class; that hub leads to ``hub:net-reach-to:class-of/<first member>`` of each target class
+it may reach on some declared port; that hub leads to the class's containers (a class is
+named after its first container in id order, ``<ns>/<pod>/<container>``). Edges grow with containers plus
 allowed class pairs: the worst case is sources x targets classes (a few hundred each at
 150,000 pods), never pods x pods. A pair neither side isolates is allowed without asking
 the engine, so only classes some policy selects cost an evaluation.
@@ -182,14 +183,15 @@ def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
     source_sig, members = classes.sources, classes.members
     target_sig, listeners = classes.targets, classes.listeners
     candidates = _Candidates(pols, target_sig)
+    to_hubs = [_hub("to", min(_named(pod, c) for pod, _, c in found)) for found in listeners]
     reached: set[int] = set()
     for a, source in enumerate(source_sig):
-        from_hub = ids.hub_id(f"{CAPABILITY}-from", f"netpol/{a}")
+        from_hub = _hub("from", min(_named(pod, c) for pod, c in members[a]))
         pairs: list[tuple[int, Edge]] = []
         for b in sorted(candidates.of(source)):
             target, ports = target_sig[b]
             if not source.egress and not target.ingress:
-                pairs.append((b, Edge(from_hub, ids.hub_id(f"{CAPABILITY}-to", f"netpol/{b}"),
+                pairs.append((b, Edge(from_hub, to_hubs[b],
                                   f"no policy isolates these sources for egress nor these "
                                   f"targets for ingress: any of {ports} is open", (),
                                   cost=HUB_COST)))
@@ -198,7 +200,7 @@ def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
                                   f"target class {b}")
             open_ports = verdict.ports & ports
             if open_ports:
-                pairs.append((b, Edge(from_hub, ids.hub_id(f"{CAPABILITY}-to", f"netpol/{b}"),
+                pairs.append((b, Edge(from_hub, to_hubs[b],
                                   f"{open_ports} {verdict.because}",
                                   tuple(f"{_policy_id(ref)}: allows {open_ports}"
                                         for ref in verdict.deciding_policies),
@@ -216,7 +218,7 @@ def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
                        cost=HUB_COST)
     for b in sorted(reached):
         target, ports = target_sig[b]
-        to_hub = ids.hub_id(f"{CAPABILITY}-to", f"netpol/{b}")
+        to_hub = to_hubs[b]
         ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
             else "not isolated for ingress"
         for pod, index, container in listeners[b]:
@@ -293,8 +295,20 @@ _CLIENT, _WEB, _PG = ("k8s:Container:shop/client/curl", "k8s:Container:shop/web/
 _CALICO_NODE = "k8s:Container:kube-system/calico-node/calico-node"
 
 
-def _hub(direction: str, number: int) -> str:
-    return ids.hub_id(f"{CAPABILITY}-{direction}", f"netpol/{number}")
+def _named(pod: Pod, container: Container) -> str:
+    return container_vertex(pod, container).removeprefix("k8s:Container:")
+
+
+def _hub(direction: str, member: str) -> str:
+    """The hub of a class of pods, named after its first member (``<ns>/<pod>/<container>``
+    in id order): built from the input, so it stays put when unrelated objects change."""
+    return ids.hub_id(f"{CAPABILITY}-{direction}", f"class-of/{member}")
+
+
+# The enforced example's classes: the client alone; everything else (web, pg, calico-node)
+# as sources; web and pg as targets, each named after its first member in id order.
+_FROM_CLIENT, _FROM_REST = _hub("from", "shop/client/curl"), _hub("from", "db/pg/postgres")
+_TO_WEB, _TO_PG = _hub("to", "shop/web/nginx"), _hub("to", "db/pg/postgres")
 
 
 TECHNIQUE = Technique(
@@ -324,12 +338,11 @@ TECHNIQUE = Technique(
         Example(
             "Calico enforces: only the client pod of shop reaches postgres, on 5432",
             _CALICO + _PODS + _DENY_DB + _ALLOW_FROM_SHOP,
-            frozenset({(_CLIENT, _hub("from", 0)), (_WEB, _hub("from", 1)),
-                       (_PG, _hub("from", 1)), (_CALICO_NODE, _hub("from", 1)),
-                       (_hub("from", 0), _hub("to", 0)), (_hub("from", 1), _hub("to", 0)),
-                       (_hub("from", 0), _hub("to", 1)),
-                       (_hub("to", 0), _WEB), (_hub("to", 1), _PG)}),
-            {(_hub("to", 1), _PG): "certain"},
+            frozenset({(_CLIENT, _FROM_CLIENT), (_WEB, _FROM_REST), (_PG, _FROM_REST),
+                       (_CALICO_NODE, _FROM_REST), (_FROM_CLIENT, _TO_WEB),
+                       (_FROM_REST, _TO_WEB), (_FROM_CLIENT, _TO_PG),
+                       (_TO_WEB, _WEB), (_TO_PG, _PG)}),
+            {(_TO_PG, _PG): "certain"},
         ),
         Example(
             "Calico enforces deny-all ingress where the only listener runs",
