@@ -18,8 +18,8 @@ class; that hub leads to ``hub:net-reach-to:class-of/<first member>`` of each ta
 it may reach on some declared port; that hub leads to the class's containers (a class is
 named after its first container in id order, ``<ns>/<pod>/<container>``). Edges grow with
 containers plus allowed class pairs: the worst case is sources x targets classes (a few
-hundred each at 150,000 pods), never pods x pods. A pair neither side isolates is allowed without asking
-the engine, so only classes some policy selects cost an evaluation.
+hundred each at 150,000 pods), never pods x pods. A pair neither side isolates is allowed
+without asking the engine, so only classes some policy selects cost an evaluation.
 
 Pods a SecurityGroupPolicy selects are governed by their security groups, as on EKS: no
 NetworkPolicy isolates them (peers selecting them still count on the isolated side).
