@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ingest.aws_files import parse_aws_document
-from ingest.snapshot import recorded_problems
+from ingest.snapshot import recorded_problems, write_spooled
 from riskgraph.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -103,15 +103,6 @@ def _header(reader: AwsAccountReader, taken_at: datetime) -> str:
     return json.dumps(header, separators=_COMPACT)[:-1]
 
 
-def _write(stream: IO[str], header: str, spool: IO[str]) -> None:
-    stream.write(header + ',\n"documents":[\n')
-    first = True
-    for line in spool:
-        stream.write(line if first else "," + line)
-        first = False
-    stream.write("]}\n")
-
-
 def write_aws_snapshot(reader: AwsAccountReader, output: Path | IO[str],
                        progress: Callable[[CallRead], None] | None = None) -> int:
     """Read the account and write an AWS snapshot of it.
@@ -150,7 +141,7 @@ def write_aws_snapshot(reader: AwsAccountReader, output: Path | IO[str],
         header = _header(reader, taken_at)
         if isinstance(output, Path):
             with output.open("w", encoding="utf-8") as stream:
-                _write(stream, header, spool)
+                write_spooled(stream, header, "documents", spool)
         else:
-            _write(output, header, spool)
+            write_spooled(output, header, "documents", spool)
     return count

@@ -84,8 +84,10 @@ def _header(cluster: LiveCluster, taken_at: datetime) -> str:
     return json.dumps(header, separators=_COMPACT)[:-1]
 
 
-def _write(stream: IO[str], header: str, spool: IO[str]) -> None:
-    stream.write(header + ',\n"items":[\n')
+def write_spooled(stream: IO[str], header: str, key: str, spool: IO[str]) -> None:
+    """A snapshot's text: ``header`` (the header's keys as JSON without the closing ``}``),
+    then the spooled records, one JSON value a line, as the list under ``key``."""
+    stream.write(header + f',\n"{key}":[\n')
     first = True
     for line in spool:
         stream.write(line if first else "," + line)
@@ -130,7 +132,7 @@ def write_snapshot(output: Path | IO[str], cluster: LiveCluster,
         header = _header(cluster, taken_at)
         if isinstance(output, Path):
             with output.open("w", encoding="utf-8") as stream:
-                _write(stream, header, spool)
+                write_spooled(stream, header, "items", spool)
         else:
-            _write(output, header, spool)
+            write_spooled(output, header, "items", spool)
     return count
