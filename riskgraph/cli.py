@@ -29,9 +29,11 @@ from riskgraph.errors import InputError, RenderError, SelectorError
 
 EXIT_CODES = """exit codes:
   0  success
-  1  attack paths were found and --fail-on-paths was given (for CI gates)
+  1  attack paths were found and --fail-on-paths was given, or `reach` found the
+     connection blocked (for CI gates)
   2  usage error: bad option or selector
-  3  the input could not be read at all (or the cluster could not be reached)
+  3  the input could not be read at all (or the cluster or AWS account could not be
+     reached, or refused the credentials)
   4  a diagram could not be rendered (Graphviz 'dot' missing); the DOT source was written
 """
 
