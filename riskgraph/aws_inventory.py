@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from riskgraph.errors import Problem
 from riskgraph.models.aws import (
@@ -108,11 +108,7 @@ class AwsInventory:
 
     def extend(self, other: AwsInventory) -> None:
         """Add everything another (unfinished) AwsInventory holds."""
-        for name in ("roles", "users", "groups", "managed_policies", "oidc_providers", "scps",
-                     "instances", "launch_templates", "security_groups", "clusters",
-                     "nodegroups", "pod_identity_associations", "access_entries", "secrets",
-                     "parameters", "buckets", "repositories", "kms_keys", "databases",
-                     "sources"):
+        for name in _LIST_FIELDS:
             getattr(self, name).extend(getattr(other, name))
         for key, policies in other.pending_access_policies.items():
             self.pending_access_policies.setdefault(key, []).extend(policies)
@@ -226,8 +222,8 @@ class AwsInventory:
                                         "in the input (read: " + (", ".join(names) or "none")
                                         + "); the EKS bridges are left out"))
             return
-        from_tags = {name for node in nodes if (instance := self.instance_for(node))
-                     for name in [self._cluster_tag(instance)] if name}
+        instances = (self.instance_for(node) for node in nodes)
+        from_tags = {self._cluster_tag(i) for i in instances if i is not None} - {None}
         named = {g.cluster_name for g in self.nodegroups} | {
             a.cluster_name for a in self.pod_identity_associations} | {
             e.cluster_name for e in self.access_entries}
@@ -380,3 +376,7 @@ class AwsInventory:
         yield from self.buckets
         yield from self.repositories
         yield from self.kms_keys
+
+
+#: The fields that hold what was read, as lists (every one but the pending joins).
+_LIST_FIELDS = tuple(f.name for f in fields(AwsInventory) if f.type.startswith("list["))

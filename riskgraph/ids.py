@@ -12,6 +12,8 @@ VertexIdentity(kind='Hub', namespace='shop', name='pods-exec:ns/shop')
 VertexIdentity(kind='IAMRole', namespace=None, name='batch-sa-role')
 >>> parse("arn:aws:s3:::payments-exports")
 VertexIdentity(kind='S3Bucket', namespace=None, name='payments-exports')
+>>> parse("arn:aws:sts::111122223333:assumed-role/deploy/ci-session").name
+'deploy'
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ _ARN_KINDS = {
 }
 
 
+#: IAM kinds whose ARN puts an IAM path before the name (``role/eks/batch``).
+_PATHED_KINDS = frozenset({"IAMRole", "IAMUser", "IAMGroup", "IAMPolicy", "InstanceProfile"})
+
+
 def admin_id(account: str) -> str:
     """Id of the full administrative power over one AWS account."""
     return f"aws:Admin:{account}"
@@ -61,16 +67,17 @@ def _parse_arn(arn: str) -> VertexIdentity:
     if len(parts) < 6:
         return VertexIdentity("AWS", None, arn)
     service, resource = parts[2], parts[5]
-    kind_part, sep, rest = resource.partition(":") if ":" in resource.split("/", 1)[0] \
-        else resource.partition("/")
-    if not sep:
-        kind_part, rest = "", resource
+    # The resource type ends at the first "/" or ":" ("secret:prod/db", "role/path/name").
+    cut = min((i for i in (resource.find("/"), resource.find(":")) if i >= 0), default=-1)
+    kind_part, rest = (resource[:cut], resource[cut + 1:]) if cut >= 0 else ("", resource)
     kind = _ARN_KINDS.get((service, kind_part), "AWS")
     if kind == "AWS":
         return VertexIdentity(kind, None, arn)
     if service == "ssm":
         return VertexIdentity(kind, None, "/" + rest.lstrip("/") if "/" in rest else rest)
-    if kind in ("IAMRole", "IAMUser", "IAMGroup", "IAMPolicy", "InstanceProfile"):
+    if service == "sts":  # assumed-role/<role>/<session>: the role
+        return VertexIdentity(kind, None, rest.split("/", 1)[0])
+    if kind in _PATHED_KINDS:  # the name follows the IAM path
         return VertexIdentity(kind, None, rest.rsplit("/", 1)[-1])
     return VertexIdentity(kind, None, rest)
 

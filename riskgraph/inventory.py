@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import repeat
 
-from riskgraph.aws_auth import aws_auth_mappings
+from riskgraph.aws_auth import AwsAuthMapping, aws_auth_mappings
 from riskgraph.aws_inventory import AwsInventory
 from riskgraph.builtin_roles import builtin_cluster_roles
 from riskgraph.errors import Problem
@@ -87,6 +87,8 @@ class Inventory:
     #: Whether NetworkPolicies are enforced (``--network-policy``); None: detect it from
     #: the input (see :mod:`riskgraph.netpol.enforcement`).
     network_policy_enforcement: bool | None = None
+    #: The mappings of the kube-system/aws-auth ConfigMap, read once here.
+    aws_auth: list[AwsAuthMapping] = field(default_factory=list)
     #: The AWS account(s) read alongside the cluster; empty when none was given.
     aws: AwsInventory = field(default_factory=AwsInventory)
     _origins: dict[tuple[str, str | None, str], str] = field(default_factory=dict, repr=False)
@@ -133,8 +135,9 @@ class Inventory:
         inv._add_builtin_roles()
         inv._index()
         inv._check_bindings()
-        inv.problems.extend(aws_auth_mappings(
-            inv, source=inv._origin_of("ConfigMap", *AWS_AUTH))[1])
+        inv.aws_auth, aws_auth_problems = aws_auth_mappings(
+            inv.config_maps, source=inv._origin_of("ConfigMap", *AWS_AUTH))
+        inv.problems.extend(aws_auth_problems)
         for provider_class in inv.secret_provider_classes:
             inv.problems.extend(provider_class.aws_objects(source=inv._origin_of(
                 provider_class.kind, provider_class.namespace, provider_class.name))[1])

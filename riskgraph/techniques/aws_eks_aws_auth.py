@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
-from riskgraph.aws_auth import AwsAuthMapping, aws_auth_mappings
+from riskgraph.aws_auth import AwsAuthMapping
 from riskgraph.aws_inventory import IamPrincipal
 from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
@@ -95,7 +95,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
     cluster = inv.aws.cluster
     if cluster is not None and not cluster.reads_aws_auth:
         return
-    mappings, _ = aws_auth_mappings(inv)
+    mappings = inv.aws_auth
     if not mappings:
         return
     confidence: Confidence = "certain" if cluster is not None else "likely"
