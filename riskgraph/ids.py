@@ -62,14 +62,28 @@ def admin_id(account: str) -> str:
     return f"aws:Admin:{account}"
 
 
-def _parse_arn(arn: str) -> VertexIdentity:
+def arn_parts(arn: str) -> tuple[str, str, str] | None:
+    """(service, resource type, the rest) of an ARN; None when it is not one.
+
+    >>> arn_parts("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-1a2b")
+    ('secretsmanager', 'secret', 'prod/db-1a2b')
+    >>> arn_parts("arn:aws:s3:::exports")
+    ('s3', '', 'exports')
+    """
     parts = arn.split(":", 5)
     if len(parts) < 6:
-        return VertexIdentity("AWS", None, arn)
+        return None
     service, resource = parts[2], parts[5]
     # The resource type ends at the first "/" or ":" ("secret:prod/db", "role/path/name").
     cut = min((i for i in (resource.find("/"), resource.find(":")) if i >= 0), default=-1)
-    kind_part, rest = (resource[:cut], resource[cut + 1:]) if cut >= 0 else ("", resource)
+    return (service, resource[:cut], resource[cut + 1:]) if cut >= 0 else (service, "", resource)
+
+
+def _parse_arn(arn: str) -> VertexIdentity:
+    found = arn_parts(arn)
+    if found is None:
+        return VertexIdentity("AWS", None, arn)
+    service, kind_part, rest = found
     kind = _ARN_KINDS.get((service, kind_part), "AWS")
     if kind == "AWS":
         return VertexIdentity(kind, None, arn)

@@ -111,16 +111,12 @@ def _words(kind: str) -> str:
 
 
 def _arn_look(arn: str) -> VertexLook:
-    parts = arn.split(":", 5)
-    if len(parts) < 6:
+    found = ids.arn_parts(arn)
+    if found is None:
         return VertexLook(_AWS_PRINCIPAL, "AWS", shorten(arn), "AWS resource")
-    service, resource = parts[2], parts[5]
-    # The resource type ends at the first "/" or ":" ("secret:prod/db" is a secret "prod/db").
-    cut = min((i for i in (resource.find("/"), resource.find(":")) if i >= 0), default=-1)
-    if cut >= 0:
-        resource_type, resource_name = resource[:cut], resource[cut + 1:]
-    else:
-        resource_type, resource_name = ("bucket" if service == "s3" else ""), resource
+    service, resource_type, resource_name = found
+    if service == "s3" and not resource_type:
+        resource_type = "bucket"
     if service == "iam":
         resource_name = resource_name.rsplit("/", 1)[-1]
     heading = f"{_AWS_SERVICE_NAMES.get(service, service)} {resource_type}".strip()
