@@ -142,18 +142,19 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True) -> Inve
 def aws_summary(inv: Inventory) -> str:
     """One line on what the AWS input holds, e.g. ``account 1111..., 12 roles, 3 users``."""
     aws = inv.aws
-    counts = [(len(aws.roles), "role"), (len(aws.users), "user"),
-              (len(aws.instances), "instance"), (len(aws.nodegroups), "node group"),
-              (len(aws.access_entries), "access entry"),
-              (len(aws.pod_identity_associations), "pod identity association"),
-              (sum(1 for _ in aws.data_resources), "data store"),
-              (len(aws.databases), "database")]
+    counts = [(len(aws.roles), "role", "roles"), (len(aws.users), "user", "users"),
+              (len(aws.instances), "instance", "instances"),
+              (len(aws.nodegroups), "node group", "node groups"),
+              (len(aws.access_entries), "access entry", "access entries"),
+              (len(aws.pod_identity_associations), "pod identity association",
+               "pod identity associations"),
+              (sum(1 for _ in aws.data_resources), "data store", "data stores"),
+              (len(aws.databases), "database", "databases")]
     accounts = ", ".join(sorted(aws.accounts)) or "unknown"
     parts = [f"account{'s' * (len(aws.accounts) > 1)} {accounts}",
              f"EKS cluster {aws.cluster_name}" if aws.cluster is not None else
              "no EKS cluster matched"]
-    parts += [f"{n} {what}{'s' * (n != 1)}".replace("entrys", "entries")
-              for n, what in counts if n]
+    parts += [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
     return ", ".join(parts)
 
 
