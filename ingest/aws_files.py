@@ -25,6 +25,7 @@ from riskgraph.errors import Problem
 from riskgraph.models.aws import (
     AccessEntry,
     EcrRepository,
+    EksAddon,
     EksCluster,
     EksNodegroup,
     IamGroup,
@@ -37,6 +38,7 @@ from riskgraph.models.aws import (
     S3Bucket,
     SecretsManagerSecret,
     SecurityGroup,
+    Vpc,
 )
 
 #: How a resource is read: its model, the AwsInventory list it goes to, how problems name
@@ -57,6 +59,7 @@ _LISTS: dict[str, _Resource] = {
     "LaunchTemplateVersions": (LaunchTemplateVersion, "launch_templates", "launch template",
                                ("LaunchTemplateName", "LaunchTemplateId")),
     "SecurityGroups": (SecurityGroup, "security_groups", "security group", ("GroupId",)),
+    "Vpcs": (Vpc, "vpcs", "VPC", ("VpcId",)),  # ec2 describe-vpcs
     "SecretList": (SecretsManagerSecret, "secrets", "secret", ("Name", "ARN")),
     "Buckets": (S3Bucket, "buckets", "S3 bucket", ("Name",)),
     "repositories": (EcrRepository, "repositories", "ECR repository", ("repositoryName",)),
@@ -71,6 +74,7 @@ _SINGLES: dict[str, _Resource] = {
     "association": (PodIdentityAssociation, "pod_identity_associations",
                     "pod identity association", ("associationId",)),
     "accessEntry": (AccessEntry, "access_entries", "EKS access entry", ("principalArn",)),
+    "addon": (EksAddon, "addons", "EKS add-on", ("addonName",)),  # eks describe-addon
 }
 
 

@@ -21,6 +21,7 @@ from riskgraph.models.aws import (
     AttachedPolicy,
     Ec2Instance,
     EcrRepository,
+    EksAddon,
     EksCluster,
     EksNodegroup,
     IamGroup,
@@ -37,7 +38,9 @@ from riskgraph.models.aws import (
     SecretsManagerSecret,
     SecurityGroup,
     ServiceControlPolicy,
+    ServiceEndpoint,
     SsmParameter,
+    Vpc,
     account_of,
 )
 from riskgraph.models.k8s import Node
@@ -91,6 +94,9 @@ class AwsInventory:
     repositories: list[EcrRepository] = field(default_factory=list)
     kms_keys: list[KmsKey] = field(default_factory=list)
     databases: list[RdsDatabase] = field(default_factory=list)
+    endpoints: list[ServiceEndpoint] = field(default_factory=list)
+    vpcs: list[Vpc] = field(default_factory=list)
+    addons: list[EksAddon] = field(default_factory=list)
     #: Documents that arrive apart from their resource, joined by :meth:`finish`.
     #: Keyed by (cluster name, principal ARN).
     pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \
@@ -158,7 +164,8 @@ class AwsInventory:
                           ("nodegroups", "nodegroup_arn"), ("secrets", "arn"),
                           ("parameters", "arn"), ("buckets", "name"),
                           ("repositories", "repository_arn"), ("kms_keys", "key_arn"),
-                          ("security_groups", "group_id"), ("databases", "arn")):
+                          ("security_groups", "group_id"), ("databases", "arn"),
+                          ("endpoints", "arn"), ("vpcs", "vpc_id"), ("addons", "addon_arn")):
             seen: set[str] = set()
             kept: list[object] = []
             for item in getattr(self, name):

@@ -538,13 +538,13 @@ def test_snapshot_versions_and_bad_entries() -> None:
             "UserId": "AIDA", "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:"
                                                                  "user/me"}},
         "not an entry",
-        {"source": "aws:ec2 describe-vpcs", "document": {"Vpcs": []}}]}, "s.json", out)
+        {"source": "aws:ec2 describe-subnets", "document": {"Subnets": []}}]}, "s.json", out)
     assert out.aws.known_accounts == {"111122223333"}
     assert [(p.source, p.message) for p in out.problems] == [
         ("aws:kms list-keys eu-west-1", "denied"),
         ("s.json", "documents[1] is not a {source, document} object; skipped"),
-        ("s.json [aws:ec2 describe-vpcs]",
-         "AWS response riskgraph does not read (keys: Vpcs); skipped")]
+        ("s.json [aws:ec2 describe-subnets]",
+         "AWS response riskgraph does not read (keys: Subnets); skipped")]
 
 
 def test_snapshot_to_a_stream_and_no_file_when_the_read_fails(

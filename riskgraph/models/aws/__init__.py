@@ -36,6 +36,7 @@ from riskgraph.models.aws.compute import (
     NodegroupLaunchTemplate,
     OidcIdentity,
     PodIdentityAssociation,
+    ResourcesVpcConfig,
     SecurityGroup,
 )
 from riskgraph.models.aws.data import (
@@ -63,6 +64,14 @@ from riskgraph.models.aws.iam import (
     RoleRef,
     ServiceControlPolicy,
 )
+from riskgraph.models.aws.network import (
+    CidrBlockAssociation,
+    CidrBlockState,
+    EksAddon,
+    Ipv6CidrBlockAssociation,
+    ServiceEndpoint,
+    Vpc,
+)
 
 __all__ = [
     "AccessConfig",
@@ -71,9 +80,12 @@ __all__ = [
     "AssociatedAccessPolicy",
     "AttachedPolicy",
     "AwsModel",
+    "CidrBlockAssociation",
+    "CidrBlockState",
     "ClusterIdentity",
     "Ec2Instance",
     "EcrRepository",
+    "EksAddon",
     "EksCluster",
     "EksModel",
     "EksNodegroup",
@@ -88,6 +100,7 @@ __all__ = [
     "InstanceProfileRef",
     "IpPermission",
     "IpRange",
+    "Ipv6CidrBlockAssociation",
     "Ipv6Range",
     "KmsKey",
     "LaunchTemplateData",
@@ -104,13 +117,16 @@ __all__ = [
     "PolicyVersion",
     "RdsDatabase",
     "RdsEndpoint",
+    "ResourcesVpcConfig",
     "RoleRef",
     "S3Bucket",
     "SecretsManagerSecret",
     "SecurityGroup",
     "ServiceControlPolicy",
+    "ServiceEndpoint",
     "SsmParameter",
     "Tag",
+    "Vpc",
     "VpcSecurityGroupMembership",
     "account_of",
     "decode_policy",

@@ -51,6 +51,7 @@ class Ec2Instance(AwsModel):
         Field(default_factory=list)
     public_ip_address: str | None = None
     private_dns_name: str | None = None
+    vpc_id: str | None = None
 
     @property
     def arn(self) -> str:
@@ -126,6 +127,13 @@ class AccessConfig(EksModel):
     authentication_mode: str = "CONFIG_MAP"
 
 
+class ResourcesVpcConfig(EksModel):
+    vpc_id: str | None = None
+    cluster_security_group_id: str | None = None
+    security_group_ids: list[str] = Field(default_factory=list)
+    subnet_ids: list[str] = Field(default_factory=list)
+
+
 class EksCluster(EksModel):
     name: str
     arn: str
@@ -133,6 +141,7 @@ class EksCluster(EksModel):
     version: str | None = None
     identity: ClusterIdentity | None = None
     access_config: AccessConfig = Field(default_factory=AccessConfig)
+    resources_vpc_config: ResourcesVpcConfig = Field(default_factory=ResourcesVpcConfig)
 
     @property
     def oidc_issuer(self) -> str | None:
