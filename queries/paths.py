@@ -12,69 +12,39 @@ start somewhere else, and with two origins at every vertex one of them always do
 Before searching, a budgeted backward walk from the targets measures how many hops each
 nearby vertex still needs; labels that cannot reach a target within the bound are never
 created, so an unreachable target does not cost a sweep of the whole graph.
+
+With few targets, a second budgeted backward walk (Dijkstra on cost) gives each vertex a
+lower bound on what reaching a target still costs, and labels are settled in order of
+cost so far plus that bound (A*). The bound is exact near the targets and the walk's
+radius elsewhere, which keeps it consistent, so labels still settle at each vertex in cost
+order and the first label settled at a target is still its cheapest route.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
 import networkx as nx
 
+from queries._bounds import FEW_TARGETS, NO_BOUND, CostBound, cost_to_targets, hops_to_targets
 from queries.selectors import resolve_sources, resolve_targets
 from riskgraph.paths import AttackPath, PathSet, PathStep
 
 _NO_LIMIT = 1 << 30
-#: Backward edge visits allowed before target-distance pruning is given up. With few
-#: targets the forward search cannot stop early (it must settle every one, or exhaust the
-#: graph when one is unreachable), so pruning pays for a much longer backward walk: at 150k
-#: pods, internet -> aws-admin takes 0.5 s with it and 11 s without. With many targets the
-#: forward search stops after the first ``top`` and a long backward walk only costs.
-_BACKWARD_BUDGET = 200_000
-_FEW_TARGETS = 64
-_FEW_TARGETS_BUDGET = 2_000_000
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
-def _hops_to_targets(pred: Mapping[str, Mapping[str, Any]], targets: set[str],
-                     max_hops: int) -> dict[str, int] | None:
-    """Fewest hops from each vertex within ``max_hops`` of a target to the nearest one.
-
-    Walking edges backwards from the targets is cheap when few vertices lead to them (an
-    unreachable ``cluster-admin`` would otherwise mean exploring everything within
-    ``max_hops`` of the sources). When the backward walk grows past a budget the targets
-    are too widely reachable for it to pay off, and the answer is None: no pruning.
-    Traversability is ignored here, which only makes the distances lower bounds.
-    """
-    distance = dict.fromkeys(targets, 0)
-    frontier = list(targets)
-    visits = 0
-    budget = _FEW_TARGETS_BUDGET if len(targets) <= _FEW_TARGETS else _BACKWARD_BUDGET
-    for hops in range(1, max_hops + 1):
-        following = []
-        for vertex in frontier:
-            predecessors = pred[vertex]
-            visits += len(predecessors)
-            if visits > budget:
-                return None
-            for predecessor in predecessors:
-                if predecessor not in distance:
-                    distance[predecessor] = hops
-                    following.append(predecessor)
-        if not following:
-            break
-        frontier = following
-    return distance
-
-
 def _cheapest_steps(neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
-                    hops_left: Mapping[str, int] | None,
-                    avoid: frozenset[str]) -> list[tuple[str, float, int]]:
-    """Each successor once: the cost of the cheapest traversable edge to it and the fewest
-    hops from it to a target (0 when unknown); successors that lead to no target, and
-    those to avoid, are left out."""
+                    hops_left: Mapping[str, int] | None, bound: CostBound,
+                    avoid: frozenset[str]) -> list[tuple[str, float, int, float]]:
+    """Each successor once: the cost of the cheapest traversable edge to it, the fewest
+    hops from it to a target (0 when unknown) and its cost bound; successors that lead to
+    no target, and those to avoid, are left out."""
+    exact, radius = bound
     steps = []
     for neighbour, parallel in neighbours.items():
         if neighbour in avoid:
@@ -87,30 +57,40 @@ def _cheapest_steps(neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
                     cheapest = cost
         if cheapest is None:
             continue
+        still_costs = exact.get(neighbour, radius)
+        if still_costs == math.inf:
+            continue
         if hops_left is None:
-            steps.append((neighbour, cheapest, 0))
+            steps.append((neighbour, cheapest, 0, still_costs))
         elif neighbour in hops_left:
-            steps.append((neighbour, cheapest, hops_left[neighbour]))
+            steps.append((neighbour, cheapest, hops_left[neighbour], still_costs))
     return steps
 
 
 def _search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
             sources: set[str], targets: set[str], max_hops: int, wanted: int,
-            hops_left: Mapping[str, int] | None,
+            hops_left: Mapping[str, int] | None, bound: CostBound,
             avoid: frozenset[str]) -> tuple[list[str], list[int], list[int]]:
     """Label-setting search; returns the label vertices and parents and the target labels,
     in rank order, stopping once ``wanted`` targets are settled.
 
-    Labels wait in one bucket per total cost, and a heap orders only the distinct costs:
-    technique costs are few, so many labels share a total and a bucket is sorted once
-    (by hops, then ids) instead of paying a heap operation per label.
+    Labels are settled in order of their cost plus the vertex's cost bound, then hops.
+    They wait in one bucket per total and hops, and a heap orders only the distinct totals:
+    technique costs are few, so many labels share a bucket and a bucket is sorted once (by
+    ids) instead of paying a heap operation per label. A label the bound puts into the
+    total being settled has one hop more than its parent, so it joins a later bucket of
+    that total, and ties still go to fewer hops.
     """
     two_origins = not sources.isdisjoint(targets)
-    buckets: dict[float, list[tuple[int, str, str, int, str]]] = {
-        0.0: [(0, source, "", -1, source) for source in sources
-              if (hops_left is None or source in hops_left) and source not in avoid]}
-    costs = [0.0]
-    pop_cost, push_cost = heapq.heappop, heapq.heappush
+    buckets: dict[float, dict[int, list[tuple[str, str, int, str, float]]]] = {}
+    for source in sorted(sources):
+        if (hops_left is None or source in hops_left) and source not in avoid \
+                and bound.at(source) != math.inf:
+            buckets.setdefault(round(bound.at(source), 9), {}).setdefault(0, []).append(
+                (source, "", -1, source, 0.0))
+    totals = list(buckets)
+    heapq.heapify(totals)
+    pop_total, push_total = heapq.heappop, heapq.heappush
     # Per vertex: (fewest hops settled, its origin, fewest hops settled from another origin).
     # With one origin per vertex the third entry equals the first, so one test prunes both.
     best: dict[str, tuple[int, str, int]] = {}
@@ -119,55 +99,64 @@ def _search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
     reached: list[int] = []
     reached_set: set[str] = set()
     # A vertex is expanded once per label kept there; reduce its parallel edges only once.
-    adjacency: dict[str, list[tuple[str, float, int]]] = {}
-    while costs:
-        cost = pop_cost(costs)
-        bucket = buckets.pop(cost)
-        bucket.sort()
-        for hops, vertex, _, parent, origin in bucket:
-            seen = best.get(vertex)
-            if seen is None:
-                best[vertex] = (hops, origin, _NO_LIMIT if two_origins else hops)
-            else:
-                fewest, fewest_origin, other = seen
-                if other <= hops or (origin == fewest_origin and fewest <= hops):
-                    continue
-                if hops >= fewest:
-                    best[vertex] = (fewest, fewest_origin, hops)
-                elif not two_origins:
-                    best[vertex] = (hops, origin, hops)
+    adjacency: dict[str, list[tuple[str, float, int, float]]] = {}
+    while totals:
+        settling = pop_total(totals)
+        by_hops = buckets[settling]
+        while by_hops:
+            hops = min(by_hops)
+            bucket = by_hops.pop(hops)
+            bucket.sort()
+            for vertex, _, parent, origin, cost in bucket:
+                seen = best.get(vertex)
+                if seen is None:
+                    best[vertex] = (hops, origin, _NO_LIMIT if two_origins else hops)
                 else:
-                    best[vertex] = (hops, origin, other if origin == fewest_origin else fewest)
-            label = len(label_vertex)
-            label_vertex.append(vertex)
-            label_parent.append(parent)
-            if vertex in targets and origin != vertex and vertex not in reached_set:
-                reached.append(label)
-                reached_set.add(vertex)
-                if len(reached) >= wanted:
-                    return label_vertex, label_parent, reached
-            if hops >= max_hops:
-                continue
-            next_hops = hops + 1
-            steps = adjacency.get(vertex)
-            if steps is None:
-                steps = adjacency[vertex] = _cheapest_steps(succ[vertex], hops_left, avoid)
-            for neighbour, step, still_needed in steps:
-                if next_hops + still_needed > max_hops:
+                    fewest, fewest_origin, other = seen
+                    if other <= hops or (origin == fewest_origin and fewest <= hops):
+                        continue
+                    if hops >= fewest:
+                        best[vertex] = (fewest, fewest_origin, hops)
+                    elif not two_origins:
+                        best[vertex] = (hops, origin, hops)
+                    else:
+                        best[vertex] = (hops, origin,
+                                        other if origin == fewest_origin else fewest)
+                label = len(label_vertex)
+                label_vertex.append(vertex)
+                label_parent.append(parent)
+                if vertex in targets and origin != vertex and vertex not in reached_set:
+                    reached.append(label)
+                    reached_set.add(vertex)
+                    if len(reached) >= wanted:
+                        return label_vertex, label_parent, reached
+                if hops >= max_hops:
                     continue
-                seen = best.get(neighbour)
-                if seen is not None and (seen[2] <= next_hops
-                                         or (origin == seen[1] and seen[0] <= next_hops)):
-                    continue
-                entry = (next_hops, neighbour, vertex, label, origin)
-                # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
-                total = round(cost + step, 9)
-                waiting = buckets.get(total)
-                if waiting is None:
-                    buckets[total] = [entry]
-                    push_cost(costs, total)
-                else:
-                    waiting.append(entry)
+                next_hops = hops + 1
+                steps = adjacency.get(vertex)
+                if steps is None:
+                    steps = adjacency[vertex] = _cheapest_steps(succ[vertex], hops_left, bound,
+                                                                avoid)
+                for neighbour, step, still_needed, still_costs in steps:
+                    if next_hops + still_needed > max_hops:
+                        continue
+                    seen = best.get(neighbour)
+                    if seen is not None and (seen[2] <= next_hops
+                                             or (origin == seen[1] and seen[0] <= next_hops)):
+                        continue
+                    # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
+                    total = round(cost + step, 9)
+                    entry = (neighbour, vertex, label, origin, total)
+                    queued = round(total + still_costs, 9) if still_costs else total
+                    waiting = buckets.get(queued)
+                    if waiting is None:
+                        buckets[queued] = {next_hops: [entry]}
+                        push_total(totals, queued)
+                    elif next_hops in waiting:
+                        waiting[next_hops].append(entry)
+                    else:
+                        waiting[next_hops] = [entry]
+        del buckets[settling]
     return label_vertex, label_parent, reached
 
 
@@ -279,9 +268,11 @@ def attack_paths(
         return PathSet((), len(source_ids), len(target_ids))
     # One more target than shown is enough to know the answer was truncated.
     wanted = len(target_ids) if top is None else min(top + 1, len(target_ids))
-    hops_left = _hops_to_targets(graph._pred, target_ids, max_hops)
+    hops_left = hops_to_targets(graph._pred, target_ids, max_hops)
+    bound = cost_to_targets(graph._pred, target_ids) \
+        if len(target_ids) <= FEW_TARGETS else NO_BOUND
     label_vertex, label_parent, reached = _search(graph._succ, source_ids, target_ids,
-                                                  max_hops, wanted, hops_left,
+                                                  max_hops, wanted, hops_left, bound,
                                                   frozenset(avoided))
     paths = []
     for label in reached[:top]:

@@ -10,8 +10,8 @@ import networkx as nx
 import pytest
 
 from ingest import inventory_from_text
+from queries import _bounds as query_bounds
 from queries import attack_paths, resolve_sources, resolve_targets
-from queries import paths as query_paths
 from riskgraph.builder import build_graph
 from riskgraph.errors import SelectorError
 from riskgraph.graph import vertex_attrs
@@ -234,14 +234,19 @@ def brute_force_best(graph: nx.MultiDiGraph, sources: set[str], targets: set[str
     return best
 
 
-@pytest.mark.parametrize("backward_budget", [200_000, 0], ids=["pruned", "unpruned"])
+@pytest.mark.parametrize(("hop_budget", "cost_budget"),
+                         [(200_000, 200_000), (0, 0), (0, 200_000), (200_000, 4), (0, 7)],
+                         ids=["pruned", "unpruned", "cost-bound", "short-cost-walk",
+                              "cost-radius-only"])
 @pytest.mark.parametrize("seed", range(30))
 def test_search_agrees_with_brute_force_on_small_random_graphs(
-        seed: int, backward_budget: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A budget of 0 gives up the backward distances at once: both search modes must agree
-    # with the exhaustive answer.
-    monkeypatch.setattr(query_paths, "_BACKWARD_BUDGET", backward_budget)
-    monkeypatch.setattr(query_paths, "_FEW_TARGETS_BUDGET", backward_budget)
+        seed: int, hop_budget: int, cost_budget: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A budget of 0 gives up a backward walk at once; a short cost walk leaves most
+    # vertices with the walk's radius as their bound. Every mix must agree with the
+    # exhaustive answer.
+    monkeypatch.setattr(query_bounds, "_BACKWARD_BUDGET", hop_budget)
+    monkeypatch.setattr(query_bounds, "_FEW_TARGETS_BUDGET", hop_budget)
+    monkeypatch.setattr(query_bounds, "_COST_BUDGET", cost_budget)
     rng = random.Random(seed)
     pods = [f"k8s:Pod:r/p{i}" for i in range(6)]
     secrets = [f"k8s:Secret:r/s{i}" for i in range(3)]
@@ -431,3 +436,26 @@ def test_avoided_vertices_are_never_entered_and_a_detour_is_found() -> None:
     assert routes(attack_paths(graph, avoid="pod:shop/web", skip_platform_defaults=True)) == []
     with pytest.raises(SelectorError):
         attack_paths(graph, avoid="pod:shop/nope")
+
+
+def test_cost_bound_keeps_the_search_off_cheap_dead_ends() -> None:
+    # Thousands of cheap first steps that lead nowhere near the target: plain Dijkstra
+    # settles every one of them before the costlier route; with the cost bound none is.
+    from queries.paths import _search
+
+    graph = graph_of(("internet", "k8s:Pod:r/a", 1.0), ("k8s:Pod:r/a", "k8s:Pod:r/b", 1.0),
+                     ("k8s:Pod:r/b", SECRET_DB, 1.0))
+    for i in range(2_000):
+        add_step(graph, "internet", f"k8s:Pod:r/dead{i}", 0.1)
+        add_step(graph, f"k8s:Pod:r/dead{i}", f"k8s:Pod:r/end{i}", 0.1)
+    targets = {SECRET_DB}
+    for bound, most_labels in ((query_bounds.cost_to_targets(graph._pred, targets), 10),
+                               (query_bounds.NO_BOUND, None)):
+        labels, _, reached = _search(graph._succ, {"internet"}, targets, 8, 1, None, bound,
+                                     frozenset())
+        assert [labels[label] for label in reached] == [SECRET_DB]
+        if most_labels is not None:
+            assert len(labels) <= most_labels
+        else:
+            assert len(labels) > 4_000
+    assert attack_paths(graph, "internet", "secret")[0].cost == 3.0
