@@ -7,7 +7,10 @@ describe-instances`` (one instance per node, matching its providerID, and a few 
 ``eks describe-access-entry`` and ``list-associated-access-policies`` per access entry,
 ``eks describe-pod-identity-association`` per association, ``s3api list-buckets`` and
 ``get-bucket-policy`` (with the bucket's name), ``secretsmanager list-secrets``, ``ssm
-describe-parameters``, ``ecr describe-repositories`` and ``kms list-keys``.
+describe-parameters``, ``ecr describe-repositories``, ``kms list-keys``, and last the VPC
+network services (``elasticache describe-cache-clusters`` and ``describe-serverless-caches``,
+``opensearch describe-domains``, ``redshift describe-clusters``) with ``ec2
+describe-security-groups`` of their groups (``bench._aws_endpoints``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from bench._aws_data import DataStores
+from bench._aws_endpoints import Endpoints
 from bench._iam_docs import arn
 from bench._plan import (
     ACCOUNT,
@@ -34,7 +37,7 @@ IMDS_WEIGHTS = (0.4, 0.3, 0.2, 0.1)
 EKS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 
 
-class AwsAccount(DataStores):
+class AwsAccount(Endpoints):
     """Every AWS document of the account, one encoded piece at a time."""
 
     def __init__(self, *args: Any) -> None:
@@ -74,6 +77,7 @@ class AwsAccount(DataStores):
                 association["targetRoleArn"] = role_arn(f"{app.name}-target", OTHER_ACCOUNT)
             yield self.document([("association", association)])
         yield from self.data_stores()
+        yield from self.endpoints()  # last: its random draws leave the rest as it was
 
     # EKS -----------------------------------------------------------------------------------
 

@@ -58,7 +58,8 @@ AWS_COUNTS = (("roles", "roles"), ("users", "users"), ("groups", "groups"),
               ("node groups", "nodegroups"), ("access entries", "access_entries"),
               ("pod identity associations", "pod_identity_associations"),
               ("buckets", "buckets"), ("secrets", "secrets"), ("parameters", "parameters"),
-              ("repositories", "repositories"), ("KMS keys", "kms_keys"))
+              ("repositories", "repositories"), ("KMS keys", "kms_keys"),
+              ("VPC services", "endpoints"))
 QUERIES = (("query", "secret"), ("query-aws", "aws-admin"))
 
 

@@ -38,6 +38,8 @@ _BAD_CREDENTIALS = frozenset({"ExpiredToken", "ExpiredTokenException", "InvalidC
 _MESSAGE_LENGTH = 200
 #: IAM actions whose name is not the API operation's.
 _ACTION_NAMES = {("s3", "ListBuckets"): "s3:ListAllMyBuckets"}
+#: Services whose IAM actions carry another prefix than the client's name.
+_ACTION_PREFIXES = {"opensearch": "es"}
 
 
 class CallRead(NamedTuple):
@@ -101,6 +103,7 @@ class Operation:
         """Each page of a paginated list as a document; ``key`` names the list (or lists)
         it returns, which progress counts."""
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
 
         keys = (key,) if isinstance(key, str) else key
         client = self._calls.client(self.service, self.region)
@@ -111,7 +114,7 @@ class Operation:
                 self.items += sum(len(document.get(k) or ()) for k in keys)
                 self._calls.report(self, done=False)
                 yield document
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, BotoCoreError, ResponseParserError) as error:
             self._failed(error, about)
 
     def items_of(self, key: str, about: str = "", **params: Any) -> list[Any] | None:
@@ -123,12 +126,13 @@ class Operation:
     def call(self, about: str = "", **params: Any) -> dict[str, Any] | None:
         """One call's response as a document; None when it failed or the thing is absent."""
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
 
         client = self._calls.client(self.service, self.region)
         self.attempts += 1
         try:
             response = getattr(client, self.name)(**params)
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, BotoCoreError, ResponseParserError) as error:
             self._failed(error, about)
             return None
         self.items += 1
@@ -159,7 +163,8 @@ class Operation:
                     "them (`aws configure`, `aws configure sso` and `aws sso login`) and give "
                     "the profile with --aws-profile") from None
             code, message = type(error).__name__, str(error)
-        # One line, and short: a proxy or a stand-in server may answer with a whole page.
+        # One line, and short: a proxy or a stand-in server may answer with a whole page
+        # (which botocore cannot parse: ResponseParserError).
         self.failures.append((code, " ".join(message.split())[:_MESSAGE_LENGTH], about))
 
     def problems(self) -> list[Problem]:
@@ -189,7 +194,8 @@ class Operation:
         """The IAM action that permits this operation (``ec2:DescribeInstances``)."""
         api = self._calls.client(self.service, self.region).meta.method_to_api_mapping[
             self.name]
-        return _ACTION_NAMES.get((self.service, api), f"{self.service}:{api}")
+        prefix = _ACTION_PREFIXES.get(self.service, self.service)
+        return _ACTION_NAMES.get((self.service, api), f"{prefix}:{api}")
 
 
 def _is_credential_error(error: Exception) -> bool:

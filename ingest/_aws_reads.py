@@ -14,8 +14,8 @@ from typing import Any
 
 from ingest._aws_calls import Calls
 
-__all__ = ["Documents", "Templates", "data_stores", "databases", "ec2", "eks", "iam",
-           "organizations", "s3"]
+__all__ = ["Documents", "Templates", "data_stores", "databases", "ec2", "eks", "endpoints",
+           "iam", "organizations", "s3"]
 
 Documents = Iterator[tuple[str, dict[str, Any]]]
 #: Launch templates node groups use: (``LaunchTemplateId`` or ``LaunchTemplateName``, its
@@ -25,6 +25,7 @@ Templates = dict[tuple[str, str], set[str]]
 _NOT_FOUND = ("ResourceNotFoundException", "NotFoundException")
 _AWS_MANAGED = ":iam::aws:policy/"
 _MAX_OU_DEPTH = 6  # Organizations nests organizational units at most five deep under a root
+_DOMAINS_PER_CALL = 5  # opensearch describe-domains takes at most five names
 
 
 # Global services -----------------------------------------------------------------------
@@ -169,6 +170,8 @@ def eks(calls: Calls, region: str, templates: Templates) -> Documents:
         yield from _each(calls, region, name, "pod_identity_association",
                          "list_pod_identity_associations", "associations", "associationId",
                          "EKS Pod Identity associations")
+        yield from _each(calls, region, name, "addon", "list_addons", "addons", "addonName",
+                         "EKS add-ons (the VPC CNI's network policy switch)")
         yield from _access_entries(calls, region, name)
 
 
@@ -208,10 +211,12 @@ def _access_entries(calls: Calls, region: str, cluster: str) -> Documents:
 
 
 def ec2(calls: Calls, region: str, templates: Templates) -> Documents:
-    """Instances, security groups, and the launch template versions in ``templates``."""
+    """Instances, security groups, VPCs, and the launch template versions in
+    ``templates``."""
     for name, key, what in (
             ("describe_instances", "Reservations", "EC2 instances (node roles, IMDS)"),
-            ("describe_security_groups", "SecurityGroups", "security groups")):
+            ("describe_security_groups", "SecurityGroups", "security groups"),
+            ("describe_vpcs", "Vpcs", "VPCs (address ranges)")):
         operation = calls.operation("ec2", name, region, what)
         for page in operation.pages(key):
             yield operation.source, page
@@ -263,6 +268,31 @@ def databases(calls: Calls, region: str) -> Documents:
         operation = calls.operation("rds", name, region, what)
         for page in operation.pages(key):
             yield operation.source, page
+
+
+def endpoints(calls: Calls, region: str) -> Documents:
+    """ElastiCache clusters (with their nodes' endpoints) and serverless caches, OpenSearch
+    domains (Elasticsearch ones too) and Redshift clusters: ports, VPCs and security groups
+    (``net.reach-aws``)."""
+    lists: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
+        ("elasticache", "describe_cache_clusters", "CacheClusters", "ElastiCache clusters",
+         {"ShowCacheNodeInfo": True}),
+        ("elasticache", "describe_serverless_caches", "ServerlessCaches",
+         "ElastiCache serverless caches", {}),
+        ("redshift", "describe_clusters", "Clusters", "Redshift clusters", {}))
+    for service, name, key, what, params in lists:
+        operation = calls.operation(service, name, region, what)
+        for page in operation.pages(key, **params):
+            yield operation.source, page
+    listing = calls.operation("opensearch", "list_domain_names", region, "OpenSearch domains")
+    names = [d["DomainName"] for d in (listing.call() or {}).get("DomainNames") or ()]
+    describe = calls.operation("opensearch", "describe_domains", region, "OpenSearch domains",
+                               _NOT_FOUND)
+    for start in range(0, len(names), _DOMAINS_PER_CALL):
+        batch = names[start:start + _DOMAINS_PER_CALL]
+        document = describe.call(", ".join(batch), DomainNames=batch)
+        if document is not None:
+            yield describe.source, document
 
 
 def _with_policies(calls: Calls, region: str, service: str, list_name: str, key: str,

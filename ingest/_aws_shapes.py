@@ -276,8 +276,8 @@ _RDS: dict[str, tuple[str, str, dict[str, str]]] = {
 
 
 def databases(d: AwsDocument, key: str, value: Any) -> bool:
-    """rds describe-db-instances (``Endpoint`` an object) and describe-db-clusters
-    (``Endpoint`` the address, ``Port`` beside it)."""
+    """rds describe-db-instances (``Endpoint`` an object, the VPC in ``DBSubnetGroup``) and
+    describe-db-clusters (``Endpoint`` the address, ``Port`` beside it)."""
     kind, label, fields = _RDS[key]
     required = list(fields)[:2]  # the identifier and the ARN
     for index, data in enumerate(d.items(key, value)):
@@ -289,10 +289,13 @@ def databases(d: AwsDocument, key: str, value: Any) -> bool:
                 d.problem(f"{where}: no {' or '.join(missing)}; skipped", what)
                 continue
             endpoint = data.get("Endpoint") if kind == "instance" else None
+            subnets = data.get("DBSubnetGroup")
             data = {"Kind": kind, **{ours: data[cli] for cli, ours in fields.items()
                                      if data.get(cli) is not None},
                     **({"Endpoint": endpoint.get("Address"), "Port": endpoint.get("Port")}
-                       if isinstance(endpoint, dict) else {})}
+                       if isinstance(endpoint, dict) else {}),
+                    **({"VpcId": subnets["VpcId"]} if isinstance(subnets, dict)
+                       and subnets.get("VpcId") else {})}
         database = d.model(RdsDatabase, data, where, what)
         if database is not None:
             d.out.databases.append(database)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ingest import _aws_endpoint_shapes as endpoints
 from ingest import _aws_shapes as shapes
 from ingest._aws_document import AwsDocument, name_of
 from riskgraph.aws_inventory import AwsInventory
@@ -122,6 +123,10 @@ HANDLERS: dict[str, Handler] = {
     "KeyMetadata": shapes.key_metadata,  # kms describe-key
     "DBInstances": shapes.databases,  # rds describe-db-instances
     "DBClusters": shapes.databases,  # rds describe-db-clusters
+    "CacheClusters": endpoints.cache_clusters,  # elasticache describe-cache-clusters
+    "ServerlessCaches": endpoints.serverless_caches,  # elasticache describe-serverless-caches
+    "DomainStatusList": endpoints.domains,  # opensearch describe-domains, es describe-...
+    "Clusters": endpoints.redshift_clusters,  # redshift describe-clusters
 }
 
 

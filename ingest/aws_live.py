@@ -17,13 +17,16 @@ What is read (global services once, the others in each region):
   (allowed from the management account or a delegated administrator);
 - ``s3 list-buckets`` and ``get-bucket-policy``;
 - per region: ``eks describe-cluster``, ``describe-nodegroup``,
-  ``describe-pod-identity-association``, ``describe-access-entry`` and
-  ``list-associated-access-policies`` of every cluster; ``ec2 describe-instances``,
-  ``describe-security-groups`` and ``describe-launch-template-versions`` of the templates
-  node groups use; ``secretsmanager list-secrets`` and ``get-resource-policy``; ``ssm
-  describe-parameters``; ``ecr describe-repositories`` and ``get-repository-policy``; ``kms
-  list-keys`` and ``get-key-policy``; ``rds describe-db-instances`` and
-  ``describe-db-clusters``.
+  ``describe-pod-identity-association``, ``describe-access-entry``,
+  ``list-associated-access-policies`` and ``describe-addon`` of every cluster; ``ec2
+  describe-instances``, ``describe-security-groups``, ``describe-vpcs`` and
+  ``describe-launch-template-versions`` of the templates node groups use; ``secretsmanager
+  list-secrets`` and ``get-resource-policy``; ``ssm describe-parameters``; ``ecr
+  describe-repositories`` and ``get-repository-policy``; ``kms list-keys`` and
+  ``get-key-policy``; ``rds describe-db-instances`` and ``describe-db-clusters``;
+  ``elasticache describe-cache-clusters --show-cache-node-info`` and
+  ``describe-serverless-caches``; ``opensearch list-domain-names`` and ``describe-domains``
+  (five domains a call); ``redshift describe-clusters``.
 
 No call returns a secret's or a parameter's value. A call that fails becomes a problem
 naming the permission to grant, and the rest is still read (``ingest._aws_calls``).
@@ -139,7 +142,8 @@ class AwsAccountReader:
             sections += [partial(reads.eks, self._calls, region, templates),
                          partial(reads.ec2, self._calls, region, templates),
                          partial(reads.data_stores, self._calls, region),
-                         partial(reads.databases, self._calls, region)]
+                         partial(reads.databases, self._calls, region),
+                         partial(reads.endpoints, self._calls, region)]
         for section in sections:
             yield from section()
             self._calls.close()

@@ -227,7 +227,8 @@ def resolve_targets(graph: nx.MultiDiGraph, spec: str | Iterable[str],
         Manager secrets and SecureString parameters), ``cluster-admin``, ``node`` (nodes and
         node pools), ``sensitive``, ``aws-admin`` (full control of an AWS account),
         ``aws-secret`` (the AWS secrets alone), ``s3`` (buckets), ``data-store`` (buckets,
-        ECR repositories, KMS keys, tables), ``any-pod``, ``pod:<ns>/<name>``,
+        ECR repositories, KMS keys, tables, RDS databases, ElastiCache caches, OpenSearch
+        domains, Redshift clusters), ``any-pod``, ``pod:<ns>/<name>``,
         ``sa:<ns>/<name>``, a vertex id, or an ``fnmatch`` glob on ids.
     sensitive
         Extra target selectors whose vertices ``sensitive`` also stands for, besides the

@@ -32,7 +32,9 @@ DATA_STORE = "data-store"
 AWS_CROWN_JEWELS = {
     "SecretsManagerSecret": SECRET, "S3Bucket": DATA_STORE, "ECRRepository": DATA_STORE,
     "KMSKey": DATA_STORE, "DynamoDBTable": DATA_STORE, "RDSInstance": DATA_STORE,
-    "RDSCluster": DATA_STORE, "AWSAdmin": AWS_ADMIN,
+    "RDSCluster": DATA_STORE, "ElastiCacheCluster": DATA_STORE,
+    "ElastiCacheServerlessCache": DATA_STORE, "OpenSearchDomain": DATA_STORE,
+    "RedshiftCluster": DATA_STORE, "AWSAdmin": AWS_ADMIN,
 }
 
 _EMPTY: dict[str, str] = {}
@@ -128,8 +130,8 @@ def _aws_crown_jewel(kind: str, parameter_type: str | None = None) -> str | None
 
 
 def add_aws_vertices(graph: nx.MultiDiGraph, aws: AwsInventory) -> None:
-    """Add the IAM principals, data stores, databases and account admin powers of the AWS
-    input."""
+    """Add the IAM principals, data stores, databases, network services (ElastiCache,
+    OpenSearch, Redshift) and account admin powers of the AWS input."""
     for account in sorted(aws.accounts):
         admin = ids.admin_id(account)
         graph.add_node(admin, **vertex_attrs(admin, crown_jewel=AWS_ADMIN, account=account))
@@ -146,6 +148,11 @@ def add_aws_vertices(graph: nx.MultiDiGraph, aws: AwsInventory) -> None:
             database.arn, crown_jewel=_aws_crown_jewel(ids.parse(database.arn).kind),
             engine=database.engine, port=database.port,
             publicly_accessible=database.publicly_accessible))
+    for endpoint in aws.endpoints:
+        graph.add_node(endpoint.arn, **vertex_attrs(
+            endpoint.arn, crown_jewel=_aws_crown_jewel(ids.parse(endpoint.arn).kind),
+            engine=endpoint.engine, port=endpoint.port,
+            publicly_accessible=endpoint.publicly_accessible))
 
 
 def complete_vertices(graph: nx.MultiDiGraph) -> None:

@@ -50,6 +50,9 @@ _ARN_KINDS = {
     ("ecr", "repository"): "ECRRepository", ("ec2", "instance"): "EC2Instance",
     ("eks", "cluster"): "EKSCluster", ("dynamodb", "table"): "DynamoDBTable",
     ("rds", "db"): "RDSInstance", ("rds", "cluster"): "RDSCluster",
+    ("elasticache", "cluster"): "ElastiCacheCluster",
+    ("elasticache", "serverlesscache"): "ElastiCacheServerlessCache",
+    ("es", "domain"): "OpenSearchDomain", ("redshift", "cluster"): "RedshiftCluster",
 }
 
 

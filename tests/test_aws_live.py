@@ -118,6 +118,11 @@ def account(moto_url: str, session: boto3.Session) -> dict[str, str]:
         DBClusterIdentifier="ledger", Engine="aurora-postgresql", MasterUsername="ledger",
         MasterUserPassword=SECRET_VALUE, VpcSecurityGroupIds=[database_group],
     )["DBCluster"]["DBClusterArn"]
+    cache = client("elasticache").create_cache_cluster(
+        CacheClusterId="sessions", Engine="redis", CacheNodeType="cache.t3.micro",
+        NumCacheNodes=1, SecurityGroupIds=[database_group])["CacheCluster"]["ARN"]
+    domain = client("opensearch").create_domain(DomainName="logs", VPCOptions={
+        "SubnetIds": [subnet], "SecurityGroupIds": [database_group]})["DomainStatus"]["ARN"]
     organizations = client("organizations")
     organizations.create_organization(FeatureSet="ALL")
     scp = organizations.create_policy(
@@ -128,7 +133,8 @@ def account(moto_url: str, session: boto3.Session) -> dict[str, str]:
         "Roots"][0]["Id"])
     return {"role": role["Arn"], "profile": profile["Arn"], "instance": instance,
             "template": template, "group": group, "secret": secret, "key": key, "scp": scp,
-            "database": database, "aurora": aurora, "database_group": database_group}
+            "database": database, "aurora": aurora, "database_group": database_group,
+            "cache": cache, "domain": domain}
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +239,18 @@ def test_rds_documents(read_back: Any, account: dict[str, str]) -> None:
     assert isinstance(cluster["Endpoint"], str)
 
 
+def test_network_documents(read_back: Any, account: dict[str, str]) -> None:
+    documents = read_back[0]
+    vpcs = _only(documents, f"aws:ec2 describe-vpcs {REGION}")["Vpcs"]
+    assert vpcs and all(v["VpcId"].startswith("vpc-") for v in vpcs)
+    [cache] = _only(documents, f"aws:elasticache describe-cache-clusters {REGION}")[
+        "CacheClusters"]
+    assert cache["ARN"] == account["cache"] and cache["Engine"] == "redis"
+    [domain] = _only(documents, f"aws:opensearch describe-domains {REGION}")["DomainStatusList"]
+    assert domain["ARN"] == account["domain"]
+    assert domain["VPCOptions"]["SecurityGroupIds"] == [account["database_group"]]
+
+
 def test_scps_name_the_account_they_reach_through_the_root(read_back: Any,
                                                            account: dict[str, str]) -> None:
     scps = {d["Policy"]["PolicySummary"]["Id"]: d
@@ -254,7 +272,8 @@ def test_what_moto_lacks_is_a_problem_and_the_rest_is_read(read_back: Any) -> No
     documents, _, reader = read_back
     sources = {problem.source for problem in reader.problems}
     assert sources == {f"aws:eks list-pod-identity-associations {REGION}",
-                       f"aws:eks list-access-entries {REGION}"}
+                       f"aws:eks list-access-entries {REGION}", f"aws:eks list-addons {REGION}",
+                       f"aws:elasticache describe-serverless-caches {REGION}"}
     assert all("continues without them" in p.message for p in reader.problems)
     assert _only(documents, "aws:sts get-caller-identity")["Account"] == ACCOUNT
 
@@ -350,6 +369,12 @@ def _stub_eks(stubber: Stubber) -> None:
         stubber.add_response("describe_pod_identity_association", {
             "association": _association(number, True)},
             {**on_cluster, "associationId": f"a-{number}"})
+    stubber.add_response("list_addons", {"addons": ["vpc-cni"]}, on_cluster)
+    stubber.add_response("describe_addon", {"addon": {
+        "addonName": "vpc-cni", "clusterName": CLUSTER, "addonVersion": "v1.18.3-eksbuild.1",
+        "addonArn": f"arn:aws:eks:{REGION}:{ACCOUNT}:addon/{CLUSTER}/vpc-cni/1",
+        "configurationValues": '{"enableNetworkPolicy": "true"}'}},
+        {**on_cluster, "addonName": "vpc-cni"})
     stubber.add_response("list_access_entries", {
         "accessEntries": [ENTRY_DENIED, ENTRY_READ]}, on_cluster)
     stubber.add_client_error("describe_access_entry", "AccessDeniedException",
@@ -375,7 +400,8 @@ def test_eks_identity_apis_paginated_and_one_refusal(moto_url: str, session: bot
         _stub_eks(stubber)
         parsed = reader.read(events.append)
         stubber.assert_no_pending_responses()
-    assert [(p.source, p.message) for p in parsed.problems] == [(
+    assert [(p.source, p.message) for p in parsed.problems if p.source.startswith("aws:eks")
+            ] == [(
         f"aws:eks describe-access-entry {REGION}",
         f"access denied (AccessDeniedException): EKS access entries (1 of 2 calls: "
         f"{CLUSTER}/{ENTRY_DENIED}) not read; grant eks:DescribeAccessEntry to read them — "
@@ -394,8 +420,72 @@ def test_eks_identity_apis_paginated_and_one_refusal(moto_url: str, session: bot
     assert [p.policy_arn for p in entries[ENTRY_DENIED].access_policies] == [ADMIN_POLICY]
     assert entries[ENTRY_READ].kubernetes_groups == ["platform"]
     assert aws.cluster is not None and not aws.cluster.reads_aws_auth
+    assert [(a.addon_name, a.configuration_values) for a in aws.addons] == [
+        ("vpc-cni", '{"enableNetworkPolicy": "true"}')]
     # The other services were still read from moto.
     assert aws.role(account["role"]) is not None and aws.buckets
+
+
+def _stub_endpoints(cache: Stubber, search: Stubber, warehouse: Stubber) -> None:
+    """Cache clusters over two pages, a refused serverless listing, seven domains (two
+    describe calls, the second refused) and one Redshift cluster."""
+    def cluster(name: str) -> dict[str, Any]:
+        return {"CacheClusterId": name, "Engine": "redis",
+                "ARN": f"arn:aws:elasticache:{REGION}:{ACCOUNT}:cluster:{name}",
+                "SecurityGroups": [{"SecurityGroupId": "sg-cache", "Status": "active"}],
+                "CacheNodes": [{"CacheNodeId": "0001", "Endpoint": {
+                    "Address": f"{name}.cache.example", "Port": 6379}}]}
+
+    cache.add_response("describe_cache_clusters", {
+        "CacheClusters": [cluster("a")], "Marker": "page-2"}, {"ShowCacheNodeInfo": True})
+    cache.add_response("describe_cache_clusters", {"CacheClusters": [cluster("b")]},
+                       {"ShowCacheNodeInfo": True, "Marker": "page-2"})
+    cache.add_client_error("describe_serverless_caches", "AccessDenied", "denied", 403)
+    names = [f"logs-{n}" for n in range(7)]
+    search.add_response("list_domain_names", {"DomainNames": [
+        {"DomainName": n, "EngineType": "OpenSearch"} for n in names]}, {})
+    search.add_response("describe_domains", {"DomainStatusList": [
+        {"DomainId": f"{ACCOUNT}/{n}", "DomainName": n, "ClusterConfig": {},
+         "ARN": f"arn:aws:es:{REGION}:{ACCOUNT}:domain/{n}",
+         "VPCOptions": {"VPCId": "vpc-main", "SecurityGroupIds": ["sg-search"]}}
+        for n in names[:5]]}, {"DomainNames": names[:5]})
+    search.add_client_error("describe_domains", "AccessDeniedException", "denied", 403,
+                            expected_params={"DomainNames": names[5:]})
+    warehouse.add_response("describe_clusters", {"Clusters": [{
+        "ClusterIdentifier": "warehouse", "VpcId": "vpc-main",
+        "ClusterNamespaceArn": f"arn:aws:redshift:{REGION}:{ACCOUNT}:namespace:0a1b",
+        "Endpoint": {"Address": "warehouse.example", "Port": 5439},
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-warehouse", "Status": "active"}]}]},
+        {})
+
+
+def test_endpoints_paginated_batched_and_refused(moto_url: str, session: boto3.Session,
+                                                 account: dict[str, str]) -> None:
+    reader = AwsAccountReader(AwsTarget(endpoint_url=moto_url), session)
+    with Stubber(reader.client("elasticache", REGION)) as cache, \
+            Stubber(reader.client("opensearch", REGION)) as search, \
+            Stubber(reader.client("redshift", REGION)) as warehouse:
+        _stub_endpoints(cache, search, warehouse)
+        stream = io.StringIO()
+        write_aws_snapshot(reader, stream)
+        for stubber in (cache, search, warehouse):
+            stubber.assert_no_pending_responses()
+    loaded = ParsedObjects()
+    parse_aws_snapshot(json.loads(stream.getvalue()), "snapshot.json", loaded)
+    arns = sorted(e.arn for e in loaded.inventory().aws.endpoints)
+    assert arns == [f"arn:aws:elasticache:{REGION}:{ACCOUNT}:cluster:{n}" for n in "ab"] + [
+        f"arn:aws:es:{REGION}:{ACCOUNT}:domain/logs-{n}" for n in range(5)] + [
+        f"arn:aws:redshift:{REGION}:{ACCOUNT}:cluster:warehouse"]
+    refused = {p.source: p.message for p in reader.problems
+               if "elasticache" in p.source or "opensearch" in p.source}
+    assert refused == {
+        f"aws:elasticache describe-serverless-caches {REGION}":
+            "access denied (AccessDenied): ElastiCache serverless caches not read; grant "
+            "elasticache:DescribeServerlessCaches to read them — analysis continues without them",
+        f"aws:opensearch describe-domains {REGION}":
+            "access denied (AccessDeniedException): OpenSearch domains (1 of 2 calls: logs-5, "
+            "logs-6) not read; grant es:DescribeDomains to read them — analysis continues "
+            "without them"}
 
 
 def test_refusals_of_many_calls_fold_into_one_problem(moto_url: str, session: boto3.Session,
@@ -497,6 +587,8 @@ def _summary(aws: AwsInventory) -> dict[str, Any]:
             "keys": [k.model_dump() for k in aws.kms_keys],
             "secrets": [s.model_dump() for s in aws.secrets],
             "databases": [d.model_dump() for d in aws.databases],
+            "endpoints": [e.model_dump() for e in aws.endpoints],
+            "vpcs": [v.model_dump() for v in aws.vpcs],
             "clusters": [c.name for c in aws.clusters], "scps": len(aws.scps)}
 
 
@@ -510,7 +602,8 @@ def test_snapshot_holds_what_a_read_sees(snapshot: tuple[Path, int], moto_url: s
     assert header["regions"] == [REGION] and len(header["documents"]) == count
     assert {p["source"] for p in header["problems"]} == {
         f"aws:eks list-pod-identity-associations {REGION}",
-        f"aws:eks list-access-entries {REGION}"}
+        f"aws:eks list-access-entries {REGION}", f"aws:eks list-addons {REGION}",
+        f"aws:elasticache describe-serverless-caches {REGION}"}
     loaded = ParsedObjects()
     parse_aws_snapshot(header, str(path), loaded)
     live = AwsAccountReader(AwsTarget(endpoint_url=moto_url), session).read()

@@ -87,3 +87,17 @@ def test_a_run_time_condition_makes_the_step_likely_and_names_its_key(
     [edge] = [e for e in graph["edges"] if e["key"] == "aws.assume-role"
               and e["source"].endswith("user/ops-breakglass")]
     assert any("aws:MultiFactorAuthPresent" in line for line in edge["evidence"])
+
+
+def test_the_storefront_reaches_the_session_cache_through_the_node_group(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    sessions = f"arn:aws:elasticache:us-east-1:{ACCOUNT}:cluster:shop-sessions-001"
+    routes = paths(capsys, "--to", sessions)
+    route = next(r for r in routes if any(
+        s["to"] == "k8s:Container:web/storefront/nginx" for s in r["steps"]))
+    assert techniques(route)[-2:] == ["net.reach-aws", "net.reach-aws"]
+    assert route["steps"][-2]["to"] == "hub:net-reach-aws:sg/sg-0demo0nodes00001"
+    assert route["steps"][-1]["reason"].startswith(
+        "traffic with security groups sg-0demo0nodes00001 reaches ElastiCache cache cluster "
+        "shop-sessions-001 (redis) on 6379")
+    assert sessions in {p["target"] for p in paths(capsys, "--to", "data-store")}

@@ -1,4 +1,6 @@
-"""net.reach-aws: a container opens a connection to an RDS database its security groups admit.
+"""net.reach-aws: a container opens a connection to a VPC service its security groups admit:
+an RDS database, an ElastiCache cache cluster or serverless cache, an OpenSearch domain or a
+Redshift cluster (:mod:`riskgraph.techniques._aws_endpoints` sees them all one way).
 
 A pod's traffic leaves with security groups: those of the SecurityGroupPolicies selecting it
 (security groups for pods, :mod:`riskgraph.models.sgp`), else those of its node's EC2
@@ -6,114 +8,50 @@ instance, else those of its node group's launch template. A template pod not bou
 node may land on any node of its pools, so it carries each group set found there (``certain``
 when they all carry one set, ``possible`` otherwise).
 
-A database admits a group set on its port when an inbound rule of one of its groups covers
-the port and names one of the set's groups (``certain``) or a CIDR: pod and node addresses
-are not in the input, so ``0.0.0.0/0`` is ``certain`` and any other CIDR ``likely``. The
-set's outbound rules must let the traffic out as well (to a CIDR, or to one of the
-database's groups); when none of the set's groups is in the input, their egress is unknown
-and the edge is ``likely``. A database whose groups are all missing is not judged.
-Security groups are assumed to share the database's VPC.
+A service admits a group set on its port (the input's, else its engine's default: redis and
+valkey 6379, memcached 11211, OpenSearch 443, Redshift 5439, ...) when an inbound rule of
+one of its groups covers the port and names one of the set's groups (``certain``) or a CIDR:
+pod and node addresses are not in the input, so ``0.0.0.0/0`` is ``certain`` and any other
+CIDR ``likely``. The set's outbound rules must let the traffic out as well (to a CIDR, or to
+one of the service's groups); when none of the set's groups is in the input, their egress is
+unknown and the edge is ``likely``. A service whose groups are all missing is not judged, nor
+is an OpenSearch domain outside any VPC (its access policy guards it, not the network).
 
-Edges go container -> ``hub:net-reach-aws:sg/<sorted group ids>`` -> database ARN: one hub
-per distinct group set, so they grow with containers plus sets x databases.
+Security-group references and addresses do not cross VPCs without peering or a transit
+gateway, which riskgraph does not read: when the pods' VPC (the cluster's, else their
+nodes', else their groups') and the service's (its own, else its groups') are both known and
+differ, no edge is drawn, so a service reached over a peering connection is missed. When
+either VPC is unknown, the two are assumed to be one.
+
+Edges go container -> ``hub:net-reach-aws:sg/<sorted group ids>`` -> service ARN: one hub
+per distinct group set, so they grow with containers plus sets x services.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import NamedTuple
+import json
+from collections.abc import Iterator
 
 from riskgraph import ids
-from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
 from riskgraph.inventory import Inventory
-from riskgraph.models.aws import (
-    IpPermission,
-    RdsDatabase,
-    SecurityGroup,
-)
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import container_vertex, json_value
-from riskgraph.techniques._exposure import PortRange, covers
+from riskgraph.techniques._aws_endpoints import Vpcs, admits, targets
+from riskgraph.techniques._common import container_vertex
 from riskgraph.techniques._pod_groups import PodSources
 
 CAPABILITY = "net-reach-aws"
-#: Entering the hub is bookkeeping; the connection to the database is the step.
+#: Entering the hub is bookkeeping; the connection to the service is the step.
 HUB_COST = 0.1
-#: Default ports by engine prefix, for a database whose port is not in the input.
-_ENGINE_PORTS = (("aurora-postgresql", 5432), ("postgres", 5432), ("aurora", 3306),
-                 ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433))
-
-
-class Admission(NamedTuple):
-    confidence: Confidence
-    reason: str
-    evidence: tuple[str, ...]
-
-
-def _best(found: Iterable[Admission]) -> Admission | None:
-    return min(found, key=lambda a: CONFIDENCE_ORDER.index(a.confidence), default=None)
-
-
-def _rule_admits(group: SecurityGroup, direction: str, rules: list[IpPermission],
-                 wanted: PortRange, peers: frozenset[str]) -> Iterator[Admission]:
-    """Each rule of ``rules`` covering ``wanted`` that names one of ``peers`` or a CIDR."""
-    for index, rule in enumerate(rules):
-        if not covers(rule, wanted):
-            continue
-        base = f"{group.group_id}: {direction}[{index}]"
-        for n, pair in enumerate(rule.user_id_group_pairs):
-            if pair.group_id in peers:
-                yield Admission("certain", f"{group.group_id} names {pair.group_id} for "
-                                f"{wanted}", (f"{base}.UserIdGroupPairs[{n}].GroupId="
-                                              f"{json_value(pair.group_id)}",))
-        cidrs = [("IpRanges", n, r.cidr_ip) for n, r in enumerate(rule.ip_ranges)] + \
-            [("Ipv6Ranges", n, r.cidr_ipv6) for n, r in enumerate(rule.ipv6_ranges)]
-        for field, n, cidr in cidrs:
-            sure: Confidence = "certain" if cidr.strip() == "0.0.0.0/0" else "likely"
-            key = "CidrIp" if field == "IpRanges" else "CidrIpv6"
-            yield Admission(sure, f"{group.group_id} admits {cidr} for {wanted}",
-                            (f"{base}.{field}[{n}].{key}={json_value(cidr)}",))
-
-
-def database_port(database: RdsDatabase) -> int | None:
-    """The database's port, else its engine's default; None when neither is known."""
-    if database.port is not None:
-        return database.port
-    engine = database.engine.lower()
-    return next((port for prefix, port in _ENGINE_PORTS if engine.startswith(prefix)), None)
-
-
-def admits(groups: Mapping[str, SecurityGroup], source: tuple[str, ...],
-           database: RdsDatabase) -> Admission | None:
-    """Whether traffic leaving with ``source`` groups gets into ``database`` on its port."""
-    port = database_port(database)
-    targets = [groups[g] for g in database.security_group_ids if g in groups]
-    if port is None or not targets:
-        return None
-    wanted = PortRange("tcp", port, port)
-    ingress = _best(a for g in targets for a in _rule_admits(
-        g, "IpPermissions", g.ip_permissions, wanted, frozenset(source)))
-    if ingress is None:
-        return None
-    senders = [groups[g] for g in source if g in groups]
-    egress = _best(a for g in senders for a in _rule_admits(
-        g, "IpPermissionsEgress", g.ip_permissions_egress, wanted,
-        frozenset(database.security_group_ids)))
-    if egress is None:
-        if len(senders) == len(source):
-            return None
-        egress = Admission("likely", "the egress rules of some of its groups are not in "
-                           "the input", ())
-    return Admission(weakest(ingress.confidence, egress.confidence),
-                     f"{ingress.reason}; outbound, {egress.reason}",
-                     ingress.evidence + egress.evidence)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
     aws = inv.aws
-    if not aws.databases:
+    reachable = targets(aws)
+    if not reachable:
         return
     groups = {g.group_id: g for g in aws.security_groups}
+    vpcs = Vpcs(aws, groups)
+    placed = [(t, vpcs.of_target(t)) for t in reachable]
     sources = PodSources(inv)
     reached: dict[tuple[str, ...], bool] = {}
     for pod in inv.pods:
@@ -121,13 +59,17 @@ def find(inv: Inventory) -> Iterator[Edge]:
             hub = ids.hub_id(CAPABILITY, "sg/" + ",".join(source.groups))
             if source.groups not in reached:
                 reached[source.groups] = False
-                for database in aws.databases:
-                    admission = admits(groups, source.groups, database)
+                here = vpcs.of_source(source.groups)
+                for target, there in placed:
+                    if here and there and here != there:
+                        continue
+                    admission = admits(groups, source.groups, target)
                     if admission is not None:
                         reached[source.groups] = True
-                        yield Edge(hub, database.arn,
+                        yield Edge(hub, target.arn,
                                    f"traffic with security groups {', '.join(source.groups)} "
-                                   f"reaches RDS {database.identifier}: {admission.reason}",
+                                   f"reaches {target.label} on {target.port}: "
+                                   f"{admission.reason}",
                                    admission.evidence, admission.confidence)
             if not reached[source.groups]:
                 continue
@@ -138,10 +80,42 @@ def find(inv: Inventory) -> Iterator[Edge]:
                            source.confidence, HUB_COST)
 
 
-_DB_ARN = "arn:aws:rds:us-east-1:111122223333:db:payments-db"
+_ACCOUNT_REGION = "us-east-1:111122223333"
+_DB_ARN = f"arn:aws:rds:{_ACCOUNT_REGION}:db:payments-db"
+_CACHE_ARN = f"arn:aws:elasticache:{_ACCOUNT_REGION}:cluster:sessions"
+_SERVERLESS_ARN = f"arn:aws:elasticache:{_ACCOUNT_REGION}:serverlesscache:carts"
+_DOMAIN_ARN = f"arn:aws:es:{_ACCOUNT_REGION}:domain/logs"
+_WAREHOUSE_ARN = f"arn:aws:redshift:{_ACCOUNT_REGION}:cluster:warehouse"
 _NODE_HUB = ids.hub_id(CAPABILITY, "sg/sg-0nodes")
 _SGP_HUB = ids.hub_id(CAPABILITY, "sg/sg-0payments")
 _API, _WORKER = "k8s:Container:shop/api/api", "k8s:Container:shop/worker/worker"
+_TARGET_GROUP = [{"SecurityGroupId": "sg-0target", "Status": "active"}]
+
+#: One document per kind of service, each guarded by sg-0target (ports as the CLI prints).
+_SERVICES = {
+    "RDS": {"DBInstances": [{
+        "DBInstanceIdentifier": "payments-db", "DBInstanceArn": _DB_ARN, "Engine": "postgres",
+        "Endpoint": {"Address": "payments-db.example", "Port": 5432},
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0target", "Status": "active"}]}]},
+    "ElastiCache": {"CacheClusters": [{
+        "CacheClusterId": "sessions", "ARN": _CACHE_ARN, "Engine": "redis",
+        "SecurityGroups": _TARGET_GROUP, "CacheNodes": [{
+            "CacheNodeId": "0001", "Endpoint": {"Address": "sessions.example", "Port": 6379}}]}]},
+    "serverless": {"ServerlessCaches": [{
+        "ServerlessCacheName": "carts", "ARN": _SERVERLESS_ARN, "Engine": "valkey",
+        "SecurityGroupIds": ["sg-0target"]}]},  # no endpoint yet: valkey's 6379
+    "OpenSearch": {"DomainStatusList": [{
+        "DomainName": "logs", "ARN": _DOMAIN_ARN, "EngineVersion": "OpenSearch_2.13",
+        "Endpoints": {"vpc": "vpc-logs.example"},
+        "VPCOptions": {"VPCId": "vpc-0main", "SecurityGroupIds": ["sg-0target"]}}]},
+    "Redshift": {"Clusters": [{
+        "ClusterIdentifier": "warehouse", "VpcId": "vpc-0main",
+        "ClusterNamespaceArn": f"arn:aws:redshift:{_ACCOUNT_REGION}:namespace:0f1e2d3c",
+        "Endpoint": {"Address": "warehouse.example", "Port": 5439},
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0target", "Status": "active"}]}]},
+}
+_PORTS = {"RDS": 5432, "ElastiCache": 6379, "serverless": 6379, "OpenSearch": 443,
+          "Redshift": 5439}
 
 _ESTATE = """
 kind: Node
@@ -165,24 +139,28 @@ spec:
 ---
 {"Reservations": [{"OwnerId": "111122223333", "Instances": [{
   "InstanceId": "i-0aaa1111bbbb2222c", "Placement": {"AvailabilityZone": "us-east-1a"},
-  "SecurityGroups": [{"GroupId": "sg-0nodes"}]}]}]}
----
-{"DBInstances": [{"DBInstanceIdentifier": "payments-db", "DBInstanceArn": "%s",
-  "Engine": "postgres", "Endpoint": {"Address": "payments-db.example", "Port": 5432},
-  "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0db", "Status": "active"}]}]}
+  "VpcId": "vpc-0main", "SecurityGroups": [{"GroupId": "sg-0nodes"}]}]}]}
 ---
 {"SecurityGroups": [
-  {"GroupId": "sg-0db", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": %d,
-    "ToPort": %d, "UserIdGroupPairs": [{"GroupId": "%s"}]}]},
-  {"GroupId": "sg-0nodes", "IpPermissionsEgress": [{"IpProtocol": "-1",
-    "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
-  {"GroupId": "sg-0payments", "IpPermissionsEgress": [{"IpProtocol": "-1",
-    "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}
+  {"GroupId": "sg-0target", "VpcId": "%s", "IpPermissions": [{"IpProtocol": "tcp",
+    "FromPort": %d, "ToPort": %d, "UserIdGroupPairs": [{"GroupId": "%s"}]}]},
+  {"GroupId": "sg-0nodes", "VpcId": "vpc-0main", "IpPermissionsEgress": [
+    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+  {"GroupId": "sg-0payments", "VpcId": "vpc-0main", "IpPermissionsEgress": [
+    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}
+---
 """
 
 
-def _estate(admitted: str, port: int = 5432) -> str:
-    return _ESTATE % (_DB_ARN, port, port, admitted)
+def _estate(service: str, admitted: str, port: int | None = None, vpc: str = "vpc-0main"
+            ) -> str:
+    """The shop estate with one ``service`` whose group admits ``admitted`` on ``port``."""
+    port = _PORTS[service] if port is None else port
+    return _ESTATE % (vpc, port, port, admitted) + json.dumps(_SERVICES[service])
+
+
+def _through_nodes(target: str) -> frozenset[tuple[str, str]]:
+    return frozenset({(_WORKER, _NODE_HUB), (_NODE_HUB, target)})
 
 
 TECHNIQUE = Technique(
@@ -190,7 +168,7 @@ TECHNIQUE = Technique(
     title="Container reaches an AWS database its security groups admit",
     severity="medium",
     mitre="T1210",
-    remediation="Admit each database's port only from the security group of the pods that "
+    remediation="Admit each service's port only from the security group of the pods that "
                 "need it (security groups for pods), never from the node group or a VPC-wide "
                 "CIDR.",
     cost=2.0,
@@ -198,23 +176,29 @@ TECHNIQUE = Technique(
     examples=(
         Example(
             "the database admits the group a SecurityGroupPolicy gives the api pod",
-            _estate("sg-0payments"),
+            _estate("RDS", "sg-0payments"),
             frozenset({(_API, _SGP_HUB), (_SGP_HUB, _DB_ARN)}),
             {(_SGP_HUB, _DB_ARN): "certain", (_API, _SGP_HUB): "certain"},
         ),
         Example(
             "the database admits the node group: pods without a policy reach it",
-            _estate("sg-0nodes"),
-            frozenset({(_WORKER, _NODE_HUB), (_NODE_HUB, _DB_ARN)}),
+            _estate("RDS", "sg-0nodes"), _through_nodes(_DB_ARN),
             {(_NODE_HUB, _DB_ARN): "certain"},
         ),
-        Example(
-            "the database admits another group only",
-            _estate("sg-0bastion"),
-        ),
-        Example(
-            "the node group is admitted on another port",
-            _estate("sg-0nodes", 3306),
-        ),
+        Example("an ElastiCache cluster admits the node group on redis's port",
+                _estate("ElastiCache", "sg-0nodes"), _through_nodes(_CACHE_ARN)),
+        Example("a serverless valkey cache without an endpoint yet is judged on 6379",
+                _estate("serverless", "sg-0nodes"), _through_nodes(_SERVERLESS_ARN)),
+        Example("an OpenSearch domain in the VPC admits the node group on 443",
+                _estate("OpenSearch", "sg-0nodes"), _through_nodes(_DOMAIN_ARN)),
+        Example("a Redshift cluster admits the node group on 5439",
+                _estate("Redshift", "sg-0nodes"), _through_nodes(_WAREHOUSE_ARN)),
+        Example("the database admits another group only", _estate("RDS", "sg-0bastion")),
+        Example("the node group is admitted on another port", _estate("RDS", "sg-0nodes", 3306)),
+        Example("the cache's group is in another VPC: its reference to the node group does "
+                "not reach the cluster's VPC without peering",
+                _estate("ElastiCache", "sg-0nodes", vpc="vpc-0other")),
+        Example("the OpenSearch domain is admitted on 9200, not on its 443",
+                _estate("OpenSearch", "sg-0nodes", 9200)),
     ),
 )

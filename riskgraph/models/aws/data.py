@@ -76,7 +76,8 @@ class VpcSecurityGroupMembership(AwsModel):
 class RdsDatabase(AwsModel):
     """One DB instance (``rds describe-db-instances``: ``DBInstances``) or cluster
     (``describe-db-clusters``: ``DBClusters``); ``kind`` says which. Reached over the network
-    through its security groups (``net.reach-aws``)."""
+    through its security groups (``net.reach-aws``). ``vpc_id`` is the instance's
+    ``DBSubnetGroup.VpcId``; clusters name their subnet group only, so theirs is unknown."""
 
     kind: str = "instance"
     arn: str
@@ -85,6 +86,7 @@ class RdsDatabase(AwsModel):
     port: int | None = None
     endpoint: str | None = None
     publicly_accessible: bool = False
+    vpc_id: str | None = None
     vpc_security_groups: Annotated[list[VpcSecurityGroupMembership],
                                    BeforeValidator(none_is_empty_list)] = \
         Field(default_factory=list)
