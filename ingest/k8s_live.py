@@ -3,7 +3,8 @@
 ``kubectl get -o json`` dump all go through the same parser (``ingest._objects``).
 
 Secret values never leave this module: a Secret's ``data`` and ``stringData``, a ConfigMap's
-data (but that of ``kube-system/aws-auth``, which maps IAM to Kubernetes users) and their
+data (but that of ``kube-system/aws-auth``, which maps IAM to Kubernetes users, and the VPC
+CNI's network policy switch, :data:`~riskgraph.models.k8s.KEPT_CONFIG_DATA`) and their
 ``last-applied-configuration`` copies are dropped as each page arrives. A resource type the
 credentials may not list (403) or the cluster does not serve (404) becomes a problem and the
 rest is still read; an unreachable server or refused credentials is an ``InputError``.
@@ -22,6 +23,7 @@ from ingest._objects import ParsedObjects, parse_object
 from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
 from riskgraph.models.base import DROPPED_ANNOTATIONS
+from riskgraph.models.k8s import strip_config_data
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
@@ -33,8 +35,6 @@ __all__ = ["PAGE_SIZE", "RESOURCES", "KubeTarget", "LiveCluster", "PageProgress"
 #: Objects asked for per request: big enough to be quick, small enough that one page of
 #: pods stays a few megabytes.
 PAGE_SIZE = 500
-#: The one ConfigMap whose data is kept: EKS's map of IAM roles and users to Kubernetes ones.
-AWS_AUTH = ("kube-system", "aws-auth")
 _TIMEOUT = (10, 300)  # seconds to connect, and to wait for one page
 
 
@@ -146,9 +146,8 @@ def _strip_secrets(kind: str, item: dict[str, Any]) -> None:
     if kind == "Secret":
         item.pop("data", None)
         item.pop("stringData", None)
-    elif kind == "ConfigMap" and (meta.get("namespace"), meta.get("name")) != AWS_AUTH:
-        item.pop("data", None)
-        item.pop("binaryData", None)
+    elif kind == "ConfigMap":
+        strip_config_data(item)
 
 
 def _status(error: ApiException) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """The AWS half of the Inventory: every AWS resource read, joined up and indexed.
 
 ``ingest`` fills the lists (from ``aws ... --output json`` files or boto3) in any order;
-:meth:`AwsInventory.finish` then joins what arrived in separate documents (access policies
-to their access entries, bucket and key policies to their resources) and builds the
-indexes techniques look things up in. Problems (a managed policy attached but not in the
-input, two EKS clusters and no way to tell which one the Kubernetes input is) are recorded,
-never raised.
+:meth:`AwsInventory.finish` then joins what arrived in separate documents
+(:mod:`riskgraph.aws_joins`: access policies to their access entries, bucket and key
+policies to their resources) and builds the indexes techniques look things up in. Problems
+(a managed policy attached but not in the input, two EKS clusters and no way to tell which
+one the Kubernetes input is) are recorded, never raised.
 """
 
 from __future__ import annotations
@@ -14,6 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 
+from riskgraph.aws_joins import (
+    CLUSTER_TAG_PREFIX,
+    CLUSTER_TAGS,
+    check_references,
+    choose_cluster,
+    dedupe,
+    join_policies,
+)
 from riskgraph.errors import Problem
 from riskgraph.models.aws import (
     AccessEntry,
@@ -49,9 +57,9 @@ from riskgraph.models.k8s import Node
 NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
 #: Node label of Fargate nodes (one pod each; no instance metadata reachable).
 COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type"
-#: Instance tags that name the EKS cluster an instance belongs to.
-CLUSTER_TAGS = ("eks:cluster-name", "aws:eks:cluster-name")
-CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+
+__all__ = ["CLUSTER_TAGS", "CLUSTER_TAG_PREFIX", "COMPUTE_TYPE_LABEL", "NODEGROUP_LABEL",
+           "AwsInventory", "DataResource", "IamPrincipal", "instance_id_of"]
 
 IamPrincipal = IamRole | IamUser
 DataResource = SecretsManagerSecret | SsmParameter | S3Bucket | EcrRepository | KmsKey
@@ -137,71 +145,12 @@ class AwsInventory:
 
         Returns the problems found; call once, after every input was added.
         """
-        problems: list[Problem] = []
-        self._dedupe()
-        self._join_policies(problems)
+        dedupe(self)
+        problems = join_policies(self)
         self._index()
-        self._choose_cluster(list(nodes), problems)
-        self._check_references(problems)
+        problems += choose_cluster(self, nodes)
+        problems += check_references(self)
         return problems
-
-    def _dedupe(self) -> None:
-        """Keep one of each resource read twice (two files, or a list and a describe): the
-        fullest copy where copies differ (a role from ``get-account-authorization-details``
-        over one from ``list-roles``; a described access entry over a listed one)."""
-        self.roles.sort(key=lambda r: not (r.role_policy_list or r.attached_managed_policies
-                                           or r.instance_profile_list))
-        self.access_entries.sort(key=lambda e: not (e.kubernetes_groups or e.username))
-        merged: dict[tuple[str, str], AccessEntry] = {}
-        for entry in self.access_entries:
-            first = merged.setdefault((entry.cluster_name, entry.principal_arn), entry)
-            if first is not entry:
-                first.access_policies.extend(entry.access_policies)
-        self.access_entries = list(merged.values())
-        for name, key in (("roles", "arn"), ("users", "arn"), ("groups", "arn"),
-                          ("managed_policies", "arn"), ("oidc_providers", "arn"),
-                          ("instances", "instance_id"), ("clusters", "arn"),
-                          ("nodegroups", "nodegroup_arn"), ("secrets", "arn"),
-                          ("parameters", "arn"), ("buckets", "name"),
-                          ("repositories", "repository_arn"), ("kms_keys", "key_arn"),
-                          ("security_groups", "group_id"), ("databases", "arn"),
-                          ("endpoints", "arn"), ("vpcs", "vpc_id"), ("addons", "addon_arn")):
-            seen: set[str] = set()
-            kept: list[object] = []
-            for item in getattr(self, name):
-                value = getattr(item, key)
-                if value and value in seen:
-                    continue
-                seen.add(value)
-                kept.append(item)
-            setattr(self, name, kept)
-
-    def _join_policies(self, problems: list[Problem]) -> None:
-        for entry in self.access_entries:
-            entry.access_policies.extend(
-                self.pending_access_policies.pop((entry.cluster_name, entry.principal_arn), []))
-        for (cluster, principal), policies in self.pending_access_policies.items():
-            self.access_entries.append(AccessEntry(cluster_name=cluster, principal_arn=principal,
-                                                   access_policies=policies))
-        self.pending_access_policies = {}
-        for bucket in self.buckets:
-            bucket.policy = self.pending_bucket_policies.pop(bucket.name, bucket.policy)
-        for key in self.kms_keys:
-            key.policy = self.pending_key_policies.pop(key.key_id, None) or \
-                self.pending_key_policies.pop(key.key_arn, key.policy)
-        for repo in self.repositories:
-            repo.policy = self.pending_repository_policies.pop(repo.repository_name, repo.policy)
-        for secret in self.secrets:
-            secret.resource_policy = self.pending_secret_policies.pop(secret.arn, None) or \
-                self.pending_secret_policies.pop(secret.name, secret.resource_policy)
-        for what, pending in (("bucket", self.pending_bucket_policies),
-                              ("KMS key", self.pending_key_policies),
-                              ("ECR repository", self.pending_repository_policies),
-                              ("secret", self.pending_secret_policies)):
-            for name in pending:
-                problems.append(Problem("aws input", f"a policy for {what} {name!r} was read "
-                                        f"but the {what} itself was not: the policy is unused"))
-            pending.clear()
 
     def _index(self) -> None:
         self._roles = {r.arn: r for r in self.roles}
@@ -209,6 +158,7 @@ class AwsInventory:
         self._groups = {(g.arn.split(":")[4], g.group_name): g for g in self.groups}
         self._policies = {p.arn: p for p in self.managed_policies}
         self._instances = {i.instance_id: i for i in self.instances}
+        self._vpcs = {v.vpc_id: v for v in self.vpcs}
         self._profiles: dict[str, list[IamRole]] = defaultdict(list)
         for role in self.roles:
             for profile in role.instance_profile_list:
@@ -220,53 +170,6 @@ class AwsInventory:
             self._templates[template.launch_template_id].append(template)
             if template.launch_template_name:
                 self._templates[template.launch_template_name].append(template)
-
-    def _choose_cluster(self, nodes: list[Node], problems: list[Problem]) -> None:
-        names = [c.name for c in self.clusters]
-        if self.cluster_name is not None:
-            if self.cluster_name not in names:
-                problems.append(Problem("aws input", f"EKS cluster {self.cluster_name!r} is not "
-                                        "in the input (read: " + (", ".join(names) or "none")
-                                        + "); the EKS bridges are left out"))
-            return
-        instances = (self.instance_for(node) for node in nodes)
-        from_tags = {self._cluster_tag(i) for i in instances if i is not None} - {None}
-        named = {g.cluster_name for g in self.nodegroups} | {
-            a.cluster_name for a in self.pod_identity_associations} | {
-            e.cluster_name for e in self.access_entries}
-        if len(from_tags) == 1:
-            self.cluster_name = from_tags.pop()
-        elif len(names) == 1:
-            self.cluster_name = names[0]
-        elif not names and len(named) == 1:
-            # No describe-cluster document, but every EKS document names the same cluster.
-            self.cluster_name = named.pop()
-        elif len(names) > 1:
-            problems.append(Problem("aws input", "the input holds EKS clusters " + ", ".join(
-                names) + " and the nodes do not say which is this one; give --eks-cluster "
-                "NAME (the EKS bridges are left out until then)"))
-
-    @staticmethod
-    def _cluster_tag(instance: Ec2Instance) -> str | None:
-        for tag in instance.tags:
-            if tag.key in CLUSTER_TAGS:
-                return tag.value
-            if tag.key.startswith(CLUSTER_TAG_PREFIX) and tag.value == "owned":
-                return tag.key.removeprefix(CLUSTER_TAG_PREFIX)
-        return None
-
-    def _check_references(self, problems: list[Problem]) -> None:
-        missing: dict[str, list[str]] = defaultdict(list)
-        holders: list[IamRole | IamUser | IamGroup] = [*self.roles, *self.users, *self.groups]
-        for principal in holders:
-            for attached in principal.attached_managed_policies:
-                if attached.policy_arn not in self._policies:
-                    missing[attached.policy_arn].append(principal.arn)
-        for arn, users in sorted(missing.items()):
-            problems.append(Problem("aws input", f"managed policy {arn} is attached to "
-                                    f"{len(users)} principal(s) (e.g. {users[0]}) but its "
-                                    "document is not in the input, so it grants nothing here; "
-                                    "include it in get-account-authorization-details output"))
 
     # Lookups -------------------------------------------------------------------------
 
@@ -347,6 +250,10 @@ class AwsInventory:
         """The EC2 instance behind a Kubernetes node (through ``spec.providerID``)."""
         instance_id = instance_id_of(node)
         return self._instances.get(instance_id) if instance_id else None
+
+    def vpc(self, vpc_id: str) -> Vpc | None:
+        """A VPC read from ``ec2 describe-vpcs``, by id."""
+        return self._vpcs.get(vpc_id)
 
     def roles_of_profile(self, profile_arn_or_name: str) -> list[IamRole]:
         """The roles of an instance profile, by ARN or name."""

@@ -272,3 +272,72 @@ def test_class_hubs_connect_exactly_the_container_pairs_the_engine_allows(seed: 
                                     for c in source.spec.all_containers)
     assert expected and len(expected) < 120 * 120  # the policies block some pairs
     assert via_hubs == expected
+
+
+# Traffic between a pod and its own node ---------------------------------------------------
+
+def _on_node(node: str, name: str, namespace: str, *, host: bool = False,
+             port: int | None = None) -> str:
+    ports = f", ports: [{{containerPort: {port}}}]" if port else ""
+    return (f"\n---\nkind: Pod\nmetadata: {{name: {name}, namespace: {namespace}}}\n"
+            f"spec:\n  nodeName: {node}\n  hostNetwork: {str(host).lower()}\n"
+            f"  containers: [{{name: c, image: i{ports}}}]\n")
+
+
+def test_a_host_network_pod_reaches_isolated_listeners_of_its_own_node_only() -> None:
+    text = CALICO + PODS.replace("kind: Pod\nmetadata: {name: pg, namespace: db}\nspec:\n",
+                                 "kind: Pod\nmetadata: {name: pg, namespace: db}\nspec:\n"
+                                 "  nodeName: n1\n") \
+        + _on_node("n1", "agent", "monitoring", host=True) \
+        + _on_node("n1", "web", "shop", port=80) \
+        + _on_node("n2", "other-pg", "db", port=5432) \
+        + _on_node("n2", "idle", "shop", port=8080)
+    edges = {(e.source, e.target): e for e in get("net.reach").find(inventory_from_text(text))}
+    hub = "hub:net-reach-node:node/n1"
+    # Only the isolated listener of n1 needs the node hub: web is open to every class, and
+    # the isolated postgres of n2 is on another node.
+    assert {t for s, t in edges if s == hub} == {"k8s:Container:db/pg/postgres"}
+    assert {s for s, t in edges if t == hub} == {"k8s:Container:monitoring/agent/c"}
+    assert not any(s.startswith("hub:net-reach-node:node/n2") for s, _ in edges)
+    step = edges[hub, "k8s:Container:db/pg/postgres"]
+    assert step.confidence == "certain" and "never block" in step.reason
+    assert "k8s:Pod:db/pg: spec.nodeName=\"n1\"" in step.evidence
+    entry = edges["k8s:Container:monitoring/agent/c", hub]
+    assert "k8s:Pod:monitoring/agent: spec.hostNetwork=true" in entry.evidence
+    # Not enforced: the flat hub reaches everything, no node hubs.
+    flat = pairs(forced(inventory_from_text(text), False))
+    assert not any(s.startswith("hub:net-reach-node") for s, _ in flat)
+
+
+#: The deny-all ingress policy of namespace db, alone.
+DENY_DB = "\n---\napiVersion" + PODS.split("---\napiVersion")[1]
+
+
+def test_unbound_host_network_pods_get_no_node_hub() -> None:
+    # The calico-node DaemonSet template is hostNetwork but bound to no node.
+    bound = _on_node("n1", "pg", "db", port=5432)
+    assert pairs(inventory_from_text(CALICO + bound + DENY_DB)) == set()
+    unbound = bound.replace("nodeName: n1", "nodeName: null")
+    agent = _on_node("n1", "agent", "monitoring", host=True)
+    assert pairs(inventory_from_text(CALICO + unbound + agent + DENY_DB)) == set()
+    assert pairs(inventory_from_text(CALICO + bound + agent + DENY_DB)) == {
+        ("k8s:Container:monitoring/agent/c", "hub:net-reach-node:node/n1"),
+        ("hub:net-reach-node:node/n1", "k8s:Container:db/pg/c")}
+
+
+def test_node_edges_grow_with_containers_not_senders_times_targets() -> None:
+    nodes, per_node = 400, 5
+    docs = [CALICO, DENY_DB]
+    for n in range(nodes):
+        docs.append(_on_node(f"n{n}", f"exporter-{n}", "monitoring", host=True))
+        docs.extend(_on_node(f"n{n}", f"db-{n}-{i}", "db", port=5432) for i in range(per_node))
+    inv = inventory_from_text("".join(docs))
+    start = time.perf_counter()
+    edges = list(get("net.reach").find(inv))
+    elapsed = time.perf_counter() - start
+    into_nodes = [e for e in edges if e.target.startswith("hub:net-reach-node:")]
+    out_of_nodes = [e for e in edges if e.source.startswith("hub:net-reach-node:")]
+    assert len(into_nodes) == nodes
+    assert len(out_of_nodes) == nodes * per_node
+    assert len(edges) < 4 * len(inv.pods)
+    assert elapsed < 5

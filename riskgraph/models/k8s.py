@@ -62,23 +62,51 @@ class Secret(K8sObject):
 
 #: (namespace, name) of EKS's map of IAM roles and users to Kubernetes users and groups.
 AWS_AUTH = ("kube-system", "aws-auth")
+#: (namespace, name) of the Amazon VPC CNI's settings, and its network policy switch.
+VPC_CNI_CONFIG = ("kube-system", "amazon-vpc-cni")
+VPC_CNI_POLICY_KEY = "enable-network-policy-controller"
+#: The ConfigMaps whose ``data`` is kept, with the keys kept (None: every key).
+KEPT_CONFIG_DATA: dict[tuple[str, str], frozenset[str] | None] = {
+    AWS_AUTH: None, VPC_CNI_CONFIG: frozenset({VPC_CNI_POLICY_KEY})}
+
+
+def strip_config_data(item: dict[str, Any]) -> None:
+    """Drop, in place, the data of a raw ConfigMap that :data:`KEPT_CONFIG_DATA` does not
+    keep (and ``binaryData`` always).
+
+    >>> cni = {"metadata": {"namespace": "kube-system", "name": "amazon-vpc-cni"},
+    ...        "data": {"enable-network-policy-controller": "true", "warm-ip-target": "5"}}
+    >>> strip_config_data(cni)
+    >>> cni["data"]
+    {'enable-network-policy-controller': 'true'}
+    """
+    meta = item.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    item.pop("binaryData", None)
+    key = (meta.get("namespace"), meta.get("name"))
+    if key not in KEPT_CONFIG_DATA:
+        item.pop("data", None)
+        return
+    keys, data = KEPT_CONFIG_DATA[key], item.get("data")
+    if keys is not None and isinstance(data, dict):
+        item["data"] = {k: v for k, v in data.items() if k in keys}
 
 
 class ConfigMap(K8sObject):
-    """Name only, but for ``kube-system/aws-auth``, whose ``data`` is kept: no attacker
-    step reads another ConfigMap's data, and ConfigMaps can be big."""
+    """Name only, but for the ConfigMaps of :data:`KEPT_CONFIG_DATA` (``kube-system/
+    aws-auth``, and the VPC CNI's network policy switch), whose ``data`` is kept: no
+    attacker step reads another ConfigMap's data, and ConfigMaps can be big."""
 
     data: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
-    def _keep_only_aws_auth_data(cls, value: Any) -> Any:
-        if not isinstance(value, dict) or "data" not in value:
+    def _keep_only_read_data(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or ("data" not in value and "binaryData" not in value):
             return value
-        meta = value.get("metadata")
-        if isinstance(meta, dict) and (meta.get("namespace"), meta.get("name")) == AWS_AUTH:
-            return value
-        return {k: v for k, v in value.items() if k != "data"}
+        value = dict(value)
+        strip_config_data(value)
+        return value
 
     @field_validator("data", mode="before")
     @classmethod

@@ -19,12 +19,12 @@ Kubernetes documentation leaves behaviour to the network plugin.
 """
 
 from riskgraph.netpol.evaluate import (
-    DEFAULT_CLUSTER_NETWORK,
     NAMESPACE_NAME_LABEL,
     Endpoint,
     NetworkPolicies,
     Signature,
 )
+from riskgraph.netpol.pod_network import DEFAULT_CLUSTER_NETWORK
 from riskgraph.netpol.ports import Port, PortSet
 from riskgraph.netpol.verdict import Decision, Verdict
 

@@ -4,9 +4,12 @@ network plugin (or a policy engine beside it) acts on them.
 Detection reads the pods and DaemonSet templates of the inventory for a known engine,
 by name or image: Calico (``calico-node``), Cilium, Antrea, kube-router, Weave Net
 (``weave-npc``). The Amazon VPC CNI ships its policy agent (``aws-eks-nodeagent``, image
-``aws-network-policy-agent``) inside ``aws-node`` disabled; whether it was enabled is a
-container argument or a ConfigMap value, which the inventory does not keep, so the agent
-alone leaves the answer unknown and says so.
+``aws-network-policy-agent``) inside ``aws-node``, disabled unless switched on; the switch
+is read (:mod:`riskgraph.netpol.vpc_cni`) from the EKS add-on ``vpc-cni``'s configuration
+(``enableNetworkPolicy``) or the ``kube-system/amazon-vpc-cni`` ConfigMap
+(``enable-network-policy-controller``). With neither in the input, the agent alone leaves
+the answer unknown and says so; a switch read off says the VPC CNI does not enforce (an
+engine outside the input still may).
 
 >>> from riskgraph.inventory import Inventory
 >>> from riskgraph.models import Pod
@@ -22,9 +25,11 @@ alone leaves the answer unknown and says so.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from riskgraph.inventory import Inventory
 from riskgraph.models import Container, Pod
+from riskgraph.netpol.vpc_cni import policy_switch
 
 #: Engine -> pattern matched against container images and pod or container names.
 ENGINES: dict[str, re.Pattern[str]] = {
@@ -34,19 +39,59 @@ ENGINES: dict[str, re.Pattern[str]] = {
     "kube-router": re.compile(r"kube-router"),
     "Weave Net": re.compile(r"weave-npc|weaveworks/weave-npc"),
 }
+#: Network plugins that give pods addresses of their own (an overlay, or their own IPAM)
+#: when no VPC CNI runs beside them.
+OVERLAYS: dict[str, re.Pattern[str]] = {
+    **ENGINES, "Flannel": re.compile(r"flannel"),
+    "Weave Net": re.compile(r"weave-npc|weaveworks/weave-kube|^weave$"),
+}
 _VPC_CNI_AGENT = re.compile(r"aws-network-policy-agent|^aws-eks-nodeagent$")
+#: The VPC CNI itself: image ``amazon-k8s-cni``, container or DaemonSet ``aws-node``.
+_VPC_CNI = re.compile(r"amazon-k8s-cni|^aws-node$")
+_VPC_CNI_POD = re.compile(r"^aws-node(-[a-z0-9]{5})?$")
+#: Any of the above: one search rules out most containers.
+_ANY = re.compile("|".join(p.pattern for p in (*OVERLAYS.values(), _VPC_CNI_AGENT, _VPC_CNI,
+                                                _VPC_CNI_POD)))
 
 
-def _hits(pod: Pod, container: Container) -> list[tuple[str, str]]:
-    """(what was seen, engine or "" for the VPC CNI agent) for one container."""
-    image = container.image or ""
-    seen = f"{pod.metadata.namespace or 'default'}/{pod.name} runs {image or container.name}"
-    found = [(seen, engine) for engine, pattern in ENGINES.items()
-             if pattern.search(image) or pattern.search(container.name)
-             or pattern.search(pod.name)]
-    if _VPC_CNI_AGENT.search(image) or _VPC_CNI_AGENT.search(container.name):
-        found.append((seen, ""))
-    return found
+@dataclass
+class Plugins:
+    """What the pods show of network plugins, each entry ``<ns>/<pod> runs <image>``."""
+
+    engines: dict[str, list[str]] = field(default_factory=dict)
+    overlays: dict[str, list[str]] = field(default_factory=dict)
+    vpc_cni: list[str] = field(default_factory=list)
+    policy_agents: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, inv: Inventory) -> Plugins:
+        """Scan every pod and workload template once."""
+        found = cls()
+        # Images and container names repeat across replicas: each pair is searched once.
+        seen: dict[tuple[str, str], bool] = {}
+        for pod in inv.pods:
+            for container in pod.spec.all_containers:
+                image = container.image or ""
+                hit = seen.get((image, container.name))
+                if hit is None:
+                    hit = seen[image, container.name] = bool(
+                        _ANY.search(image) or _ANY.search(container.name))
+                if hit or _ANY.search(pod.name):
+                    found._add(pod, container, image)
+        return found
+
+    def _add(self, pod: Pod, container: Container, image: str) -> None:
+        seen = f"{pod.metadata.namespace or 'default'}/{pod.name} runs {image or container.name}"
+        for table, patterns in ((self.engines, ENGINES), (self.overlays, OVERLAYS)):
+            for engine, pattern in patterns.items():
+                if pattern.search(image) or pattern.search(container.name) \
+                        or pattern.search(pod.name):
+                    table.setdefault(engine, []).append(seen)
+        if _VPC_CNI_AGENT.search(image) or _VPC_CNI_AGENT.search(container.name):
+            self.policy_agents.append(seen)
+        elif _VPC_CNI.search(image) or _VPC_CNI.search(container.name) \
+                or _VPC_CNI_POD.search(pod.name):
+            self.vpc_cni.append(seen)
 
 
 def detect(inv: Inventory) -> tuple[bool | None, tuple[str, ...]]:
@@ -55,23 +100,25 @@ def detect(inv: Inventory) -> tuple[bool | None, tuple[str, ...]]:
     Returns
     -------
     tuple
-        ``(True, evidence)`` when a known engine runs; ``(None, evidence)`` when none is
-        seen (evidence then names a VPC CNI policy agent whose state cannot be read, if
-        any): an engine outside the input, or unknown to this list, may still enforce.
+        ``(True, evidence)`` when a known engine runs or the VPC CNI's network policy switch
+        is on; ``(False, evidence)`` when no engine runs and the switch is off; ``(None,
+        evidence)`` otherwise (evidence then names a VPC CNI policy agent whose state is not
+        in the input, or a switch that could not be read): an engine outside the input, or
+        unknown to this list, may still enforce.
     """
-    engines: list[str] = []
-    agents: list[str] = []
-    for pod in inv.pods:
-        for container in pod.spec.all_containers:
-            for seen, engine in _hits(pod, container):
-                if engine:
-                    engines.append(f"{engine}: {seen}")
-                else:
-                    agents.append(f"Amazon VPC CNI policy agent (enabled or not is not in "
-                                  f"the input): {seen}")
+    plugins = Plugins.of(inv)
+    engines = [f"{engine}: {seen}" for engine, seen_list in plugins.engines.items()
+               for seen in seen_list]
+    switch, said = policy_switch(inv)
+    if switch:
+        engines.append(f"Amazon VPC CNI network policy is on: {said}")
     if engines:
         return True, tuple(dict.fromkeys(engines))
-    return None, tuple(dict.fromkeys(agents))
+    if switch is False:
+        return False, (f"Amazon VPC CNI network policy is off: {said}",)
+    agents = [f"Amazon VPC CNI policy agent (enabled or not is not in the input): {seen}"
+              for seen in plugins.policy_agents]
+    return None, tuple(dict.fromkeys([*agents, *([said] if said else [])]))
 
 
 def enforcement(inv: Inventory) -> tuple[bool, str]:
@@ -88,5 +135,7 @@ def enforcement(inv: Inventory) -> tuple[bool, str]:
     found, evidence = detect(inv)
     if found:
         return True, f"enforced ({'; '.join(evidence)})"
+    if found is False:
+        return False, f"not enforced ({'; '.join(evidence)}; no other engine found)"
     seen = f": {'; '.join(evidence)}" if evidence else ""
     return False, f"treated as not enforced (no enforcing engine found in the input{seen})"

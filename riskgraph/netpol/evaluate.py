@@ -19,10 +19,12 @@ The rules, as the Kubernetes documentation states them:
   podSelector or namespaceSelector peer matches them.
 * ipBlock peers match IPs (``cidr`` minus ``except``). Pod IPs are not in the inventory,
   so an ipBlock matches a pod (or a hostNetwork pod's node) only when it holds the whole
-  ``cluster_network``.
+  ``cluster_network``: the VPC's ranges on EKS with the VPC CNI, else private ranges
+  (:mod:`riskgraph.netpol.pod_network`).
 
-Not modelled: traffic from a pod's own node is always allowed; Services rewrite
-destinations (ask about the backing pods).
+Not modelled here: traffic between a pod and its own node is always allowed (pod IPs and
+placements are not what this engine reads; ``net.reach`` adds it for hostNetwork pods bound
+to a node); Services rewrite destinations (ask about the backing pods).
 """
 
 from __future__ import annotations
@@ -42,14 +44,13 @@ from riskgraph.netpol.model import (
     Rule,
     compile_policies,
 )
+from riskgraph.netpol.pod_network import DEFAULT_CLUSTER_NETWORK, pod_network
 from riskgraph.netpol.ports import Port, PortSet, union
 from riskgraph.netpol.selectors import Selector
 from riskgraph.netpol.verdict import Decision, Verdict
 
 #: The label the API server gives every namespace, set to its name.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-#: Private and carrier-grade NAT ranges, where EKS pod and node IPs come from.
-DEFAULT_CLUSTER_NETWORK = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +85,19 @@ class NetworkPolicies:
         Labels of each namespace (the automatic ``kubernetes.io/metadata.name`` is added).
     cluster_network
         CIDRs holding every pod and node IP (see the module notes on ipBlock).
+    cluster_network_source
+        Where ``cluster_network`` comes from, for the user; kept as
+        :attr:`cluster_network_source`.
     """
 
     def __init__(self, policies: Iterable[NetworkPolicy],
                  namespace_labels: Mapping[str, Mapping[str, str]] | None = None,
-                 cluster_network: Sequence[str] = DEFAULT_CLUSTER_NETWORK) -> None:
+                 cluster_network: Sequence[str] = DEFAULT_CLUSTER_NETWORK,
+                 cluster_network_source: str | None = None) -> None:
+        self.cluster_network = tuple(cluster_network)
+        self.cluster_network_source = cluster_network_source or (
+            "default private ranges" if self.cluster_network == DEFAULT_CLUSTER_NETWORK
+            else f"given ({', '.join(self.cluster_network)})")
         networks: list[IpNetwork] = [ip_network(c, strict=False) for c in cluster_network]
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policies(policies, networks))
         self._namespace_labels = dict(namespace_labels or {})
@@ -109,12 +118,16 @@ class NetworkPolicies:
                          tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]] = {}
 
     @classmethod
-    def from_inventory(cls, inv: Inventory,
-                       cluster_network: Sequence[str] = DEFAULT_CLUSTER_NETWORK
+    def from_inventory(cls, inv: Inventory, cluster_network: Sequence[str] | None = None
                        ) -> NetworkPolicies:
-        """The inventory's NetworkPolicies, with its namespaces' labels."""
-        return cls(inv.network_policies,
-                   {ns.name: ns.metadata.labels for ns in inv.namespaces}, cluster_network)
+        """The inventory's NetworkPolicies, with its namespaces' labels; the cluster network
+        is ``cluster_network`` when given, else read from the inventory
+        (:func:`~riskgraph.netpol.pod_network.pod_network`)."""
+        source = None
+        if cluster_network is None:
+            cluster_network, source = pod_network(inv)
+        return cls(inv.network_policies, {ns.name: ns.metadata.labels for ns in inv.namespaces},
+                   cluster_network, source)
 
     # Signatures ----------------------------------------------------------------------
 

@@ -24,25 +24,28 @@ without asking the engine, so only classes some policy selects cost an evaluatio
 Pods a SecurityGroupPolicy selects are governed by their security groups, as on EKS: no
 NetworkPolicy isolates them (peers selecting them still count on the isolated side).
 
+Traffic between a pod and its own node is never blocked: hostNetwork containers bound to a
+node enter ``hub:net-reach-node:node/<name>``, which leads to the listening containers of that
+node their class hubs do not already reach (:mod:`riskgraph.techniques._net_node`).
+
 Cost: 0.1 into and between hubs, 2.0 for the step onto the container (reaching a port is
 easy, exploiting what listens there is not free).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from riskgraph import ids
 from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.models import Container, Pod
-from riskgraph.netpol import NetworkPolicies, Port, PortSet, Signature
+from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.netpol.enforcement import enforcement
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import container_vertex, evidence
-from riskgraph.techniques._pod_groups import PodSecurityGroups
+from riskgraph.techniques._common import container_vertex
+from riskgraph.techniques._net_classes import Candidates, Classes, listening_ports, target_edge
+from riskgraph.techniques._net_node import node_edges, node_hub
 
 CAPABILITY = "net-reach"
 #: Entering or crossing a hub is bookkeeping; the step onto the container is the attack.
@@ -51,26 +54,12 @@ FLAT_HUB = ids.hub_id(CAPABILITY, ids.CLUSTER_SCOPE)
 _ANY = Port(None, None)
 
 
-def _ports(container: Container) -> PortSet:
-    return PortSet.of(*((p.protocol.upper(), p.container_port, p.container_port)
-                        for p in container.ports))
-
-
 def _listeners(inv: Inventory) -> Iterator[tuple[Pod, int, Container]]:
     """App containers declaring ports, with their index in ``containers``."""
     for pod in inv.pods:
         for index, container in enumerate(pod.spec.containers):
             if container.ports:
                 yield pod, index, container
-
-
-def _target_edge(hub: str, pod: Pod, index: int, container: Container, ports: PortSet,
-                 who: str, confidence: Confidence) -> Edge:
-    return Edge(hub, container_vertex(pod, container),
-                f"{who} reaches container {pod.name}/{container.name}, listening on {ports}; "
-                "an exposed service is assumed exploitable",
-                (evidence(pod, f"containers[{index}].ports",
-                          [p.container_port for p in container.ports]),), confidence)
 
 
 def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
@@ -82,8 +71,8 @@ def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
                        f"container {pod.name}/{container.name} opens connections across the "
                        f"pod network (network policies are {why})", (), confidence, HUB_COST)
     for pod, index, container in _listeners(inv):
-        yield _target_edge(FLAT_HUB, pod, index, container, _ports(container),
-                           "any pod on the flat network", confidence)
+        yield target_edge(FLAT_HUB, pod, index, container, listening_ports(container),
+                          "any pod on the flat network", confidence)
 
 
 def _policy_id(ref: str) -> str:
@@ -95,96 +84,16 @@ def _refs(pols: NetworkPolicies, indexes: tuple[int, ...]) -> str:
     return ", ".join(pols.policies[i].ref for i in indexes)
 
 
-@dataclass
-class _Classes:
-    """Pods grouped by what the policies read of them, numbered in input order."""
-
-    sources: list[Signature] = field(default_factory=list)
-    members: list[list[tuple[Pod, Container]]] = field(default_factory=list)
-    targets: list[tuple[Signature, PortSet]] = field(default_factory=list)
-    listeners: list[list[tuple[Pod, int, Container]]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, inv: Inventory, pols: NetworkPolicies) -> _Classes:
-        found = cls()
-        # A source's verdicts read its egress policies and the peers selecting it; a
-        # target's, its ingress policies, peers and named ports; its declared ports say
-        # which allowed ports it listens on.
-        source_keys: dict[tuple[tuple[int, ...], frozenset[int]], int] = {}
-        target_keys: dict[tuple[object, ...], int] = {}
-        with_groups = PodSecurityGroups(inv)
-        for pod in inv.pods:
-            sig = pols.signature(pod)
-            if with_groups.policies_for(pod):
-                sig = Signature((), (), sig.peers, sig.named_ports)
-            number = source_keys.setdefault((sig.egress, sig.peers), len(source_keys))
-            if number == len(found.sources):
-                found.sources.append(sig)
-                found.members.append([])
-            found.members[number].extend((pod, c) for c in pod.spec.all_containers)
-            for index, container in enumerate(pod.spec.containers):
-                if not container.ports:
-                    continue
-                ports = _ports(container)
-                number = target_keys.setdefault(
-                    (sig.ingress, sig.peers, sig.named_ports, ports), len(target_keys))
-                if number == len(found.targets):
-                    found.targets.append((sig, ports))
-                    found.listeners.append([])
-                found.listeners[number].append((pod, index, container))
-        return found
-
-
-class _Candidates:
-    """The target classes each source class could reach at all, judged by peers alone.
-
-    A superset of the pairs the engine allows: an ingress-isolated target admits only
-    sources some ingress rule's peer matches (or rules admitting every pod), and an
-    egress-isolated source reaches only targets some egress rule's peer matches. Indexing
-    targets by those peers keeps the engine's questions near the allowed pairs instead of
-    sources x targets.
-    """
-
-    def __init__(self, pols: NetworkPolicies, targets: list[tuple[Signature, PortSet]]
-                 ) -> None:
-        self._pols = pols
-        self._ingress_open: set[int] = set()
-        self._ingress_by_peer: dict[int, set[int]] = defaultdict(set)
-        self._by_peer: dict[int, set[int]] = defaultdict(set)
-        for b, (target, _) in enumerate(targets):
-            for peer in target.peers:
-                self._by_peer[peer].add(b)
-            rules = [rule for i in target.ingress for rule in pols.policies[i].ingress]
-            if not target.ingress or any(r.every_peer or r.covers_cluster for r in rules):
-                self._ingress_open.add(b)
-                continue
-            for rule in rules:
-                for peer in rule.selector_peers:
-                    self._ingress_by_peer[peer].add(b)
-
-    def of(self, source: Signature) -> set[int]:
-        """The target classes ``source`` may reach on some port."""
-        admitting = self._ingress_open.union(
-            *(self._ingress_by_peer.get(p, ()) for p in source.peers))
-        if not source.egress:
-            return admitting
-        rules = [rule for i in source.egress for rule in self._pols.policies[i].egress]
-        if any(r.every_peer or r.covers_cluster for r in rules):
-            return admitting
-        reachable = set().union(*(self._by_peer.get(p, ()) for rule in rules
-                                  for p in rule.selector_peers))
-        return admitting & reachable
-
-
 def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
     """The enforced network, through per-class hubs."""
     pols = NetworkPolicies.from_inventory(inv)
-    classes = _Classes.of(inv, pols)
+    classes = Classes.of(inv, pols)
     source_sig, members = classes.sources, classes.members
     target_sig, listeners = classes.targets, classes.listeners
-    candidates = _Candidates(pols, target_sig)
+    candidates = Candidates(pols, target_sig)
     to_hubs = [_hub("to", min(_named(pod, c) for pod, _, c in found)) for found in listeners]
     reached: set[int] = set()
+    reached_by: dict[int, set[int]] = {}
     for a, source in enumerate(source_sig):
         from_hub = _hub("from", min(_named(pod, c) for pod, c in members[a]))
         pairs: list[tuple[int, Edge]] = []
@@ -207,7 +116,8 @@ def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
                                   cost=HUB_COST)))
         if not pairs:
             continue
-        reached.update(b for b, _ in pairs)
+        reached_by[a] = {b for b, _ in pairs}
+        reached.update(reached_by[a])
         yield from (edge for _, edge in pairs)
         egress = f"isolated for egress by {_refs(pols, source.egress)}" if source.egress \
             else "not isolated for egress"
@@ -222,9 +132,10 @@ def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
         ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
             else "not isolated for ingress"
         for pod, index, container in listeners[b]:
-            yield _target_edge(to_hub, pod, index, container, ports,
-                               f"a source the policies admit (target class {b}, {ingress})",
-                               "certain")
+            yield target_edge(to_hub, pod, index, container, ports,
+                              f"a source the policies admit (target class {b}, {ingress})",
+                              "certain")
+    yield from node_edges(classes, reached_by, why)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
@@ -290,6 +201,21 @@ spec:
     ports: [{port: 5432}]
 """
 
+_HOST_AGENT = """
+kind: Pod
+metadata: {name: agent, namespace: monitoring}
+spec:
+  nodeName: n1
+  hostNetwork: true
+  containers: [{name: scrape, image: prom/node-exporter}]
+---
+kind: Pod
+metadata: {name: pg, namespace: db, labels: {app: pg}}
+spec:
+  nodeName: %s
+  containers: [{name: postgres, image: postgres, ports: [{containerPort: 5432}]}]
+"""
+
 _CLIENT, _WEB, _PG = ("k8s:Container:shop/client/curl", "k8s:Container:shop/web/nginx",
                       "k8s:Container:db/pg/postgres")
 _CALICO_NODE = "k8s:Container:kube-system/calico-node/calico-node"
@@ -353,6 +279,17 @@ metadata: {name: pg, namespace: db, labels: {app: pg}}
 spec:
   containers: [{name: postgres, image: postgres, ports: [{containerPort: 5432}]}]
 """ + _DENY_DB,
+        ),
+        Example(
+            "Calico enforces deny-all, but a hostNetwork pod reaches postgres on its own node",
+            _CALICO + _HOST_AGENT % "n1" + _DENY_DB,
+            frozenset({("k8s:Container:monitoring/agent/scrape", node_hub("n1")),
+                       (node_hub("n1"), _PG)}),
+            {(node_hub("n1"), _PG): "certain"},
+        ),
+        Example(
+            "Calico enforces deny-all; the hostNetwork pod runs on another node than postgres",
+            _CALICO + _HOST_AGENT % "n2" + _DENY_DB,
         ),
     ),
 )
