@@ -8,24 +8,17 @@ and warnings go through the ``say`` callback ``riskgraph.cli`` passes in.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from riskgraph import ids
-from riskgraph.errors import SelectorError
 from riskgraph.inventory import Inventory
-from riskgraph.models import Pod
-from riskgraph.netpol import NetworkPolicies, Port, Signature, Verdict
+from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.netpol.enforcement import detect, enforcement
+from riskgraph.netpol.questions import ANY_PORT, Answer, Matrix, answer, matrix, namespace_of
 
 EXIT_ALLOWED, EXIT_BLOCKED = 0, 1
 ALLOWED_MARK, BLOCKED_MARK = "Y", "-"
 ASSUMPTION = "(assuming the CNI enforces NetworkPolicy)"
-ANY_PORT = Port(None, None)
-_POD_FORM = "pod:NS/NAME (a pod, or a workload's pod template: pod:NS/<workload name>)"
 
 Say = Callable[[str], None]
 
@@ -118,123 +111,6 @@ def check_reach_usage(parser: argparse.ArgumentParser, args: argparse.Namespace)
         parser.error("--namespace chooses the pods of --matrix: give --matrix too")
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One question answered: ``source`` to ``target`` (vertex ids) on the verdict's port.
-
-    ``enforced`` is whether the cluster enforces NetworkPolicy: None when unknown.
-    """
-
-    source: str
-    target: str
-    verdict: Verdict
-    enforced: bool | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form documented in ``riskgraph reach --help``."""
-        return {"from": self.source, "to": self.target, "port": str(self.verdict.port),
-                "allowed": self.verdict.allowed, "because": self.verdict.because,
-                "policies": list(self.verdict.deciding_policies), "enforced": self.enforced}
-
-
-@dataclass(frozen=True, slots=True)
-class Matrix:
-    """Reachability between every pod of some namespaces: ``allowed[row][column]`` is
-    whether ``pods[row]`` may connect to ``pods[column]`` on ``port``."""
-
-    namespaces: tuple[str, ...]
-    pods: tuple[Pod, ...]
-    port: Port
-    allowed: tuple[tuple[bool, ...], ...]
-    enforced: bool | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form documented in ``riskgraph reach --help``."""
-        return {"namespaces": list(self.namespaces), "pods": [pod_vertex(p) for p in self.pods],
-                "port": str(self.port), "allowed": [list(row) for row in self.allowed],
-                "enforced": self.enforced}
-
-
-def pod_vertex(pod: Pod) -> str:
-    """The pod's vertex id, ``k8s:Pod:<ns>/<name>`` (the workload's name for a template)."""
-    return ids.k8s_id("Pod", pod.name, _namespace(pod))
-
-
-def resolve_pod(inv: Inventory, reference: str) -> Pod:
-    """The pod ``pod:NS/NAME`` (or ``k8s:Pod:NS/NAME``) names.
-
-    Raises
-    ------
-    SelectorError
-        When the reference is malformed or names no pod; the message suggests close names.
-    """
-    text = reference.removeprefix("k8s:Pod:").removeprefix("pod:")
-    namespace, slash, name = text.partition("/")
-    if not (slash and namespace and name) or text == reference:
-        raise SelectorError(f"{reference!r} is not a pod reference. Valid form: {_POD_FORM}.")
-    for pod in inv.pods_in(namespace):
-        if pod.name == name:
-            return pod
-    candidates = [f"pod:{_namespace(p)}/{p.name}" for p in inv.pods_in(namespace)] or \
-        [f"pod:{_namespace(p)}/{p.name}" for p in inv.pods]
-    close = difflib.get_close_matches(f"pod:{namespace}/{name}", candidates, n=5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise SelectorError(f"{reference!r} names no pod in the input.{hint} "
-                        f"Valid form: {_POD_FORM}.")
-
-
-def declared_ports(pod: Pod) -> list[Port]:
-    """Every port ``pod``'s containers declare, sorted; ``any`` when they declare none."""
-    found = sorted({(p.container_port, p.protocol or "TCP")
-                    for c in pod.spec.all_containers for p in c.ports})
-    return [Port(number, protocol) for number, protocol in found] or [ANY_PORT]
-
-
-def answer(inv: Inventory, source_ref: str, target_ref: str, ports: Sequence[Port],
-           enforced: bool | None = None) -> list[Answer]:
-    """Whether ``source_ref`` may connect to ``target_ref`` on each of ``ports`` (default:
-    the ports the target declares)."""
-    source, target = resolve_pod(inv, source_ref), resolve_pod(inv, target_ref)
-    policies = NetworkPolicies.from_inventory(inv)
-    return [Answer(pod_vertex(source), pod_vertex(target),
-                   policies.allowed(source, target, port), enforced)
-            for port in (ports or declared_ports(target))]
-
-
-def matrix(inv: Inventory, namespaces: Sequence[str], port: Port = ANY_PORT,
-           enforced: bool | None = None) -> Matrix:
-    """Reachability between every pod of ``namespaces`` (default: every namespace with
-    pods), each pair of policy signatures decided once.
-
-    Raises
-    ------
-    SelectorError
-        When a namespace has no pod.
-    """
-    with_pods = [ns for ns in inv.namespace_names if inv.pods_in(ns)]
-    chosen = list(dict.fromkeys(namespaces)) or with_pods
-    for ns in chosen:
-        if not inv.pods_in(ns):
-            close = difflib.get_close_matches(ns, with_pods, n=5)
-            hint = f" Did you mean: {', '.join(close)}?" if close else ""
-            raise SelectorError(f"namespace {ns!r} has no pod in the input.{hint}")
-    pods = tuple(p for ns in chosen for p in sorted(inv.pods_in(ns), key=lambda p: p.name))
-    policies = NetworkPolicies.from_inventory(inv)
-    signatures = [policies.signature(p) for p in pods]
-    decided: dict[tuple[Signature, Signature], bool] = {}
-
-    def cell(row: int, column: int) -> bool:
-        if row == column and not pods[row].is_template:
-            return True
-        key = (signatures[row], signatures[column])
-        if key not in decided:
-            decided[key] = policies.decide(*key, port).allowed
-        return decided[key]
-
-    allowed = tuple(tuple(cell(r, c) for c in range(len(pods))) for r in range(len(pods)))
-    return Matrix(tuple(chosen), pods, port, allowed, enforced)
-
-
 def answers_table(answers: Sequence[Answer], note: str) -> str:
     """One block per answer: the verdict, why, and the deciding policies."""
     blocks = []
@@ -249,7 +125,7 @@ def answers_table(answers: Sequence[Answer], note: str) -> str:
 
 def matrix_table(grid: Matrix, note: str) -> str:
     """Rows are sources and columns targets, both numbered; cells Y (allowed), - (blocked)."""
-    names = [f"{_namespace(p)}/{p.name}" for p in grid.pods]
+    names = [f"{namespace_of(p)}/{p.name}" for p in grid.pods]
     number_width = len(str(len(names)))
     name_width = max((len(n) for n in names), default=0)
     cell_width = number_width + 1
@@ -267,13 +143,16 @@ def reach_command(inv: Inventory, args: argparse.Namespace, say: Say) -> tuple[s
     """``riskgraph reach``: the text to write and the exit code (1 when some port asked
     about is blocked; a printed matrix is 0)."""
     enforced, note = enforcement_note(inv, say)
+    policies = NetworkPolicies.from_inventory(inv)
+    if _uses_ip_blocks(inv):
+        note += f"\n(ipBlocks read with pod addresses from {policies.cluster_network_source})"
     if args.matrix:
         port = args.ports[0] if args.ports else ANY_PORT
-        grid = matrix(inv, args.namespaces, port, enforced)
+        grid = matrix(inv, args.namespaces, port, enforced, policies)
         if args.format == "json":
             return json.dumps(grid.to_dict(), indent=2), EXIT_ALLOWED
         return matrix_table(grid, note), EXIT_ALLOWED
-    answers = answer(inv, args.source, args.target, args.ports or [], enforced)
+    answers = answer(inv, args.source, args.target, args.ports or [], enforced, policies)
     code = EXIT_ALLOWED if all(a.verdict.allowed for a in answers) else EXIT_BLOCKED
     if args.format == "json":
         docs = [a.to_dict() for a in answers]
@@ -289,7 +168,7 @@ def enforcement_note(inv: Inventory, say: Say) -> tuple[bool | None, str]:
     engine outside the input may enforce them.
     """
     found, _ = detect(inv)
-    if inv.network_policy_enforcement is None and not found:
+    if inv.network_policy_enforcement is None and found is None:
         say("warning: no NetworkPolicy engine (Calico, Cilium, ...) found in the input: the "
             "cluster may not enforce these policies, and then every connection is allowed")
         return None, ASSUMPTION
@@ -299,5 +178,9 @@ def enforcement_note(inv: Inventory, say: Say) -> tuple[bool | None, str]:
     return enforced, f"(network policies are {why})"
 
 
-def _namespace(pod: Pod) -> str:
-    return pod.metadata.namespace or "default"
+def _uses_ip_blocks(inv: Inventory) -> bool:
+    """Whether some policy names an ipBlock: only then do pod addresses matter."""
+    return any(peer.ip_block is not None
+               for policy in inv.network_policies
+               for rules in (policy.spec.ingress, policy.spec.egress)
+               for rule in rules for peer in rule.peers)

@@ -244,3 +244,102 @@ def test_enforcement_is_reported_from_the_detected_engine(
     _, as_json, _ = run(["--k8s", shop, str(tmp_path / "calico.yaml"), *args,
                          "--format", "json"], capsys)
     assert json.loads(as_json)[0]["enforced"] is True
+
+
+NODE_LOCAL = """
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: ops}
+spec: {nodeName: n1, hostNetwork: true, containers: [{name: agent, image: agent}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other-agent, namespace: ops}
+spec: {nodeName: n2, hostNetwork: true, containers: [{name: agent, image: agent}]}
+---""" + SHOP.replace("metadata: {name: db, namespace: vault}\nspec:\n",
+                   "metadata: {name: db, namespace: vault}\nspec:\n  nodeName: n1\n")
+
+
+def test_host_network_pod_reaches_a_denied_pod_on_its_own_node_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "estate.yaml").write_text(NODE_LOCAL)
+    base = ["--k8s", str(tmp_path), "-q", "--to", "pod:vault/db"]
+    code, out, _ = run([*base, "--from", "pod:ops/agent"], capsys)
+    assert code == 0
+    assert "uses the host network of node n1, where vault/db runs" in out
+    assert "deciding policies: none" in out
+    code, out, _ = run([*base, "--from", "pod:ops/other-agent"], capsys)
+    assert code == 1 and "vault/deny-all" in out
+    code, out, _ = run(["--k8s", str(tmp_path), "-q", "--matrix", "--namespace", "ops",
+                        "--namespace", "vault", "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert doc["pods"] == ["k8s:Pod:ops/agent", "k8s:Pod:ops/other-agent", "k8s:Pod:vault/db"]
+    assert [row[2] for row in doc["allowed"]] == [True, False, True]
+
+
+IP_BLOCK = """
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: vault, labels: {app: db}}
+spec: {containers: [{name: db, image: postgres, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-the-office, namespace: vault}
+spec:
+  podSelector: {}
+  ingress: [{from: [{ipBlock: {cidr: 10.20.0.0/16}}]}]
+---
+{"cluster": {"name": "prod", "arn": "arn:aws:eks:eu-west-1:111122223333:cluster/prod",
+             "resourcesVpcConfig": {"vpcId": "vpc-0prod"}}}
+"""
+VPCS = """{"Vpcs": [{"VpcId": "vpc-0prod", "OwnerId": "111122223333",
+                     "CidrBlock": "10.20.0.0/16"}]}"""
+
+
+def test_ip_blocks_are_read_with_the_vpc_as_the_pod_network(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Pods get their addresses from the VPC's range: an ipBlock of that range admits every
+    # pod. Without the VPC in the input the default private ranges (wider than the
+    # block) are the pod network, so the block covers only part of it and admits none.
+    (tmp_path / "estate.yaml").write_text(IP_BLOCK)
+    args = ["--k8s", str(tmp_path), "-q", "--from", "pod:shop/web", "--to", "pod:vault/db"]
+    code, out, _ = run(args, capsys)
+    assert code == 1
+    assert out.splitlines()[-1].startswith("(ipBlocks read with pod addresses from default ")
+    (tmp_path / "vpcs.json").write_text(VPCS)
+    code, out, _ = run(args, capsys)
+    assert code == 0 and "vault/from-the-office" in out
+    assert out.splitlines()[-1] == ("(ipBlocks read with pod addresses from VPC vpc-0prod "
+                                    "(10.20.0.0/16) of EKS cluster prod)")
+
+
+VPC_CNI_OFF = """
+apiVersion: v1
+kind: Pod
+metadata: {name: aws-node-x1x2x, namespace: kube-system}
+spec:
+  containers:
+  - {name: aws-node, image: 602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.1}
+  - name: aws-eks-nodeagent
+    image: 602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.1.0
+---
+{"addon": {"addonName": "vpc-cni", "clusterName": "prod",
+           "configurationValues": "{\\"enableNetworkPolicy\\": \\"false\\"}"}}
+"""
+
+
+def test_a_vpc_cni_with_network_policy_off_warns_that_policies_are_not_enforced(
+        shop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "cni.yaml").write_text(VPC_CNI_OFF)
+    code, out, err = run(["--k8s", shop, str(tmp_path / "cni.yaml"), "--from",
+                          "pod:shop/web", "--to", "pod:vault/db", "--format", "json"], capsys)
+    assert code == 1 and json.loads(out)[0]["enforced"] is False
+    assert "warning: network policies are not enforced (Amazon VPC CNI network policy is off"\
+        in err
+    assert "no NetworkPolicy engine" not in err

@@ -192,7 +192,8 @@ class NetworkPolicies:
                               port or Port(), _name(source), _name(target))
         if source is target and not source.is_template:
             return replace(verdict, loopback=True)
-        return verdict
+        node = own_node(source, target)
+        return replace(verdict, own_node=node) if node else verdict
 
     def allowed_to_ip(self, source: Pod, ip: str, port: Port | None = None) -> Verdict:
         """Whether ``source`` may reach the address ``ip`` (outside the pod network)."""
@@ -273,3 +274,20 @@ def _admits(rule: Rule, peer: Endpoint) -> bool:
 
 def _name(pod: Pod) -> str:
     return f"{pod.metadata.namespace or 'default'}/{pod.name}"
+
+
+def own_node(source: Pod, target: Pod) -> str:
+    """The node both run on when ``source`` uses its host network and ``target`` does not:
+    Kubernetes always allows traffic from a pod's own node, so no policy decides it.
+    Empty otherwise (a template pod has no node).
+
+    >>> on = lambda name, host: Pod.model_validate({"metadata": {"name": name},
+    ...     "spec": {"nodeName": "n1", "hostNetwork": host}})
+    >>> own_node(on("agent", True), on("db", False)), own_node(on("web", False), on("db", False))
+    ('n1', '')
+    """
+    node = source.spec.node_name
+    if node and source.spec.host_network and not target.spec.host_network \
+            and target.spec.node_name == node:
+        return node
+    return ""

@@ -47,15 +47,18 @@ class Verdict:
     ingress: Decision
     ports: PortSet
     loopback: bool = False
+    #: The node whose host network the source uses and the target runs on: traffic from
+    #: a pod's own node is always allowed, whatever the policies say.
+    own_node: str = ""
 
     @property
     def allowed(self) -> bool:
-        return self.loopback or bool(self.ports)
+        return self.loopback or bool(self.own_node) or bool(self.ports)
 
     @property
     def deciding_policies(self) -> tuple[str, ...]:
         """The policies that decide: those allowing it, or those isolating when blocked."""
-        if self.loopback:
+        if self.loopback or self.own_node:
             return ()
         if self.allowed:
             return (*self.egress.allowing, *self.ingress.allowing)
@@ -69,6 +72,10 @@ class Verdict:
         for ingress by y/deny-all, which allows nothing from x/a on 80/TCP``."""
         if self.loopback:
             return f"allowed: {self.source} always reaches itself"
+        if self.own_node:
+            return (f"allowed: {self.source} uses the host network of node {self.own_node}, "
+                    f"where {self.target} runs, and traffic from a pod's own node is always "
+                    "allowed")
         if self.allowed:
             return "allowed" + _allowed_reason(self.egress, self.ingress)
         stops = [_blocked_reason(d, self._other(d)) for d in (self.egress, self.ingress)

@@ -1,0 +1,166 @@
+"""Reachability questions about pods of an Inventory: may one pod connect to another
+(:func:`answer`), and the matrix between every pod of some namespaces (:func:`matrix`).
+``riskgraph reach`` prints these; notebooks can call them directly.
+
+>>> from ingest import inventory_from_text
+>>> inv = inventory_from_text('''
+... kind: Pod
+... metadata: {name: a, namespace: x}
+... ---
+... kind: Pod
+... metadata: {name: b, namespace: y}
+... spec: {containers: [{name: b, image: b, ports: [{containerPort: 80}]}]}
+... ---
+... kind: NetworkPolicy
+... metadata: {name: deny-all, namespace: y}
+... spec: {podSelector: {}}
+... ''')
+>>> [(a.verdict.allowed, a.verdict.deciding_policies) for a in answer(inv, "pod:x/a", "pod:y/b")]
+[(False, ('y/deny-all',))]
+>>> matrix(inv, ["x", "y"]).allowed
+((True, False), (True, True))
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from riskgraph import ids
+from riskgraph.errors import SelectorError
+from riskgraph.inventory import Inventory
+from riskgraph.models import Pod
+from riskgraph.netpol.evaluate import NetworkPolicies, Signature, own_node
+from riskgraph.netpol.ports import Port
+from riskgraph.netpol.verdict import Verdict
+
+ANY_PORT = Port(None, None)
+_POD_FORM = "pod:NS/NAME (a pod, or a workload's pod template: pod:NS/<workload name>)"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One question answered: ``source`` to ``target`` (vertex ids) on the verdict's port.
+
+    ``enforced`` is whether the cluster enforces NetworkPolicy: None when unknown.
+    """
+
+    source: str
+    target: str
+    verdict: Verdict
+    enforced: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form documented in ``riskgraph reach --help``."""
+        return {"from": self.source, "to": self.target, "port": str(self.verdict.port),
+                "allowed": self.verdict.allowed, "because": self.verdict.because,
+                "policies": list(self.verdict.deciding_policies), "enforced": self.enforced}
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """Reachability between every pod of some namespaces: ``allowed[row][column]`` is
+    whether ``pods[row]`` may connect to ``pods[column]`` on ``port``."""
+
+    namespaces: tuple[str, ...]
+    pods: tuple[Pod, ...]
+    port: Port
+    allowed: tuple[tuple[bool, ...], ...]
+    enforced: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form documented in ``riskgraph reach --help``."""
+        return {"namespaces": list(self.namespaces), "pods": [pod_vertex(p) for p in self.pods],
+                "port": str(self.port), "allowed": [list(row) for row in self.allowed],
+                "enforced": self.enforced}
+
+
+def pod_vertex(pod: Pod) -> str:
+    """The pod's vertex id, ``k8s:Pod:<ns>/<name>`` (the workload's name for a template)."""
+    return ids.k8s_id("Pod", pod.name, namespace_of(pod))
+
+
+def resolve_pod(inv: Inventory, reference: str) -> Pod:
+    """The pod ``pod:NS/NAME`` (or ``k8s:Pod:NS/NAME``) names.
+
+    Raises
+    ------
+    SelectorError
+        When the reference is malformed or names no pod; the message suggests close names.
+    """
+    text = reference.removeprefix("k8s:Pod:").removeprefix("pod:")
+    namespace, slash, name = text.partition("/")
+    if not (slash and namespace and name) or text == reference:
+        raise SelectorError(f"{reference!r} is not a pod reference. Valid form: {_POD_FORM}.")
+    for pod in inv.pods_in(namespace):
+        if pod.name == name:
+            return pod
+    candidates = [f"pod:{namespace_of(p)}/{p.name}" for p in inv.pods_in(namespace)] or \
+        [f"pod:{namespace_of(p)}/{p.name}" for p in inv.pods]
+    close = difflib.get_close_matches(f"pod:{namespace}/{name}", candidates, n=5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise SelectorError(f"{reference!r} names no pod in the input.{hint} "
+                        f"Valid form: {_POD_FORM}.")
+
+
+def declared_ports(pod: Pod) -> list[Port]:
+    """Every port ``pod``'s containers declare, sorted; ``any`` when they declare none."""
+    found = sorted({(p.container_port, p.protocol or "TCP")
+                    for c in pod.spec.all_containers for p in c.ports})
+    return [Port(number, protocol) for number, protocol in found] or [ANY_PORT]
+
+
+def answer(inv: Inventory, source_ref: str, target_ref: str, ports: Sequence[Port] = (),
+           enforced: bool | None = None, policies: NetworkPolicies | None = None
+           ) -> list[Answer]:
+    """Whether ``source_ref`` may connect to ``target_ref`` on each of ``ports`` (default:
+    the ports the target declares), under ``policies`` (default: the inventory's)."""
+    source, target = resolve_pod(inv, source_ref), resolve_pod(inv, target_ref)
+    policies = policies or NetworkPolicies.from_inventory(inv)
+    return [Answer(pod_vertex(source), pod_vertex(target),
+                   policies.allowed(source, target, port), enforced)
+            for port in (ports or declared_ports(target))]
+
+
+def matrix(inv: Inventory, namespaces: Sequence[str], port: Port = ANY_PORT,
+           enforced: bool | None = None, policies: NetworkPolicies | None = None) -> Matrix:
+    """Reachability between every pod of ``namespaces`` (default: every namespace with
+    pods) under ``policies`` (default: the inventory's), each pair of policy signatures
+    decided once.
+
+    Raises
+    ------
+    SelectorError
+        When a namespace has no pod.
+    """
+    with_pods = [ns for ns in inv.namespace_names if inv.pods_in(ns)]
+    chosen = list(dict.fromkeys(namespaces)) or with_pods
+    for ns in chosen:
+        if not inv.pods_in(ns):
+            close = difflib.get_close_matches(ns, with_pods, n=5)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise SelectorError(f"namespace {ns!r} has no pod in the input.{hint}")
+    pods = tuple(p for ns in chosen for p in sorted(inv.pods_in(ns), key=lambda p: p.name))
+    policies = policies or NetworkPolicies.from_inventory(inv)
+    signatures = [policies.signature(p) for p in pods]
+    decided: dict[tuple[Signature, Signature], bool] = {}
+
+    def cell(row: int, column: int) -> bool:
+        if row == column and not pods[row].is_template:
+            return True
+        if own_node(pods[row], pods[column]):
+            return True
+        key = (signatures[row], signatures[column])
+        if key not in decided:
+            decided[key] = policies.decide(*key, port).allowed
+        return decided[key]
+
+    allowed = tuple(tuple(cell(r, c) for c in range(len(pods))) for r in range(len(pods)))
+    return Matrix(tuple(chosen), pods, port, allowed, enforced)
+
+
+def namespace_of(pod: Pod) -> str:
+    """The pod's namespace (``default`` when the manifest names none)."""
+    return pod.metadata.namespace or "default"
