@@ -38,11 +38,13 @@ _NAME_LIMIT = 34
 
 # Services whose ARNs name data an attacker wants, drawn as stores rather than principals.
 _AWS_DATA_SERVICES = frozenset(
-    {"s3", "dynamodb", "rds", "secretsmanager", "ssm", "kms", "ecr", "elasticfilesystem"})
+    {"s3", "dynamodb", "rds", "secretsmanager", "ssm", "kms", "ecr", "elasticfilesystem",
+     "elasticache", "es", "redshift"})
 _AWS_SERVICE_NAMES = {
     "iam": "IAM", "sts": "STS", "s3": "S3", "dynamodb": "DynamoDB", "rds": "RDS",
     "secretsmanager": "Secrets Manager", "ssm": "SSM", "kms": "KMS", "ecr": "ECR",
     "ec2": "EC2", "eks": "EKS", "lambda": "Lambda", "elasticfilesystem": "EFS",
+    "elasticache": "ElastiCache", "es": "OpenSearch", "redshift": "Redshift",
 }
 
 

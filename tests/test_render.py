@@ -13,6 +13,7 @@ from riskgraph.errors import RenderError
 from riskgraph.graph import vertex_attrs
 from riskgraph.paths import AttackPath, PathSet, PathStep
 from riskgraph.render import dot_available, render, to_dot, to_html
+from riskgraph.render_style import vertex_look
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -236,3 +237,14 @@ def test_aws_arns_read_as_service_type_and_name() -> None:
     assert "shape=cylinder" in node_line(dot, secret)
     assert "IAM role</FONT><BR/><B>deployer</B>" in node_line(dot, role)
     assert "shape=box" in node_line(dot, role)
+
+
+@pytest.mark.parametrize(("arn", "heading"), [
+    ("arn:aws:elasticache:us-east-1:111122223333:cluster:sessions", "ElastiCache cluster"),
+    ("arn:aws:es:us-east-1:111122223333:domain/search", "OpenSearch domain"),
+    ("arn:aws:redshift:us-east-1:111122223333:cluster:dwh", "Redshift cluster"),
+])
+def test_vpc_data_services_are_drawn_as_data_stores(arn: str, heading: str) -> None:
+    look = vertex_look(arn, {}, frozenset())
+    assert look.style.group == "aws-data"
+    assert heading in look.heading

@@ -165,7 +165,8 @@ def _through_nodes(target: str) -> frozenset[tuple[str, str]]:
 
 TECHNIQUE = Technique(
     id="net.reach-aws",
-    title="Container reaches an AWS database its security groups admit",
+    title="Container reaches an AWS data service (database, cache, search, warehouse) its "
+          "security groups admit",
     severity="medium",
     mitre="T1210",
     remediation="Admit each service's port only from the security group of the pods that "
