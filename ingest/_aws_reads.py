@@ -1,5 +1,6 @@
 """What riskgraph reads of each AWS service, as the documents ``aws ... --output json``
-prints: one generator of (source, document) per service group (see ``ingest.aws_live``).
+prints: one generator of (source, document) per service group (see ``ingest.aws_live``);
+the databases and caches pods may reach are read in ``ingest._aws_endpoint_reads``.
 
 Responses stay as AWS sends them, but for the keys the CLI user would have to add by hand
 to say what a response is about: ``"Bucket"`` on ``get-bucket-policy``, ``"KeyId"`` on
@@ -14,18 +15,18 @@ from typing import Any
 
 from ingest._aws_calls import Calls
 
-__all__ = ["Documents", "Templates", "data_stores", "databases", "ec2", "eks", "endpoints",
-           "iam", "organizations", "s3"]
+__all__ = ["NOT_FOUND", "Documents", "Templates", "data_stores", "ec2", "eks", "iam",
+           "organizations", "s3"]
 
 Documents = Iterator[tuple[str, dict[str, Any]]]
 #: Launch templates node groups use: (``LaunchTemplateId`` or ``LaunchTemplateName``, its
 #: value) -> the versions to read.
 Templates = dict[tuple[str, str], set[str]]
 
-_NOT_FOUND = ("ResourceNotFoundException", "NotFoundException")
+#: Error codes that mean the thing asked about does not exist (absent, not a failure).
+NOT_FOUND = ("ResourceNotFoundException", "NotFoundException")
 _AWS_MANAGED = ":iam::aws:policy/"
 _MAX_OU_DEPTH = 6  # Organizations nests organizational units at most five deep under a root
-_DOMAINS_PER_CALL = 5  # opensearch describe-domains takes at most five names
 
 
 # Global services -----------------------------------------------------------------------
@@ -153,7 +154,7 @@ def eks(calls: Calls, region: str, templates: Templates) -> Documents:
     the launch templates the node groups use go into ``templates``."""
     clusters = calls.operation("eks", "list_clusters", region, "EKS clusters").items_of(
         "clusters") or []
-    describe = calls.operation("eks", "describe_cluster", region, "EKS clusters", _NOT_FOUND)
+    describe = calls.operation("eks", "describe_cluster", region, "EKS clusters", NOT_FOUND)
     for name in clusters:
         document = describe.call(name, name=name)
         if document is not None:
@@ -181,7 +182,7 @@ def _each(calls: Calls, region: str, cluster: str, thing: str, listing: str, key
     Pod Identity associations: the lists give names and ids only)."""
     listed = calls.operation("eks", listing, region, what).items_of(
         key, cluster, clusterName=cluster)
-    describe = calls.operation("eks", f"describe_{thing}", region, what, _NOT_FOUND)
+    describe = calls.operation("eks", f"describe_{thing}", region, what, NOT_FOUND)
     for item in listed or ():
         ident = item[param] if isinstance(item, dict) else item
         document = describe.call(f"{cluster}/{ident}", clusterName=cluster, **{param: ident})
@@ -195,9 +196,9 @@ def _access_entries(calls: Calls, region: str, cluster: str) -> Documents:
     what = "EKS access entries"
     principals = calls.operation("eks", "list_access_entries", region, what).items_of(
         "accessEntries", cluster, clusterName=cluster)
-    describe = calls.operation("eks", "describe_access_entry", region, what, _NOT_FOUND)
+    describe = calls.operation("eks", "describe_access_entry", region, what, NOT_FOUND)
     listing = calls.operation("eks", "list_associated_access_policies", region,
-                              "EKS access policies of access entries", _NOT_FOUND)
+                              "EKS access policies of access entries", NOT_FOUND)
     for principal in principals or ():
         about = f"{cluster}/{principal}"
         document = describe.call(about, clusterName=cluster, principalArn=principal)
@@ -240,7 +241,7 @@ def data_stores(calls: Calls, region: str) -> Documents:
         arns += [secret["ARN"] for secret in page.get("SecretList") or ()]
         yield secrets.source, page
     policy = calls.operation("secretsmanager", "get_resource_policy", region,
-                             "secret resource policies", _NOT_FOUND)
+                             "secret resource policies", NOT_FOUND)
     for arn in arns:
         document = policy.call(arn, SecretId=arn)
         if document is not None and document.get("ResourcePolicy"):
@@ -261,40 +262,6 @@ def data_stores(calls: Calls, region: str) -> Documents:
         lambda k: {"KeyId": k["KeyId"], "PolicyName": "default"})
 
 
-def databases(calls: Calls, region: str) -> Documents:
-    """RDS instances and clusters: endpoints, ports and security groups (``net.reach-aws``)."""
-    for name, key, what in (("describe_db_instances", "DBInstances", "RDS DB instances"),
-                            ("describe_db_clusters", "DBClusters", "RDS DB clusters")):
-        operation = calls.operation("rds", name, region, what)
-        for page in operation.pages(key):
-            yield operation.source, page
-
-
-def endpoints(calls: Calls, region: str) -> Documents:
-    """ElastiCache clusters (with their nodes' endpoints) and serverless caches, OpenSearch
-    domains (Elasticsearch ones too) and Redshift clusters: ports, VPCs and security groups
-    (``net.reach-aws``)."""
-    lists: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
-        ("elasticache", "describe_cache_clusters", "CacheClusters", "ElastiCache clusters",
-         {"ShowCacheNodeInfo": True}),
-        ("elasticache", "describe_serverless_caches", "ServerlessCaches",
-         "ElastiCache serverless caches", {}),
-        ("redshift", "describe_clusters", "Clusters", "Redshift clusters", {}))
-    for service, name, key, what, params in lists:
-        operation = calls.operation(service, name, region, what)
-        for page in operation.pages(key, **params):
-            yield operation.source, page
-    listing = calls.operation("opensearch", "list_domain_names", region, "OpenSearch domains")
-    names = [d["DomainName"] for d in (listing.call() or {}).get("DomainNames") or ()]
-    describe = calls.operation("opensearch", "describe_domains", region, "OpenSearch domains",
-                               _NOT_FOUND)
-    for start in range(0, len(names), _DOMAINS_PER_CALL):
-        batch = names[start:start + _DOMAINS_PER_CALL]
-        document = describe.call(", ".join(batch), DomainNames=batch)
-        if document is not None:
-            yield describe.source, document
-
-
 def _with_policies(calls: Calls, region: str, service: str, list_name: str, key: str,
                    what: str, policy_name: str, absent: tuple[str, ...],
                    params: Callable[[dict[str, Any]], dict[str, Any]]) -> Documents:
@@ -305,7 +272,7 @@ def _with_policies(calls: Calls, region: str, service: str, list_name: str, key:
         items += page.get(key) or ()
         yield listing.source, page
     policy = calls.operation(service, policy_name, region, f"policies of {what}",
-                             absent + _NOT_FOUND)
+                             absent + NOT_FOUND)
     for item in items:
         wanted = params(item)
         document = policy.call(next(iter(wanted.values())), **wanted)

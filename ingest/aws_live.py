@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ingest import _aws_endpoint_reads as endpoint_reads
 from ingest import _aws_reads as reads
 from ingest._aws_calls import CallRead, Calls
 from ingest._objects import ParsedObjects
@@ -142,8 +143,8 @@ class AwsAccountReader:
             sections += [partial(reads.eks, self._calls, region, templates),
                          partial(reads.ec2, self._calls, region, templates),
                          partial(reads.data_stores, self._calls, region),
-                         partial(reads.databases, self._calls, region),
-                         partial(reads.endpoints, self._calls, region)]
+                         partial(endpoint_reads.databases, self._calls, region),
+                         partial(endpoint_reads.endpoints, self._calls, region)]
         for section in sections:
             yield from section()
             self._calls.close()

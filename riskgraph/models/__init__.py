@@ -9,13 +9,13 @@ from riskgraph.models.k8s import (
     ConfigMap,
     Ingress,
     Namespace,
-    NetworkPolicy,
     Node,
     Secret,
     Service,
     ServiceAccount,
     Workload,
 )
+from riskgraph.models.network_policy import NetworkPolicy
 from riskgraph.models.pod import (
     SECRETS_STORE_DRIVER,
     Container,

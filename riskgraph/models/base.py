@@ -28,6 +28,11 @@ K8S_CONFIG = ConfigDict(
 )
 
 
+def none_is_empty_list(value: Any) -> Any:
+    """A ``before`` validator: the API writes an absent list as ``null``."""
+    return [] if value is None else value
+
+
 class K8sModel(BaseModel):
     """Base of the top-level object models."""
 

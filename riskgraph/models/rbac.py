@@ -7,11 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic.dataclasses import dataclass
 
-from riskgraph.models.base import K8S_CONFIG, K8sObject
-
-
-def _none_is_empty(value: Any) -> Any:
-    return [] if value is None else value
+from riskgraph.models.base import K8S_CONFIG, K8sObject, none_is_empty_list
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
@@ -24,7 +20,7 @@ class PolicyRule:
 
     _lists = field_validator(
         "api_groups", "resources", "verbs", "resource_names", "non_resource_ur_ls", mode="before"
-    )(_none_is_empty)
+    )(none_is_empty_list)
 
 
 class Role(K8sObject):
@@ -33,7 +29,7 @@ class Role(K8sObject):
     rules: list[PolicyRule] = Field(default_factory=list)
     aggregation_rule: dict[str, Any] | None = None
 
-    _rules = field_validator("rules", mode="before")(_none_is_empty)
+    _rules = field_validator("rules", mode="before")(none_is_empty_list)
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
@@ -57,7 +53,7 @@ class RoleBinding(K8sObject):
     role_ref: RoleRef
     subjects: list[Subject] = Field(default_factory=list)
 
-    _subjects = field_validator("subjects", mode="before")(_none_is_empty)
+    _subjects = field_validator("subjects", mode="before")(none_is_empty_list)
 
     @property
     def is_cluster_wide(self) -> bool:

@@ -8,12 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
-from riskgraph.models.base import K8S_CONFIG
-
-
-def _none_is_empty_list(value: Any) -> Any:
-    return [] if value is None else value
-
+from riskgraph.models.base import K8S_CONFIG, none_is_empty_list
 
 #: Label selector operators (``matchExpressions``), as the API server accepts them.
 SELECTOR_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
@@ -24,7 +19,7 @@ class LabelSelectorRequirement:
     operator: str
     values: list[str] = Field(default_factory=list)
 
-    _values = field_validator("values", mode="before")(_none_is_empty_list)
+    _values = field_validator("values", mode="before")(none_is_empty_list)
 
     @model_validator(mode="after")
     def _check(self) -> LabelSelectorRequirement:
@@ -48,4 +43,4 @@ class LabelSelector:
     def _none_is_empty_dict(cls, value: Any) -> Any:
         return {} if value is None else value
 
-    _expressions = field_validator("match_expressions", mode="before")(_none_is_empty_list)
+    _expressions = field_validator("match_expressions", mode="before")(none_is_empty_list)

@@ -14,19 +14,15 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic.dataclasses import dataclass
 
-from riskgraph.models.base import K8S_CONFIG, K8sObject
+from riskgraph.models.base import K8S_CONFIG, K8sObject, none_is_empty_list
 from riskgraph.models.selectors import LabelSelector
-
-
-def _none_is_empty_list(value: object) -> object:
-    return [] if value is None else value
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
 class SecurityGroups:
     group_ids: list[str] = Field(default_factory=list)
 
-    _group_ids = field_validator("group_ids", mode="before")(_none_is_empty_list)
+    _group_ids = field_validator("group_ids", mode="before")(none_is_empty_list)
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)

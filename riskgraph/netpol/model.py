@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
 from itertools import count
 
-from riskgraph.models.k8s import (
+from riskgraph.models.network_policy import (
     IPBlock,
     NetworkPolicy,
     NetworkPolicyEgressRule,

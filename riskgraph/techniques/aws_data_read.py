@@ -21,14 +21,10 @@ input holds one account.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from functools import partial
+from collections.abc import Iterator
 
 from riskgraph import ids
-from riskgraph.aws_inventory import IamPrincipal
-from riskgraph.confidence import Confidence
-from riskgraph.iam import AccountAccess, Decision
-from riskgraph.iam.matching import arn_matches
+from riskgraph.iam import Decision
 from riskgraph.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._aws import (
@@ -36,21 +32,17 @@ from riskgraph.techniques._aws import (
     because,
     confidence_of,
     named_principals,
-    pattern_hub,
     scoped_hub,
     setup,
 )
-from riskgraph.techniques._aws_index import PROBE, ArnIndex, all_of
-from riskgraph.techniques._aws_reach import Shared, Sharing, reach
+from riskgraph.techniques._aws_data_reads import principal_reads
+from riskgraph.techniques._aws_index import ArnIndex
 from riskgraph.techniques._aws_stores import (
     KINDS,
     LABELS,
-    Read,
     Store,
     admits,
-    decide,
     named_edges,
-    pattern_edges,
     public_edges,
     stores,
 )
@@ -88,8 +80,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
     for principal in actors:
         for kind, reads in KINDS.items():
             if len(indexes[kind]):
-                yield from _reads(access, principal, kind, reads, indexes[kind],
-                                  targets.get((kind, principal.account), set()), fanned)
+                yield from principal_reads(access, principal, kind, reads, indexes[kind],
+                                           targets.get((kind, principal.account), set()), fanned)
     for (kind, account, owner), reached in sorted(admitted.items(), key=lambda i: i[0]):
         vertex = scoped_hub(f"aws-data-read-{kind}", account, owner)
         yield Edge(ids.admin_id(account), vertex,
@@ -100,72 +92,6 @@ def find(inv: Inventory) -> Iterator[Edge]:
             yield Edge(vertex, store.arn, f"{LABELS[kind]} {ids.parse(store.arn).name} lets "
                        f"principals of account {account} read it", because(decision),
                        confidence_of(decision), HUB_COST)
-
-
-def _owner(store: Store) -> str:
-    return store.account
-
-
-def _covered(store: Store, account: str, entered: Iterable[Shared[Store]]) -> bool:
-    """Whether a pattern hub the principal surely entered leads to ``store``."""
-    return any(shared.decision.confidence == "certain" and
-               shared.owner == (store.account or account) and
-               arn_matches(shared.pattern, store.arn) for shared in entered)
-
-
-def _unless_reached(access: AccountAccess, principal: IamPrincipal,
-                    reached: dict[str, Confidence], store: Store, pattern: str, read: Read
-                    ) -> Decision:
-    """:func:`decide`, but a store another read already reached for certain is passed over
-    (refused here): it needs no second decision, nor a second edge."""
-    if reached.get(store.arn) == "certain":
-        return Decision(False, "certain", (), f"{store.arn} is reached already")
-    return decide(access, principal, store, pattern, read)
-
-
-def _reads(access: AccountAccess, principal: IamPrincipal, kind: str,
-           reads: tuple[Read, ...], index: ArnIndex[Store], owners: set[str],
-           fanned: set[str]) -> Iterator[Edge]:
-    account = principal.account
-    entered: dict[str, Shared[Store]] = {}
-    reached: dict[str, Confidence] = {}
-    for read in reads:
-        probe = read.probe.format(p=PROBE, account=account)
-        found = reach(access, principal, read.actions, probe, index,
-                      partial(_unless_reached, access, principal, reached, read=read),
-                      read.index_key, sharing=Sharing(_owner, read.request))
-        doing = "+".join(read.actions)
-        for shared in found.shared:
-            vertex = pattern_hub(f"aws-data-read-{kind}", account, shared.owner,
-                                 shared.pattern)
-            if vertex not in entered:
-                entered[vertex] = shared
-                yield Edge(principal.arn, vertex, f"{principal.arn} may {doing} every "
-                           f"{LABELS[kind]} matching {shared.pattern}",
-                           because(shared.decision), confidence_of(shared.decision))
-            if vertex not in fanned:
-                fanned.add(vertex)
-                yield from pattern_edges(vertex, account, shared)
-        for store, decision in found.targets:
-            confidence = confidence_of(decision)
-            before = reached.get(store.arn)
-            # Skip what another read already reached as surely, or a pattern hub covers.
-            if before in (None, "likely") and before != confidence and \
-                    not _covered(store, account, entered.values()):
-                reached[store.arn] = confidence
-                yield Edge(principal.arn, store.arn, f"{principal.arn} may {doing} "
-                           f"{store.arn}", because(decision), confidence)
-        if found.everywhere is None:
-            continue
-        for owner in sorted(owners):
-            decision = found.everywhere if owner == account else all_of(
-                access.can(principal, a, read.probe.format(p=PROBE, account=owner),
-                           resource_account=account) for a in read.actions)
-            if decision.allowed:
-                yield Edge(principal.arn, scoped_hub(f"aws-data-read-{kind}", account, owner),
-                           f"{principal.arn} may {doing} every {LABELS[kind]} of account "
-                           f"{owner}", because(decision), confidence_of(decision))
-        return
 
 
 _ONE_ACCOUNT = """

@@ -11,7 +11,7 @@ removes the edge. These edges are ``likely``: the manifest asks, AWS builds. Sou
 or ``inbound-cidrs`` without an open range, and a WAF or Shield annotation, raise the cost
 (the controller ignores the ranges when the object names its own security groups).
 
-NodePorts and host ports are decided with EC2 facts (:mod:`._exposure`). A NodePort is
+NodePorts and host ports are decided with EC2 facts (:mod:`._node_ports`). A NodePort is
 ``certain`` when a node has a public IP and its groups admit the port from ``0.0.0.0/0``,
 and absent when the EC2 input shows no such node; without EC2 input it stays ``likely`` at
 a higher cost. A node port left to the API server counts when a rule covers all of
@@ -25,12 +25,10 @@ import json
 from collections.abc import Iterator
 
 from riskgraph import ids
-from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
 from riskgraph.inventory import Inventory
-from riskgraph.models import Ingress, Pod, Service
+from riskgraph.models import Ingress, Service
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._common import container_vertex, containers, evidence
-from riskgraph.techniques._exposure import HostExposure, HostVerdict, PortRange
+from riskgraph.techniques._exposure import HostExposure
 from riskgraph.techniques._lb_schemes import (
     ALB_GROUP,
     ALB_INBOUND,
@@ -39,8 +37,6 @@ from riskgraph.techniques._lb_schemes import (
     BASE_COST,
     LB_SECURITY_GROUPS,
     LB_SOURCE_RANGES,
-    NODE_PORT_RANGE,
-    NODEPORT_COST,
     RESTRICTED_COST,
     WAF_EXTRA_COST,
     AlbSettings,
@@ -50,6 +46,7 @@ from riskgraph.techniques._lb_schemes import (
     restriction,
     waf,
 )
+from riskgraph.techniques._node_ports import host_port_edges, node_port_edges
 
 
 def _load_balancer_edge(service: Service, sid: str) -> Iterator[Edge]:
@@ -67,34 +64,6 @@ def _load_balancer_edge(service: Service, sid: str) -> Iterator[Edge]:
     else:
         yield Edge(ids.INTERNET, sid, f"service {name} has an internet-facing load balancer: "
                    f"{facing.why}", facing.evidence, facing.confidence)
-
-
-def _node_port_edge(service: Service, sid: str, hosts: HostExposure) -> Iterator[Edge]:
-    name = f"{service.namespace}/{service.name}"
-    if not hosts.decides:
-        ports = ", ".join(str(p.node_port) for p in service.spec.ports if p.node_port)
-        yield Edge(ids.INTERNET, sid, f"service {name} opens NodePort {ports or 'ports'} on "
-                   "every node; reachable if a node has a public address and its security "
-                   "group allows the port (no EC2 input says)", (f'{sid}: spec.type="NodePort"',),
-                   "likely", NODEPORT_COST)
-        return
-    found: tuple[HostVerdict, str] | None = None
-    for index, port in enumerate(service.spec.ports):
-        low, high = (port.node_port, port.node_port) if port.node_port else NODE_PORT_RANGE
-        verdict = hosts.any_node(PortRange(port.protocol, low, high))
-        proof = f"{sid}: spec.ports[{index}].nodePort={port.node_port}" if port.node_port \
-            else f'{sid}: spec.type="NodePort"'
-        if verdict.state != "closed" and (found is None or verdict.rank < found[0].rank):
-            found = (verdict, proof)
-    if found is None:
-        return
-    verdict, proof = found
-    if verdict.state == "open":
-        yield Edge(ids.INTERNET, sid, f"service {name} is a NodePort and {verdict.reason}",
-                   (proof, *verdict.evidence), verdict.confidence)
-    else:
-        yield Edge(ids.INTERNET, sid, f"service {name} is a NodePort; {verdict.reason}, so "
-                   "it may be open", (proof, *verdict.evidence), "likely", NODEPORT_COST)
 
 
 def _ingress_edge(ingress: Ingress, groups: dict[str, AlbSettings]) -> Iterator[Edge]:
@@ -135,31 +104,6 @@ def _ingress_edge(ingress: Ingress, groups: dict[str, AlbSettings]) -> Iterator[
                None if cost == BASE_COST else cost)
 
 
-def _host_port_edges(inv: Inventory, pod: Pod, hosts: HostExposure) -> Iterator[Edge]:
-    for container, path in containers(pod):
-        best: tuple[Confidence, HostVerdict, str, str, int] | None = None
-        for index, port in enumerate(container.ports):
-            host_port = port.host_port or (port.container_port if pod.spec.host_network else 0)
-            if not host_port:
-                continue
-            wanted = PortRange(port.protocol, host_port, host_port)
-            field = "hostPort" if port.host_port else "containerPort"
-            for place in inv.placements(pod):
-                verdict, every = hosts.place(place.target, wanted)
-                if verdict.state != "open":
-                    continue
-                level = weakest(verdict.confidence, place.confidence,
-                                *(() if every else ("possible",)))
-                if best is None or CONFIDENCE_ORDER.index(level) < CONFIDENCE_ORDER.index(best[0]):
-                    best = (level, verdict, evidence(pod, f"{path}.ports[{index}].{field}",
-                                                     host_port), place.reason, host_port)
-        if best is not None:
-            level, verdict, proof, where, host_port = best
-            yield Edge(ids.INTERNET, container_vertex(pod, container),
-                       f"container {container.name} listens on host port {host_port} "
-                       f"({where}) and {verdict.reason}", (proof, *verdict.evidence), level)
-
-
 def find(inv: Inventory) -> Iterator[Edge]:
     hosts = HostExposure(inv)
     for service in inv.services:
@@ -167,13 +111,13 @@ def find(inv: Inventory) -> Iterator[Edge]:
         if service.spec.type == "LoadBalancer":
             yield from _load_balancer_edge(service, sid)
         elif service.spec.type == "NodePort":
-            yield from _node_port_edge(service, sid, hosts)
+            yield from node_port_edges(service, sid, hosts)
     groups = alb_groups(inv.ingresses)
     for ingress in inv.ingresses:
         yield from _ingress_edge(ingress, groups)
     if hosts.decides:
         for pod in inv.pods:
-            yield from _host_port_edges(inv, pod, hosts)
+            yield from host_port_edges(inv, pod, hosts)
 
 
 _AWS_NODE = """

@@ -29,10 +29,6 @@ def decode_policy(value: Any) -> Any:
 PolicyDocument = Annotated[PolicyJson, BeforeValidator(decode_policy)]
 
 
-def none_is_empty_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
 class AwsModel(BaseModel):
     """PascalCase output (IAM, EC2, Secrets Manager, SSM, S3, KMS, Organizations)."""
 

@@ -11,8 +11,8 @@ from riskgraph.models.aws.base import (
     AwsModel,
     EksModel,
     Tag,
-    none_is_empty_list,
 )
+from riskgraph.models.base import none_is_empty_list
 
 # EC2 -----------------------------------------------------------------------------------
 

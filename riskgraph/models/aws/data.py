@@ -10,8 +10,8 @@ from riskgraph.models.aws.base import (
     AwsModel,
     EksModel,
     PolicyDocument,
-    none_is_empty_list,
 )
+from riskgraph.models.base import none_is_empty_list
 
 # Data stores ---------------------------------------------------------------------------
 

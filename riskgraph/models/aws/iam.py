@@ -12,8 +12,8 @@ from riskgraph.models.aws.base import (
     PolicyJson,
     Tag,
     account_of,
-    none_is_empty_list,
 )
+from riskgraph.models.base import none_is_empty_list
 
 
 class InlinePolicy(AwsModel):

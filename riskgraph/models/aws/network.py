@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from riskgraph.models.aws.base import AwsModel, EksModel, none_is_empty_list
+from riskgraph.models.aws.base import AwsModel, EksModel
+from riskgraph.models.base import none_is_empty_list
 
 #: CIDR association states that still route traffic.
 _LIVE_STATES = frozenset({"associated", "associating"})
