@@ -13,11 +13,12 @@ Before searching, a budgeted backward walk from the targets measures how many ho
 nearby vertex still needs; labels that cannot reach a target within the bound are never
 created, so an unreachable target does not cost a sweep of the whole graph.
 
-With few targets, a second budgeted backward walk (Dijkstra on cost) gives each vertex a
-lower bound on what reaching a target still costs, and labels are settled in order of
-cost so far plus that bound (A*). The bound is exact near the targets and the walk's
-radius elsewhere, which keeps it consistent, so labels still settle at each vertex in cost
-order and the first label settled at a target is still its cheapest route.
+With few targets that too many vertices lead to for the hop walk to finish, a second
+budgeted backward walk (Dijkstra on cost) gives each vertex a lower bound on what reaching
+a target still costs, and labels are settled in order of cost so far plus that bound
+(A*). The bound is exact near the targets and the walk's radius elsewhere, which keeps it
+consistent, so labels still settle at each vertex in cost order and the first label
+settled at a target is still its cheapest route.
 """
 
 from __future__ import annotations
@@ -269,8 +270,10 @@ def attack_paths(
     # One more target than shown is enough to know the answer was truncated.
     wanted = len(target_ids) if top is None else min(top + 1, len(target_ids))
     hops_left = hops_to_targets(graph._pred, target_ids, max_hops)
+    # When the hop walk finished, its pruning already confines the search to the targets'
+    # neighbourhood; the cost walk pays only where that pruning was given up.
     bound = cost_to_targets(graph._pred, target_ids) \
-        if len(target_ids) <= FEW_TARGETS else NO_BOUND
+        if hops_left is None and len(target_ids) <= FEW_TARGETS else NO_BOUND
     label_vertex, label_parent, reached = _search(graph._succ, source_ids, target_ids,
                                                   max_hops, wanted, hops_left, bound,
                                                   frozenset(avoided))
