@@ -149,7 +149,10 @@ def aws_summary(inv: Inventory) -> str:
               (len(aws.pod_identity_associations), "pod identity association",
                "pod identity associations"),
               (sum(1 for _ in aws.data_resources), "data store", "data stores"),
-              (len(aws.databases), "database", "databases")]
+              (len(aws.databases), "database", "databases"),
+              (len(aws.endpoints), "VPC service", "VPC services"),
+              (len(aws.vpcs), "VPC", "VPCs"),
+              (len(aws.security_groups), "security group", "security groups")]
     accounts = ", ".join(sorted(aws.accounts)) or "unknown"
     parts = [f"account{'s' * (len(aws.accounts) > 1)} {accounts}",
              f"EKS cluster {aws.cluster_name}" if aws.cluster is not None else

@@ -101,3 +101,11 @@ def test_the_storefront_reaches_the_session_cache_through_the_node_group(
         "traffic with security groups sg-0demo0nodes00001 reaches ElastiCache cache cluster "
         "shop-sessions-001 (redis) on 6379")
     assert sessions in {p["target"] for p in paths(capsys, "--to", "data-store")}
+
+
+def test_the_summary_line_counts_what_the_network_side_reads(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["paths", "--demo", "--to", "data-store", "--format", "json"]) in (0, 1)
+    [summary] = [line for line in capsys.readouterr().err.splitlines() if "AWS: " in line]
+    parts = summary.partition("AWS: ")[2].rpartition(" [")[0].split(", ")
+    assert {"1 database", "1 VPC service", "1 VPC", "3 security groups"} <= set(parts)
