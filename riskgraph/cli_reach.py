@@ -143,7 +143,7 @@ def reach_command(inv: Inventory, args: argparse.Namespace, say: Say) -> tuple[s
     """``riskgraph reach``: the text to write and the exit code (1 when some port asked
     about is blocked; a printed matrix is 0)."""
     enforced, note = enforcement_note(inv, say)
-    policies = NetworkPolicies.from_inventory(inv)
+    policies = NetworkPolicies.of(inv)
     if _uses_ip_blocks(inv):
         note += f"\n(ipBlocks read with pod addresses from {policies.cluster_network_source})"
     if args.matrix:

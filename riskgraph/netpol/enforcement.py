@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from riskgraph.derived import derived
 from riskgraph.inventory import Inventory
 from riskgraph.models import Container, Pod
 from riskgraph.netpol.vpc_cni import policy_switch
@@ -65,7 +66,12 @@ class Plugins:
 
     @classmethod
     def of(cls, inv: Inventory) -> Plugins:
-        """Scan every pod and workload template once."""
+        """What the inventory's pods and workload templates show, scanned once per
+        inventory."""
+        return derived(inv, "network-plugins", lambda: cls._scan(inv))
+
+    @classmethod
+    def _scan(cls, inv: Inventory) -> Plugins:
         found = cls()
         # Images and container names repeat across replicas: each pair is searched once.
         seen: dict[tuple[str, str], bool] = {}

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from ipaddress import ip_address, ip_network
 
+from riskgraph.derived import derived
 from riskgraph.inventory import Inventory
 from riskgraph.models import NetworkPolicy, Pod
 from riskgraph.netpol.model import (
@@ -128,6 +129,12 @@ class NetworkPolicies:
             cluster_network, source = pod_network(inv)
         return cls(inv.network_policies, {ns.name: ns.metadata.labels for ns in inv.namespaces},
                    cluster_network, source)
+
+    @classmethod
+    def of(cls, inv: Inventory) -> NetworkPolicies:
+        """:meth:`from_inventory`, compiled once per inventory and shared by every caller
+        (``net.reach``, ``pod.imds``, ``riskgraph reach``), signatures memo included."""
+        return derived(inv, "network-policies", lambda: cls.from_inventory(inv))
 
     # Signatures ----------------------------------------------------------------------
 

@@ -118,7 +118,7 @@ def answer(inv: Inventory, source_ref: str, target_ref: str, ports: Sequence[Por
     """Whether ``source_ref`` may connect to ``target_ref`` on each of ``ports`` (default:
     the ports the target declares), under ``policies`` (default: the inventory's)."""
     source, target = resolve_pod(inv, source_ref), resolve_pod(inv, target_ref)
-    policies = policies or NetworkPolicies.from_inventory(inv)
+    policies = policies or NetworkPolicies.of(inv)
     return [Answer(pod_vertex(source), pod_vertex(target),
                    policies.allowed(source, target, port), enforced)
             for port in (ports or declared_ports(target))]
@@ -143,7 +143,7 @@ def matrix(inv: Inventory, namespaces: Sequence[str], port: Port = ANY_PORT,
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             raise SelectorError(f"namespace {ns!r} has no pod in the input.{hint}")
     pods = tuple(p for ns in chosen for p in sorted(inv.pods_in(ns), key=lambda p: p.name))
-    policies = policies or NetworkPolicies.from_inventory(inv)
+    policies = policies or NetworkPolicies.of(inv)
     signatures = [policies.signature(p) for p in pods]
     decided: dict[tuple[Signature, Signature], bool] = {}
 

@@ -86,7 +86,7 @@ def _refs(pols: NetworkPolicies, indexes: tuple[int, ...]) -> str:
 
 def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
     """The enforced network, through per-class hubs."""
-    pols = NetworkPolicies.from_inventory(inv)
+    pols = NetworkPolicies.of(inv)
     classes = Classes.of(inv, pols)
     source_sig, members = classes.sources, classes.members
     target_sig, listeners = classes.targets, classes.listeners

@@ -113,7 +113,7 @@ def _egress_blocked(inv: Inventory) -> Callable[[Pod], bool]:
     """Whether enforced NetworkPolicies stop a pod's calls to the metadata service."""
     if not inv.network_policies or not enforcement(inv)[0]:
         return lambda pod: False
-    policies = NetworkPolicies.from_inventory(inv)
+    policies = NetworkPolicies.of(inv)
     verdicts: dict[tuple[int, ...], bool] = {}
 
     def blocked(pod: Pod) -> bool:
