@@ -137,6 +137,10 @@ def test_the_source_names_the_vpc_its_ranges_and_whose_it_is() -> None:
     network = NetworkPolicies.from_inventory(inventory_from_text(PODS + CLUSTER + VPCS))
     # IPv4 only: the cluster's IP family is not in the input, and EKS defaults to IPv4.
     assert network.cluster_network == ("10.0.0.0/16", "100.64.0.0/16")
+    ipv6 = CLUSTER.replace('"resourcesVpcConfig"',
+                           '"kubernetesNetworkConfig": {"ipFamily": "ipv6"}, "resourcesVpcConfig"')
+    assert NetworkPolicies.from_inventory(inventory_from_text(PODS + ipv6 + VPCS)
+                                          ).cluster_network == ("2600:1f14::/56",)
     assert network.cluster_network_source == \
         "VPC vpc-0abc (10.0.0.0/16, 100.64.0.0/16) of EKS cluster prod"
     by_node = NetworkPolicies.from_inventory(inventory_from_text(PODS + INSTANCE + VPCS))

@@ -7,8 +7,9 @@ its ranges come from ``ec2 describe-vpcs``. They are used when the VPC CNI gives
 their addresses: when ``aws-node`` or the ``vpc-cni`` add-on is seen, or when no other
 network plugin is (EKS's default). A plugin with a pod network of its own (Calico, Cilium,
 Flannel, ... without ``aws-node`` beside it) hands out addresses the input does not show,
-so the default private ranges stay. Only IPv4 ranges are used while the VPC has some: EKS
-clusters are IPv4 unless created otherwise, and the cluster's IP family is not read.
+so the default private ranges stay. Pods take addresses of the cluster's IP family
+(``kubernetesNetworkConfig.ipFamily``: IPv4 unless the cluster was created for IPv6), so
+only the VPC's ranges of that family are used; with nothing saying the family, IPv4.
 Without a VPC in the input the default private ranges stay, and the source says so.
 
 >>> from riskgraph.inventory import Inventory
@@ -48,11 +49,13 @@ def pod_network(inv: Inventory) -> tuple[tuple[str, ...], str]:
     if missing:
         return DEFAULT_CLUSTER_NETWORK, f"{_DEFAULT} (VPC {', '.join(missing)} {owner} is " \
                                         f"not in the input); {_HINT}"
-    cidrs = [c for vpc in vpcs.values() if vpc is not None for c in vpc.cidrs]
-    ipv4 = [c for c in cidrs if ip_network(c, strict=False).version == 4]
-    chosen = tuple(dict.fromkeys(ipv4 or cidrs))
+    family = _ip_family(inv)
+    chosen = tuple(dict.fromkeys(
+        c for vpc in vpcs.values() if vpc is not None for c in vpc.cidrs
+        if ip_network(c, strict=False).version == family))
     if not chosen:
-        return DEFAULT_CLUSTER_NETWORK, f"{_DEFAULT} (VPC {named} {owner} lists no range)"
+        return DEFAULT_CLUSTER_NETWORK, (f"{_DEFAULT} (VPC {named} {owner} lists no IPv"
+                                         f"{family} range)")
     return chosen, f"VPC {named} ({', '.join(chosen)}) {owner}"
 
 
@@ -78,3 +81,11 @@ def _other_plugin(inv: Inventory) -> str:
         return ""
     engine, seen = next(iter(plugins.overlays.items()))
     return f"{engine} ({seen[0]}; no aws-node seen)"
+
+
+def _ip_family(inv: Inventory) -> int:
+    """The IP version pods get addresses of: the EKS cluster's family, else 4."""
+    cluster = inv.aws.cluster
+    if cluster is not None and cluster.kubernetes_network_config.ip_family.lower() == "ipv6":
+        return 6
+    return 4

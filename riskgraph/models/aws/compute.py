@@ -134,6 +134,10 @@ class ResourcesVpcConfig(EksModel):
     subnet_ids: list[str] = Field(default_factory=list)
 
 
+class KubernetesNetworkConfig(EksModel):
+    ip_family: str = "ipv4"
+
+
 class EksCluster(EksModel):
     name: str
     arn: str
@@ -142,6 +146,8 @@ class EksCluster(EksModel):
     identity: ClusterIdentity | None = None
     access_config: AccessConfig = Field(default_factory=AccessConfig)
     resources_vpc_config: ResourcesVpcConfig = Field(default_factory=ResourcesVpcConfig)
+    kubernetes_network_config: KubernetesNetworkConfig = \
+        Field(default_factory=KubernetesNetworkConfig)
 
     @property
     def oidc_issuer(self) -> str | None:
