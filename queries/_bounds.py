@@ -97,5 +97,6 @@ def cost_to_targets(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, An
                 step = math.inf
                 for attrs in parallel.values():
                     step = min(step, attrs.get("cost", 1.0))
-                push(waiting, (cost + step, predecessor))
+                # Rounded as the forward search rounds, so the bound stays a lower bound.
+                push(waiting, (round(cost + round(step, 9), 9), predecessor))
     return CostBound(exact, math.inf)

@@ -61,6 +61,9 @@ def _cheapest_steps(neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
         still_costs = exact.get(neighbour, radius)
         if still_costs == math.inf:
             continue
+        # Costs count to 9 decimals, as in the cost bound's walk: both add the same
+        # numbers, so the bound never exceeds what a route really costs.
+        cheapest = round(cheapest, 9)
         if hops_left is None:
             steps.append((neighbour, cheapest, 0, still_costs))
         elif neighbour in hops_left:

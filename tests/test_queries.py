@@ -459,3 +459,19 @@ def test_cost_bound_keeps_the_search_off_cheap_dead_ends() -> None:
         else:
             assert len(labels) > 4_000
     assert attack_paths(graph, "internet", "secret")[0].cost == 3.0
+
+
+def test_cost_bound_and_search_round_alike_so_ties_still_go_to_smaller_ids(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both routes into s0 cost a + b exactly and take two hops, so the smaller source id
+    # (p2) wins. Costs with more than 9 decimals once made the bound, summed unrounded,
+    # exceed the rounded cost of p2's route and let p3 settle first.
+    a, b = 0.70000000049999, 0.1234567891234
+    graph = graph_of(("k8s:Pod:r/p2", "internet", b), ("k8s:Pod:r/p3", "internet", b),
+                     ("k8s:Pod:r/p3", "k8s:Pod:r/p9", 0.0123456789123),
+                     ("k8s:Pod:r/p9", "k8s:Secret:r/s1", 0.25),
+                     ("internet", "k8s:Secret:r/s0", a))
+    monkeypatch.setattr(query_bounds, "_BACKWARD_BUDGET", 0)
+    monkeypatch.setattr(query_bounds, "_FEW_TARGETS_BUDGET", 0)
+    assert routes(attack_paths(graph, "any-pod", "secret", top=None)) == [
+        ("k8s:Pod:r/p9", "k8s:Secret:r/s1"), ("k8s:Pod:r/p2", "internet", "k8s:Secret:r/s0")]
