@@ -343,3 +343,22 @@ def test_a_vpc_cni_with_network_policy_off_warns_that_policies_are_not_enforced(
     assert "warning: network policies are not enforced (Amazon VPC CNI network policy is off"\
         in err
     assert "no NetworkPolicy engine" not in err
+
+
+def test_a_pod_with_security_groups_is_not_isolated_by_policies_as_in_the_graph(
+        shop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # vault/db is behind deny-all; a SecurityGroupPolicy selecting it hands it to its
+    # security groups (as on EKS), so reach agrees with net.reach: no policy isolates it.
+    question = ["-q", "--from", "pod:shop/web", "--to", "pod:vault/db"]
+    code, out, _ = run(["--k8s", shop, *question], capsys)
+    assert code == 1 and "vault/deny-all" in out
+    (tmp_path / "sgp.yaml").write_text("""
+apiVersion: vpcresources.k8s.aws/v1beta1
+kind: SecurityGroupPolicy
+metadata: {name: db-groups, namespace: vault}
+spec:
+  podSelector: {}
+  securityGroups: {groupIds: [sg-0db]}
+""")
+    code, out, _ = run(["--k8s", shop, str(tmp_path / "sgp.yaml"), *question], capsys)
+    assert code == 0 and "vault/db is not isolated for ingress" in out

@@ -30,7 +30,7 @@ to a node); Services rewrite destinations (ask about the backing pods).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from ipaddress import ip_address, ip_network
 
@@ -47,6 +47,7 @@ from riskgraph.netpol.model import (
 )
 from riskgraph.netpol.pod_network import DEFAULT_CLUSTER_NETWORK, pod_network
 from riskgraph.netpol.ports import Port, PortSet, union
+from riskgraph.netpol.security_groups import PodSecurityGroups
 from riskgraph.netpol.selectors import Selector
 from riskgraph.netpol.verdict import Decision, Verdict
 
@@ -89,12 +90,17 @@ class NetworkPolicies:
     cluster_network_source
         Where ``cluster_network`` comes from, for the user; kept as
         :attr:`cluster_network_source`.
+    exempt
+        Says whether no policy isolates a pod (pods a SecurityGroupPolicy selects, as on
+        EKS); such a pod still counts as a peer where it is selected.
     """
 
     def __init__(self, policies: Iterable[NetworkPolicy],
                  namespace_labels: Mapping[str, Mapping[str, str]] | None = None,
                  cluster_network: Sequence[str] = DEFAULT_CLUSTER_NETWORK,
-                 cluster_network_source: str | None = None) -> None:
+                 cluster_network_source: str | None = None,
+                 exempt: Callable[[Pod], object] | None = None) -> None:
+        self._exempt = exempt
         self.cluster_network = tuple(cluster_network)
         self.cluster_network_source = cluster_network_source or (
             "default private ranges" if self.cluster_network == DEFAULT_CLUSTER_NETWORK
@@ -123,12 +129,14 @@ class NetworkPolicies:
                        ) -> NetworkPolicies:
         """The inventory's NetworkPolicies, with its namespaces' labels; the cluster network
         is ``cluster_network`` when given, else read from the inventory
-        (:func:`~riskgraph.netpol.pod_network.pod_network`)."""
+        (:func:`~riskgraph.netpol.pod_network.pod_network`). Pods its SecurityGroupPolicies
+        select are exempt (:mod:`riskgraph.netpol.security_groups`)."""
         source = None
         if cluster_network is None:
             cluster_network, source = pod_network(inv)
+        with_groups = PodSecurityGroups(inv)
         return cls(inv.network_policies, {ns.name: ns.metadata.labels for ns in inv.namespaces},
-                   cluster_network, source)
+                   cluster_network, source, with_groups.policies_for)
 
     @classmethod
     def of(cls, inv: Inventory) -> NetworkPolicies:
@@ -153,6 +161,8 @@ class NetworkPolicies:
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = self._selections(namespace, labels)
+        if self._exempt is not None and self._exempt(pod):
+            return Signature((), (), found[2], named)
         return Signature(*found, named)
 
     def _selections(self, namespace: str, labels: Mapping[str, str]

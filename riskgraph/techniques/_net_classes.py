@@ -15,7 +15,6 @@ from riskgraph.models import Container, Pod
 from riskgraph.netpol import NetworkPolicies, PortSet, Signature
 from riskgraph.techniques import Edge
 from riskgraph.techniques._common import container_vertex, evidence
-from riskgraph.techniques._pod_groups import PodSecurityGroups
 
 
 def listening_ports(container: Container) -> PortSet:
@@ -62,11 +61,8 @@ class Classes:
         # which allowed ports it listens on.
         source_keys: dict[tuple[tuple[int, ...], frozenset[int]], int] = {}
         target_keys: dict[tuple[object, ...], int] = {}
-        with_groups = PodSecurityGroups(inv)
         for pod in inv.pods:
             sig = pols.signature(pod)
-            if with_groups.policies_for(pod):
-                sig = Signature((), (), sig.peers, sig.named_ports)
             node = pod.spec.node_name
             source = source_keys.setdefault((sig.egress, sig.peers), len(source_keys))
             if source == len(found.sources):

@@ -1,14 +1,13 @@
 """Which security groups a pod's traffic leaves with: those of the SecurityGroupPolicies
 that select it (security groups for pods), else its node's instance groups, else the
 launch template of its node group; for a workload template, each group set of the nodes it
-may land on. Shared by ``net.reach-aws`` and ``net.reach`` (selected pods are not subject
-to NetworkPolicies).
+may land on (``net.reach-aws``). Which policies select a pod is
+:mod:`riskgraph.netpol.security_groups`'s.
 """
 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import NamedTuple
 
 from riskgraph import ids
@@ -21,7 +20,7 @@ from riskgraph.models.aws import (
     EksNodegroup,
 )
 from riskgraph.models.sgp import SecurityGroupPolicy
-from riskgraph.netpol.selectors import Selector
+from riskgraph.netpol.security_groups import PodSecurityGroups
 from riskgraph.techniques._aws_nodes import is_fargate
 from riskgraph.techniques._common import json_value
 from riskgraph.techniques._exposure import cluster_instances
@@ -34,42 +33,6 @@ class Source(NamedTuple):
     confidence: Confidence
     reason: str
     evidence: tuple[str, ...]
-
-
-class PodSecurityGroups:
-    """Which SecurityGroupPolicies select a pod, as the VPC resource controller decides:
-    by pod labels, by its ServiceAccount's labels, or by both when both selectors are set."""
-
-    def __init__(self, inv: Inventory) -> None:
-        self._inv = inv
-        self._by_ns: dict[str, list[tuple[SecurityGroupPolicy, Selector | None,
-                                          Selector | None]]] = {}
-        for policy in inv.security_group_policies:
-            spec = policy.spec
-            self._by_ns.setdefault(policy.namespace or "default", []).append((
-                policy,
-                Selector.compile(spec.pod_selector) if spec.pod_selector else None,
-                Selector.compile(spec.service_account_selector)
-                if spec.service_account_selector else None))
-
-    def policies_for(self, pod: Pod) -> list[SecurityGroupPolicy]:
-        """The policies giving ``pod`` their groups (none for a pod on the host network)."""
-        namespace = pod.metadata.namespace or "default"
-        candidates = self._by_ns.get(namespace)
-        if not candidates or pod.spec.host_network:
-            return []
-        account = self._inv.service_account(namespace, pod.spec.effective_service_account)
-        account_labels: Mapping[str, str] = account.metadata.labels if account else {}
-        found = []
-        for policy, by_pod, by_account in candidates:
-            if not policy.group_ids:
-                continue
-            pod_match = by_pod is not None and by_pod.matches(pod.metadata.labels)
-            account_match = by_account is not None and by_account.matches(account_labels)
-            both = by_pod is not None and by_account is not None
-            if (pod_match and account_match) if both else (pod_match or account_match):
-                found.append(policy)
-        return found
 
 
 def _policy_source(policies: list[SecurityGroupPolicy]) -> Source:
