@@ -362,3 +362,37 @@ spec:
 """)
     code, out, _ = run(["--k8s", shop, str(tmp_path / "sgp.yaml"), *question], capsys)
     assert code == 0 and "vault/db is not isolated for ingress" in out
+
+
+EXPORTER = """
+kind: Pod
+metadata: {name: app, namespace: shop}
+spec: {nodeName: n1, containers: [{name: app, image: app}]}
+---
+kind: Pod
+metadata: {name: far-app, namespace: shop}
+spec: {nodeName: n2, containers: [{name: app, image: app}]}
+---
+kind: Pod
+metadata: {name: exporter, namespace: monitoring}
+spec:
+  nodeName: n1
+  hostNetwork: true
+  containers: [{name: metrics, image: prom/node-exporter, ports: [{containerPort: 9100}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-egress, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"""
+
+
+def test_a_pod_denied_egress_still_reaches_the_host_network_of_its_own_node(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "estate.yaml").write_text(EXPORTER)
+    base = ["--k8s", str(tmp_path), "-q", "--to", "pod:monitoring/exporter"]
+    code, out, _ = run([*base, "--from", "pod:shop/app"], capsys)
+    assert code == 0
+    assert "monitoring/exporter uses the host network of node n1, where shop/app runs" in out
+    code, out, _ = run([*base, "--from", "pod:shop/far-app"], capsys)
+    assert code == 1 and "shop/deny-egress" in out

@@ -210,7 +210,10 @@ class NetworkPolicies:
         if source is target and not source.is_template:
             return replace(verdict, loopback=True)
         node = own_node(source, target)
-        return replace(verdict, own_node=node) if node else verdict
+        if node:
+            return replace(verdict, own_node=node,
+                           host_side="source" if source.spec.host_network else "target")
+        return verdict
 
     def allowed_to_ip(self, source: Pod, ip: str, port: Port | None = None) -> Verdict:
         """Whether ``source`` may reach the address ``ip`` (outside the pod network)."""
@@ -294,17 +297,19 @@ def _name(pod: Pod) -> str:
 
 
 def own_node(source: Pod, target: Pod) -> str:
-    """The node both run on when ``source`` uses its host network and ``target`` does not:
-    Kubernetes always allows traffic from a pod's own node, so no policy decides it.
-    Empty otherwise (a template pod has no node).
+    """The node both run on when exactly one of them uses its host network: Kubernetes
+    always allows traffic between a pod and its own node, so no policy decides it. Empty
+    otherwise (a template pod has no node).
 
     >>> on = lambda name, host: Pod.model_validate({"metadata": {"name": name},
     ...     "spec": {"nodeName": "n1", "hostNetwork": host}})
-    >>> own_node(on("agent", True), on("db", False)), own_node(on("web", False), on("db", False))
-    ('n1', '')
+    >>> own_node(on("agent", True), on("db", False)), own_node(on("db", False), on("agent", True))
+    ('n1', 'n1')
+    >>> own_node(on("web", False), on("db", False))
+    ''
     """
     node = source.spec.node_name
-    if node and source.spec.host_network and not target.spec.host_network \
+    if node and source.spec.host_network != target.spec.host_network \
             and target.spec.node_name == node:
         return node
     return ""

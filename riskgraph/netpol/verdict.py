@@ -47,9 +47,11 @@ class Verdict:
     ingress: Decision
     ports: PortSet
     loopback: bool = False
-    #: The node whose host network the source uses and the target runs on: traffic from
-    #: a pod's own node is always allowed, whatever the policies say.
+    #: The node both run on, one of them on its host network: traffic between a pod and
+    #: its own node is always allowed, whatever the policies say.
     own_node: str = ""
+    #: Which of the two (``source`` or ``target``) uses the host network of ``own_node``.
+    host_side: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -73,9 +75,11 @@ class Verdict:
         if self.loopback:
             return f"allowed: {self.source} always reaches itself"
         if self.own_node:
-            return (f"allowed: {self.source} uses the host network of node {self.own_node}, "
-                    f"where {self.target} runs, and traffic from a pod's own node is always "
-                    "allowed")
+            host, other = (self.target, self.source) if self.host_side == "target" \
+                else (self.source, self.target)
+            return (f"allowed: {host} uses the host network of node {self.own_node}, "
+                    f"where {other} runs, and traffic between a pod and its own node is "
+                    "always allowed")
         if self.allowed:
             return "allowed" + _allowed_reason(self.egress, self.ingress)
         stops = [_blocked_reason(d, self._other(d)) for d in (self.egress, self.ingress)

@@ -35,10 +35,11 @@ def target_edge(hub: str, pod: Pod, index: int, container: Container, ports: Por
 
 @dataclass
 class NodeMembers:
-    """What runs on one node: hostNetwork containers (with their source class) and
-    listening containers (with their target class)."""
+    """What runs on one node: hostNetwork containers and the other containers (each with
+    its source class), and listening containers (with their target class)."""
 
     senders: list[tuple[Pod, Container, int]] = field(default_factory=list)
+    residents: list[tuple[Pod, Container, int]] = field(default_factory=list)
     listeners: list[tuple[Pod, int, Container, int]] = field(default_factory=list)
 
 
@@ -69,8 +70,9 @@ class Classes:
                 found.sources.append(sig)
                 found.members.append([])
             found.members[source].extend((pod, c) for c in pod.spec.all_containers)
-            if node and pod.spec.host_network:
-                found.nodes[node].senders.extend(
+            if node:
+                on_node = found.nodes[node]
+                (on_node.senders if pod.spec.host_network else on_node.residents).extend(
                     (pod, c, source) for c in pod.spec.all_containers)
             for index, container in enumerate(pod.spec.containers):
                 if not container.ports:

@@ -1,13 +1,16 @@
-"""``net.reach`` from a node to the pods on it: NetworkPolicies never block traffic between
-a pod and the node it runs on, whatever the policies say (the Kubernetes documentation's
-exception to ipBlock rules). A hostNetwork container sends from its node's address, so under
-enforced policies it still reaches the listening containers of its own node, ingress
-isolation or not.
+"""``net.reach`` between a node and the pods on it: NetworkPolicies never block traffic
+between a pod and the node it runs on, whatever the policies say (the Kubernetes
+documentation's exception to ipBlock rules). A hostNetwork container uses its node's
+address, so under enforced policies it still reaches the listening containers of its own
+node, ingress isolation or not; and the other containers of the node still reach the
+hostNetwork containers listening there, egress isolation or not.
 
-Per node with hostNetwork containers: each enters ``hub:net-reach-node:node/<name>``, which
-leads to the listening containers bound to that node (``spec.nodeName``) that the
-hostNetwork containers' class hubs do not already reach. Edges grow with containers, never
-with senders x targets: a hostNetwork DaemonSet on each of 5,000 nodes adds one hub per node.
+Per node, each direction has one hub. ``hub:net-reach-node:node/<name>``: the node's
+hostNetwork containers enter it, and it leads to the listening containers bound to that
+node (``spec.nodeName``) that their class hubs do not already reach.
+``hub:net-reach-host:node/<name>``: the node's other containers whose class hubs miss some
+hostNetwork listener there enter it, and it leads to those listeners. Edges grow with
+containers, never with senders x targets.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from collections.abc import Iterator, Mapping
 from riskgraph import ids
 from riskgraph.techniques import Edge
 from riskgraph.techniques._common import container_vertex, evidence
-from riskgraph.techniques._net_classes import Classes, target_edge
+from riskgraph.techniques._net_classes import Classes, NodeMembers, listening_ports, target_edge
 
 CAPABILITY = "net-reach-node"
+HOST_CAPABILITY = "net-reach-host"
 #: Entering the hub is bookkeeping; the step onto the container is the attack.
 HUB_COST = 0.1
 
@@ -27,6 +31,11 @@ HUB_COST = 0.1
 def node_hub(node: str) -> str:
     """The hub of the containers sending from ``node``'s address."""
     return ids.hub_id(CAPABILITY, f"node/{node}")
+
+
+def host_hub(node: str) -> str:
+    """The hub of the containers reaching ``node``'s hostNetwork listeners."""
+    return ids.hub_id(HOST_CAPABILITY, f"node/{node}")
 
 
 def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str) -> Iterator[Edge]:
@@ -43,6 +52,7 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str) -> I
     """
     nothing: set[int] = set()
     for node, members in classes.nodes.items():
+        yield from _to_host(node, members, reached, why)
         if not members.senders:
             continue
         # Only targets every sender's class misses need the node hub.
@@ -63,3 +73,29 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str) -> I
                               f"node {node}'s own address (NetworkPolicies never block a "
                               f"pod's traffic with its node)", "certain",
                               evidence(pod, "nodeName", node))
+
+
+def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
+             why: str) -> Iterator[Edge]:
+    """The node's containers into its hostNetwork listeners their class hubs miss."""
+    hosts = [t for t in members.listeners if t[0].spec.host_network]
+    if not hosts:
+        return
+    nothing: set[int] = set()
+    wanted = {t[3] for t in hosts}
+    entering = [r for r in members.residents if not wanted <= reached.get(r[2], nothing)]
+    if not entering:
+        return
+    missed = set().union(*(wanted - reached.get(a, nothing) for _, _, a in entering))
+    hub = host_hub(node)
+    for pod, container, _ in entering:
+        yield Edge(container_vertex(pod, container), hub,
+                   f"container {pod.name}/{container.name} runs on node {node}, whose "
+                   f"hostNetwork services it always reaches (network policies are {why})",
+                   (evidence(pod, "nodeName", node),), cost=HUB_COST)
+    for pod, index, container, target in hosts:
+        if target in missed:
+            yield target_edge(hub, pod, index, container, listening_ports(container),
+                              f"a pod on node {node} (NetworkPolicies never block a pod's "
+                              f"traffic with its node)", "certain",
+                              evidence(pod, "hostNetwork", True))

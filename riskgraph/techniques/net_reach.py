@@ -26,7 +26,9 @@ NetworkPolicy isolates them (peers selecting them still count on the isolated si
 
 Traffic between a pod and its own node is never blocked: hostNetwork containers bound to a
 node enter ``hub:net-reach-node:node/<name>``, which leads to the listening containers of that
-node their class hubs do not already reach (:mod:`riskgraph.techniques._net_node`).
+node their class hubs do not already reach; the node's other containers enter
+``hub:net-reach-host:node/<name>`` toward its hostNetwork listeners their class hubs miss
+(:mod:`riskgraph.techniques._net_node`).
 
 Cost: 0.1 into and between hubs, 2.0 for the step onto the container (reaching a port is
 easy, exploiting what listens there is not free).
@@ -40,18 +42,14 @@ from riskgraph import ids
 from riskgraph.confidence import Confidence
 from riskgraph.inventory import Inventory
 from riskgraph.models import Container, Pod
-from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.netpol.enforcement import enforcement
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._common import container_vertex
-from riskgraph.techniques._net_classes import Candidates, Classes, listening_ports, target_edge
-from riskgraph.techniques._net_node import node_edges, node_hub
+from riskgraph.techniques._net_classes import listening_ports, target_edge
+from riskgraph.techniques._net_enforced import CAPABILITY, HUB_COST, class_hub, enforced_edges
+from riskgraph.techniques._net_node import host_hub, node_hub
 
-CAPABILITY = "net-reach"
-#: Entering or crossing a hub is bookkeeping; the step onto the container is the attack.
-HUB_COST = 0.1
 FLAT_HUB = ids.hub_id(CAPABILITY, ids.CLUSTER_SCOPE)
-_ANY = Port(None, None)
 
 
 def _listeners(inv: Inventory) -> Iterator[tuple[Pod, int, Container]]:
@@ -75,73 +73,10 @@ def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
                           "any pod on the flat network", confidence)
 
 
-def _policy_id(ref: str) -> str:
-    namespace, name = ref.split("/", 1)
-    return ids.k8s_id("NetworkPolicy", name, namespace)
-
-
-def _refs(pols: NetworkPolicies, indexes: tuple[int, ...]) -> str:
-    return ", ".join(pols.policies[i].ref for i in indexes)
-
-
-def _classes(inv: Inventory, why: str) -> Iterator[Edge]:
-    """The enforced network, through per-class hubs."""
-    pols = NetworkPolicies.of(inv)
-    classes = Classes.of(inv, pols)
-    source_sig, members = classes.sources, classes.members
-    target_sig, listeners = classes.targets, classes.listeners
-    candidates = Candidates(pols, target_sig)
-    to_hubs = [_hub("to", min(_named(pod, c) for pod, _, c in found)) for found in listeners]
-    reached: set[int] = set()
-    reached_by: dict[int, set[int]] = {}
-    for a, source in enumerate(source_sig):
-        from_hub = _hub("from", min(_named(pod, c) for pod, c in members[a]))
-        pairs: list[tuple[int, Edge]] = []
-        for b in sorted(candidates.of(source)):
-            target, ports = target_sig[b]
-            if not source.egress and not target.ingress:
-                pairs.append((b, Edge(from_hub, to_hubs[b],
-                                  f"no policy isolates these sources for egress nor these "
-                                  f"targets for ingress: any of {ports} is open", (),
-                                  cost=HUB_COST)))
-                continue
-            verdict = pols.decide(source, target, _ANY, f"source class {a}",
-                                  f"target class {b}")
-            open_ports = verdict.ports & ports
-            if open_ports:
-                pairs.append((b, Edge(from_hub, to_hubs[b],
-                                  f"{open_ports} {verdict.because}",
-                                  tuple(f"{_policy_id(ref)}: allows {open_ports}"
-                                        for ref in verdict.deciding_policies),
-                                  cost=HUB_COST)))
-        if not pairs:
-            continue
-        reached_by[a] = {b for b, _ in pairs}
-        reached.update(reached_by[a])
-        yield from (edge for _, edge in pairs)
-        egress = f"isolated for egress by {_refs(pols, source.egress)}" if source.egress \
-            else "not isolated for egress"
-        for pod, container in members[a]:
-            yield Edge(container_vertex(pod, container), from_hub,
-                       f"container {pod.name}/{container.name} opens connections as source "
-                       f"class {a} ({egress}; network policies are {why})", (),
-                       cost=HUB_COST)
-    for b in sorted(reached):
-        target, ports = target_sig[b]
-        to_hub = to_hubs[b]
-        ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
-            else "not isolated for ingress"
-        for pod, index, container in listeners[b]:
-            yield target_edge(to_hub, pod, index, container, ports,
-                              f"a source the policies admit (target class {b}, {ingress})",
-                              "certain")
-    yield from node_edges(classes, reached_by, why)
-
-
 def find(inv: Inventory) -> Iterator[Edge]:
     enforced, why = enforcement(inv)
     if enforced and inv.network_policies:
-        yield from _classes(inv, why)
+        yield from enforced_edges(inv, why)
         return
     if not inv.network_policies:
         yield from _flat(inv, "absent", "certain")
@@ -216,25 +151,45 @@ spec:
   containers: [{name: postgres, image: postgres, ports: [{containerPort: 5432}]}]
 """
 
+_EXPORTER = """
+kind: Pod
+metadata: {name: exporter, namespace: monitoring}
+spec:
+  nodeName: n1
+  hostNetwork: true
+  containers: [{name: metrics, image: prom/node-exporter, ports: [{containerPort: 9100}]}]
+---
+kind: Pod
+metadata: {name: app, namespace: shop}
+spec:
+  nodeName: %s
+  containers: [{name: app, image: app}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-egress, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"""
+
 _CLIENT, _WEB, _PG = ("k8s:Container:shop/client/curl", "k8s:Container:shop/web/nginx",
                       "k8s:Container:db/pg/postgres")
 _CALICO_NODE = "k8s:Container:kube-system/calico-node/calico-node"
 
 
-def _named(pod: Pod, container: Container) -> str:
-    return container_vertex(pod, container).removeprefix("k8s:Container:")
-
-
-def _hub(direction: str, member: str) -> str:
-    """The hub of a class of pods, named after its first member (``<ns>/<pod>/<container>``
-    in id order): built from the input, so it stays put when unrelated objects change."""
-    return ids.hub_id(f"{CAPABILITY}-{direction}", f"class-of/{member}")
-
-
 # The enforced example's classes: the client alone; everything else (web, pg, calico-node)
 # as sources; web and pg as targets, each named after its first member in id order.
-_FROM_CLIENT, _FROM_REST = _hub("from", "shop/client/curl"), _hub("from", "db/pg/postgres")
-_TO_WEB, _TO_PG = _hub("to", "shop/web/nginx"), _hub("to", "db/pg/postgres")
+_FROM_CLIENT = class_hub("from", "shop/client/curl")
+_FROM_REST = class_hub("from", "db/pg/postgres")
+_TO_WEB, _TO_PG = class_hub("to", "shop/web/nginx"), class_hub("to", "db/pg/postgres")
+
+
+# The exporter example's classes: calico-node and the exporter (neither isolated) reach
+# the exporter through the class hubs; the app, denied all egress, through none.
+_METRICS = "k8s:Container:monitoring/exporter/metrics"
+_FROM_HOSTS, _TO_METRICS = (class_hub("from", "kube-system/calico-node/calico-node"),
+                            class_hub("to", "monitoring/exporter/metrics"))
+_EXPORTER_CLASS_EDGES = frozenset({(_CALICO_NODE, _FROM_HOSTS), (_METRICS, _FROM_HOSTS),
+                                   (_FROM_HOSTS, _TO_METRICS), (_TO_METRICS, _METRICS)})
 
 
 TECHNIQUE = Technique(
@@ -290,6 +245,18 @@ spec:
         Example(
             "Calico enforces deny-all; the hostNetwork pod runs on another node than postgres",
             _CALICO + _HOST_AGENT % "n2" + _DENY_DB,
+        ),
+        Example(
+            "an app denied all egress still reaches the hostNetwork exporter on its node",
+            _CALICO + _EXPORTER % "n1",
+            _EXPORTER_CLASS_EDGES | {("k8s:Container:shop/app/app", host_hub("n1")),
+                                     (host_hub("n1"), _METRICS)},
+            {(host_hub("n1"), _METRICS): "certain"},
+        ),
+        Example(
+            "an app denied all egress on another node than the exporter reaches nothing",
+            _CALICO + _EXPORTER % "n2",
+            _EXPORTER_CLASS_EDGES,
         ),
     ),
 )
