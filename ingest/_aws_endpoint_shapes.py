@@ -66,7 +66,7 @@ def _member_groups(groups: Any, key: str) -> list[Any]:
     """Group ids of a membership list (``[{"SecurityGroupId": ..., "Status": ...}]``)."""
     if not isinstance(groups, list):
         return []
-    return [g.get(key) for g in groups if isinstance(g, dict)
+    return [g[key] for g in groups if isinstance(g, dict) and isinstance(g.get(key), str)
             and str(g.get("Status", "active")).lower() not in _GONE]
 
 

@@ -221,3 +221,17 @@ spec: {{nodeName: n1, containers: [{{name: app, image: app}}]}}
     edges = list(net_reach_aws.find(inv))
     assert time.perf_counter() - started < 2.0
     assert len(edges) == 501 + 500  # containers into the one hub, the hub to each cache
+
+
+def test_ipv6_ranges_admit_pods_of_ipv6_clusters_only() -> None:
+    # The cache admits ::/0 alone (no group reference): IPv4 pods and nodes have no IPv6
+    # address, so only an IPv6 cluster's pods get in, and then for certain.
+    only_ipv6 = estate("vpc-main", cluster_vpc="vpc-main").replace(
+        '"UserIdGroupPairs": [{"GroupId": "sg-nodes"}]', '"Ipv6Ranges": [{"CidrIpv6": "::/0"}]')
+    assert run(only_ipv6) == []
+    ipv6_cluster = only_ipv6.replace(
+        '"resourcesVpcConfig"', '"kubernetesNetworkConfig": {"ipFamily": "ipv6"}, '
+        '"resourcesVpcConfig"')
+    reach = [e for e in run(ipv6_cluster) if e.target == CACHE]
+    assert [(e.source, e.confidence) for e in reach] == [(NODE_HUB, "certain")]
+    assert "sg-cache admits ::/0 for tcp/6379" in reach[0].reason

@@ -49,7 +49,7 @@ def pod_network(inv: Inventory) -> tuple[tuple[str, ...], str]:
     if missing:
         return DEFAULT_CLUSTER_NETWORK, f"{_DEFAULT} (VPC {', '.join(missing)} {owner} is " \
                                         f"not in the input); {_HINT}"
-    family = _ip_family(inv)
+    family = ip_family(inv)
     chosen = tuple(dict.fromkeys(
         c for vpc in vpcs.values() if vpc is not None for c in vpc.cidrs
         if ip_network(c, strict=False).version == family))
@@ -83,7 +83,7 @@ def _other_plugin(inv: Inventory) -> str:
     return f"{engine} ({seen[0]}; no aws-node seen)"
 
 
-def _ip_family(inv: Inventory) -> int:
+def ip_family(inv: Inventory) -> int:
     """The IP version pods get addresses of: the EKS cluster's family, else 4."""
     cluster = inv.aws.cluster
     if cluster is not None and cluster.kubernetes_network_config.ip_family.lower() == "ipv6":

@@ -102,6 +102,10 @@ class Vpcs:
         return target.vpc_id or self._of_groups(target.security_group_ids)
 
 
+#: CIDRs that admit every address.
+_ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
+
+
 class Admission(NamedTuple):
     confidence: Confidence
     reason: str
@@ -113,8 +117,11 @@ def _best(found: Iterable[Admission]) -> Admission | None:
 
 
 def _rule_admits(group: SecurityGroup, direction: str, rules: list[IpPermission],
-                 wanted: PortRange, peers: frozenset[str]) -> Iterator[Admission]:
-    """Each rule of ``rules`` covering ``wanted`` that names one of ``peers`` or a CIDR."""
+                 wanted: PortRange, peers: frozenset[str], ipv6: bool) -> Iterator[Admission]:
+    """Each rule of ``rules`` covering ``wanted`` that names one of ``peers`` or a CIDR.
+    IPv6 ranges count only for an IPv6 cluster (``ipv6``): an IPv4 cluster's pods and nodes
+    have no IPv6 address, while an IPv6 cluster's pods reach IPv4 services through their
+    node's IPv4 address."""
     for index, rule in enumerate(rules):
         if not covers(rule, wanted):
             continue
@@ -125,16 +132,16 @@ def _rule_admits(group: SecurityGroup, direction: str, rules: list[IpPermission]
                                 f"{wanted}", (f"{base}.UserIdGroupPairs[{n}].GroupId="
                                               f"{json_value(pair.group_id)}",))
         cidrs = [("IpRanges", n, r.cidr_ip) for n, r in enumerate(rule.ip_ranges)] + \
-            [("Ipv6Ranges", n, r.cidr_ipv6) for n, r in enumerate(rule.ipv6_ranges)]
+            [("Ipv6Ranges", n, r.cidr_ipv6) for n, r in enumerate(rule.ipv6_ranges) if ipv6]
         for field, n, cidr in cidrs:
-            sure: Confidence = "certain" if cidr.strip() == "0.0.0.0/0" else "likely"
+            sure: Confidence = "certain" if cidr.strip() in _ANYWHERE else "likely"
             key = "CidrIp" if field == "IpRanges" else "CidrIpv6"
             yield Admission(sure, f"{group.group_id} admits {cidr} for {wanted}",
                             (f"{base}.{field}[{n}].{key}={json_value(cidr)}",))
 
 
 def admits(groups: Mapping[str, SecurityGroup], source: tuple[str, ...],
-           target: Target) -> Admission | None:
+           target: Target, ipv6: bool) -> Admission | None:
     """Whether traffic leaving with ``source`` groups gets into ``target`` on its port: an
     inbound rule of the target's groups and an outbound rule of the source's (``likely``
     when the source's groups are not all in the input and none of those present lets it
@@ -144,13 +151,13 @@ def admits(groups: Mapping[str, SecurityGroup], source: tuple[str, ...],
         return None
     wanted = PortRange("tcp", target.port, target.port)
     ingress = _best(a for g in receivers for a in _rule_admits(
-        g, "IpPermissions", g.ip_permissions, wanted, frozenset(source)))
+        g, "IpPermissions", g.ip_permissions, wanted, frozenset(source), ipv6))
     if ingress is None:
         return None
     senders = [groups[g] for g in source if g in groups]
     egress = _best(a for g in senders for a in _rule_admits(
         g, "IpPermissionsEgress", g.ip_permissions_egress, wanted,
-        frozenset(target.security_group_ids)))
+        frozenset(target.security_group_ids), ipv6))
     if egress is None:
         if len(senders) == len(source):
             return None

@@ -12,9 +12,10 @@ A service admits a group set on its port (the input's, else its engine's default
 valkey 6379, memcached 11211, OpenSearch 443, Redshift 5439, ...) when an inbound rule of
 one of its groups covers the port and names one of the set's groups (``certain``) or a CIDR:
 pod and node addresses are not in the input, so ``0.0.0.0/0`` is ``certain`` and any other
-CIDR ``likely``. The set's outbound rules must let the traffic out as well (to a CIDR, or to
-one of the service's groups); when none of the set's groups is in the input, their egress is
-unknown and the edge is ``likely``. A service whose groups are all missing is not judged, nor
+CIDR ``likely`` (IPv6 ranges count on IPv6 clusters only, ``::/0`` then ``certain``). The
+set's outbound rules must let the traffic out as well (to a CIDR, or to one of the
+service's groups); when none of the set's groups is in the input, their egress is unknown
+and the edge is ``likely``. A service whose groups are all missing is not judged, nor
 is an OpenSearch domain outside any VPC (its access policy guards it, not the network).
 
 Security-group references and addresses do not cross VPCs without peering or a transit
@@ -34,6 +35,7 @@ from collections.abc import Iterator
 
 from riskgraph import ids
 from riskgraph.inventory import Inventory
+from riskgraph.netpol.pod_network import ip_family
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._aws_endpoints import Vpcs, admits, targets
 from riskgraph.techniques._common import container_vertex
@@ -51,6 +53,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
         return
     groups = {g.group_id: g for g in aws.security_groups}
     vpcs = Vpcs(aws, groups)
+    ipv6 = ip_family(inv) == 6
     placed = [(t, vpcs.of_target(t)) for t in reachable]
     sources = PodSources(inv)
     reached: dict[tuple[str, ...], bool] = {}
@@ -63,7 +66,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
                 for target, there in placed:
                     if here and there and here != there:
                         continue
-                    admission = admits(groups, source.groups, target)
+                    admission = admits(groups, source.groups, target, ipv6)
                     if admission is not None:
                         reached[source.groups] = True
                         yield Edge(hub, target.arn,
