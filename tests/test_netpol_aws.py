@@ -309,3 +309,13 @@ def test_the_live_reader_keeps_only_the_switch_of_the_vpc_cni_config_map() -> No
     assert "data" not in other
     assert not any("binaryData" in raw for raw in (cni, aws_auth, other))
 
+
+
+def test_a_config_map_switch_says_the_node_agent_flag_is_not_in_the_input() -> None:
+    # Self-managed installs also need the node agent's flag, which the input does not keep;
+    # the add-on switches both, so its evidence needs no such caveat.
+    for extra, caveat in ((config_map("true"), True),
+                          (addon('{"enableNetworkPolicy": "true"}'), False)):
+        _, why = enforcement(inventory_from_text(AWS_NODE + PODS + CLUSTER + DENY + extra))
+        assert ("--enable-network-policy=true, which the input does not show" in why) \
+            is caveat

@@ -3,7 +3,9 @@
 Two places hold it: the EKS add-on ``vpc-cni`` (``eks describe-addon``), whose
 ``configurationValues`` (JSON or YAML text) enables it with ``enableNetworkPolicy: "true"``,
 and the ``kube-system/amazon-vpc-cni`` ConfigMap, whose ``enable-network-policy-controller``
-key does the same for self-managed installs. A value the add-on sets wins over the
+key switches on the policy controller of self-managed installs (whose node agent needs
+``--enable-network-policy=true`` as well, an argument the input does not keep: the evidence
+says so). A value the add-on sets wins over the
 ConfigMap's: EKS rewrites the add-on's objects from its configuration. Booleans and the
 strings ``"true"``/``"false"`` (any case) are read; anything else says the switch is unknown.
 
@@ -11,7 +13,8 @@ strings ``"true"``/``"false"`` (any case) are read; anything else says the switc
 >>> from riskgraph.models import ConfigMap
 >>> cni = ConfigMap.model_validate({"metadata": {"name": "amazon-vpc-cni", "namespace":
 ...     "kube-system"}, "data": {"enable-network-policy-controller": "true"}})
->>> policy_switch(Inventory.from_objects([cni]))
+>>> state, evidence = policy_switch(Inventory.from_objects([cni]))
+>>> state, evidence.split(";")[0]
 (True, 'ConfigMap kube-system/amazon-vpc-cni: data.enable-network-policy-controller="true"')
 """
 
@@ -26,6 +29,10 @@ from riskgraph.inventory import Inventory
 from riskgraph.models.aws import EksAddon
 from riskgraph.models.k8s import VPC_CNI_CONFIG, VPC_CNI_POLICY_KEY
 
+#: A self-managed install enforces on the nodes only when the node agent is switched on too;
+#: its container arguments are not kept (they may hold credentials), so the evidence says so.
+_AGENT_CAVEAT = ("; nodes enforce when aws-node's aws-eks-nodeagent also runs with "
+                 "--enable-network-policy=true, which the input does not show")
 ADDON_NAME = "vpc-cni"
 ADDON_KEY = "enableNetworkPolicy"
 
@@ -77,9 +84,11 @@ def _from_config_map(inv: Inventory) -> tuple[bool | None, str]:
     if config_map is None or VPC_CNI_POLICY_KEY not in config_map.data:
         return None, ""
     value = config_map.data[VPC_CNI_POLICY_KEY]
-    return _truth(value), f"ConfigMap {namespace}/{name}: data.{VPC_CNI_POLICY_KEY}=" \
-        f"{json.dumps(value)}" + ("" if _truth(value) is not None
-                                  else " (neither true nor false: unknown)")
+    state = _truth(value)
+    caveat = {None: " (neither true nor false: unknown)", False: "",
+              True: _AGENT_CAVEAT}[state]
+    return state, f"ConfigMap {namespace}/{name}: data.{VPC_CNI_POLICY_KEY}=" \
+        f"{json.dumps(value)}{caveat}"
 
 
 def _configuration(text: str) -> tuple[dict[str, Any] | None, str]:
