@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -39,7 +38,6 @@ __all__ = ["AWS_SNAPSHOT_KEY", "AWS_SNAPSHOT_VERSION", "parse_aws_response",
 AWS_SNAPSHOT_KEY = "riskgraph_aws_snapshot"
 #: The newest AWS snapshot format this riskgraph reads and the one it writes.
 AWS_SNAPSHOT_VERSION = 1
-_COMPACT = (",", ":")
 
 
 def parse_aws_response(document: dict[str, Any], source: str, out: ParsedObjects) -> None:
@@ -94,13 +92,13 @@ def parse_aws_snapshot(doc: dict[str, Any], source: str, out: ParsedObjects) -> 
         parse_aws_response(document, f"{source} [{label}]" if label else source, out)
 
 
-def _header(reader: AwsAccountReader, taken_at: datetime) -> str:
-    """The header keys, up to and including ``problems``, as compact JSON without the ``}``."""
+def _header(reader: AwsAccountReader, taken_at: datetime) -> dict[str, Any]:
+    """The header's keys, up to and including ``problems``."""
     header = {AWS_SNAPSHOT_KEY: AWS_SNAPSHOT_VERSION,
               "taken_at": taken_at.isoformat(timespec="seconds"),
               "account": reader.account, "regions": list(reader.regions),
               "problems": [dataclasses.asdict(p) for p in reader.problems]}
-    return json.dumps(header, separators=_COMPACT)[:-1]
+    return header
 
 
 def write_aws_snapshot(reader: AwsAccountReader, output: Path | IO[str],
@@ -131,17 +129,6 @@ def write_aws_snapshot(reader: AwsAccountReader, output: Path | IO[str],
         When the account cannot be read at all (credentials, network).
     """
     taken_at = datetime.now(UTC)
-    count = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        for source, document in reader.documents(progress):
-            spool.write(json.dumps({"source": source, "document": document},
-                                   separators=_COMPACT) + "\n")
-            count += 1
-        spool.seek(0)
-        header = _header(reader, taken_at)
-        if isinstance(output, Path):
-            with output.open("w", encoding="utf-8") as stream:
-                write_spooled(stream, header, "documents", spool)
-        else:
-            write_spooled(output, header, "documents", spool)
-    return count
+    records = ({"source": source, "document": document}
+               for source, document in reader.documents(progress))
+    return write_spooled(output, records, "documents", lambda: _header(reader, taken_at))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -75,19 +75,41 @@ def recorded_problems(header: Mapping[str, Any], source: str) -> list[Problem]:
     return problems
 
 
-def _header(cluster: LiveCluster, taken_at: datetime) -> str:
-    """The header keys, up to and including ``problems``, as compact JSON without the ``}``."""
+def _header(cluster: LiveCluster, taken_at: datetime) -> dict[str, Any]:
+    """The header's keys, up to and including ``problems``."""
     header = {SNAPSHOT_KEY: SNAPSHOT_VERSION, "source": "k8s",
               "taken_at": taken_at.isoformat(timespec="seconds"),
               "context": cluster.context, "server": cluster.server,
               "problems": [dataclasses.asdict(p) for p in cluster.problems]}
-    return json.dumps(header, separators=_COMPACT)[:-1]
+    return header
 
 
-def write_spooled(stream: IO[str], header: str, key: str, spool: IO[str]) -> None:
-    """A snapshot's text: ``header`` (the header's keys as JSON without the closing ``}``),
-    then the spooled records, one JSON value a line, as the list under ``key``."""
-    stream.write(header + f',\n"{key}":[\n')
+def write_spooled(output: Path | IO[str], records: Iterable[object], key: str,
+                  header: Callable[[], dict[str, Any]]) -> int:
+    """Write a snapshot: the keys ``header()`` returns, then ``records`` as the list under
+    ``key``, one compact JSON value a line.
+
+    The records are spooled to a temporary file first, because the header (which says what
+    could not be read) is only known once they are all read; so a read that fails part-way
+    leaves no snapshot file behind. Returns how many records were written.
+    """
+    count = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for record in records:
+            spool.write(json.dumps(record, separators=_COMPACT) + "\n")
+            count += 1
+        spool.seek(0)
+        text = json.dumps(header(), separators=_COMPACT)[:-1] + f',\n"{key}":[\n'
+        if isinstance(output, Path):
+            with output.open("w", encoding="utf-8") as stream:
+                _write_records(stream, text, spool)
+        else:
+            _write_records(output, text, spool)
+    return count
+
+
+def _write_records(stream: IO[str], head: str, spool: IO[str]) -> None:
+    stream.write(head)
     first = True
     for line in spool:
         stream.write(line if first else "," + line)
@@ -123,16 +145,5 @@ def write_snapshot(output: Path | IO[str], cluster: LiveCluster,
         When the cluster cannot be read at all (see ``LiveCluster.objects``).
     """
     taken_at = datetime.now(UTC)
-    count = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        for item in cluster.objects(progress):
-            spool.write(json.dumps(item, separators=_COMPACT) + "\n")
-            count += 1
-        spool.seek(0)
-        header = _header(cluster, taken_at)
-        if isinstance(output, Path):
-            with output.open("w", encoding="utf-8") as stream:
-                write_spooled(stream, header, "items", spool)
-        else:
-            write_spooled(output, header, "items", spool)
-    return count
+    return write_spooled(output, cluster.objects(progress), "items",
+                         lambda: _header(cluster, taken_at))
