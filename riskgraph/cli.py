@@ -157,7 +157,8 @@ def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser])
                     "accounts, secrets, config maps, services, ingresses, network policies,\n"
                     "namespaces, nodes) in all namespaces, page by page, with the official\n"
                     "client. Secret values and config map data are never saved (except\n"
-                    "kube-system/aws-auth, which maps IAM to Kubernetes users). A kind the\n"
+                    "kube-system/aws-auth, which maps IAM to Kubernetes users, and the VPC\n"
+                    "CNI's network policy switch in kube-system/amazon-vpc-cni). A kind the\n"
                     "credentials may not list is reported and skipped; the rest is saved.",
         epilog=SNAPSHOT_EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -172,11 +173,12 @@ def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "aws", help="an AWS account, through its APIs",
         description="Read what riskgraph analyses from an AWS account with boto3: IAM\n"
                     "(account authorization details, OIDC providers), EC2 instances,\n"
-                    "launch templates and security groups, EKS clusters, node groups,\n"
-                    "Pod Identity associations and access entries, Secrets Manager, SSM\n"
-                    "parameters, S3, ECR and KMS (names and policies; never secret values)\n"
-                    "and Organizations SCPs when allowed. A call the credentials may not\n"
-                    "make is reported and skipped; the rest is saved.",
+                    "launch templates, security groups and VPCs, EKS clusters, node groups,\n"
+                    "add-ons, Pod Identity associations and access entries, Secrets Manager,\n"
+                    "SSM parameters, S3, ECR and KMS (names and policies; never secret\n"
+                    "values), RDS, ElastiCache, OpenSearch and Redshift (endpoints and\n"
+                    "security groups) and Organizations SCPs when allowed. A call the\n"
+                    "credentials may not make is reported and skipped; the rest is saved.",
         epilog=SNAPSHOT_EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     account = aws.add_argument_group("account (default: the default credentials and region)")
