@@ -1,27 +1,22 @@
-"""The compiled policies of one inventory, kept on the inventory itself.
-
-The cache refers to nothing that refers back to the inventory (its owner is held weakly),
-so the two form no reference cycle: riskgraph freezes what it builds (``gc.freeze``), and a
-frozen cycle would never be freed.
+"""The compiled policies of one inventory, kept on the inventory itself
+(:func:`riskgraph.derived.derived`): the cache refers to nothing that refers back to the
+inventory, so the two form no reference cycle.
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 
 from riskgraph.aws_inventory import AwsInventory
+from riskgraph.derived import derived
 from riskgraph.errors import Problem
 from riskgraph.iam.policy import Policy, PolicyKind, PrincipalPolicies
-
-_ATTRIBUTE = "_riskgraph_iam_compiled"
 
 
 @dataclass
 class Compiled:
     """Everything compiled for one inventory, filled on demand."""
 
-    owner: weakref.ref[AwsInventory]
     #: (source, kind) -> compiled document.
     policies: dict[tuple[str, PolicyKind], Policy] = field(default_factory=dict)
     #: Problems keyed so that each is recorded once.
@@ -42,8 +37,4 @@ class Compiled:
 def compiled_for(aws: AwsInventory) -> Compiled:
     """The cache of ``aws``, created on first use. A copy of an inventory (``copy.copy``
     shares its attributes) gets a cache of its own."""
-    found = vars(aws).get(_ATTRIBUTE)
-    if not isinstance(found, Compiled) or found.owner() is not aws:
-        found = Compiled(weakref.ref(aws))
-        setattr(aws, _ATTRIBUTE, found)
-    return found
+    return derived(aws, "iam-compiled", Compiled)
