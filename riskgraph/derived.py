@@ -1,5 +1,6 @@
-"""Values computed from an Inventory once and kept on it, for the techniques that share
-them (the compiled NetworkPolicies, the network plugins the pods show).
+"""Values computed from an Inventory (or its AwsInventory) once and kept on it, for the
+techniques that share them (compiled NetworkPolicies and IAM policies, the network plugins
+the pods show).
 
 A value must hold no reference back to the inventory: riskgraph freezes what it builds
 (``gc.freeze``), and a frozen reference cycle is never freed. The store names its owner
