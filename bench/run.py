@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bench.synth import POLICIES_HELP
 
 if TYPE_CHECKING:
-    from riskgraph.inventory import Inventory
+    from riskgraph.estate.inventory import Inventory
 
 T = TypeVar("T")
 

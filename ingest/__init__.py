@@ -3,10 +3,9 @@
 
 from ingest._objects import ParsedObjects
 from ingest.aws_live import AwsAccountReader, AwsTarget, CallRead
-from ingest.aws_snapshot import write_aws_snapshot
 from ingest.k8s_files import inventory_from_text, load_k8s, parse_text, read_k8s
 from ingest.k8s_live import KubeTarget, LiveCluster, PageProgress, PageRead, read_cluster
-from ingest.snapshot import write_snapshot
+from ingest.snapshot_writers import write_aws_snapshot, write_snapshot
 
 __all__ = ["AwsAccountReader", "AwsTarget", "CallRead", "KubeTarget", "LiveCluster",
            "PageProgress", "PageRead", "ParsedObjects", "inventory_from_text", "load_k8s",

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from riskgraph.aws_inventory import AwsInventory
 from riskgraph.errors import Problem
+from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.models.aws import PolicyJson, decode_policy
 
 M = TypeVar("M", bound=BaseModel)

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from ingest.aws_files import parse_aws_document
 from ingest.aws_snapshot import AWS_SNAPSHOT_KEY, parse_aws_snapshot
 from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
-from riskgraph.aws_inventory import AwsInventory
 from riskgraph.errors import Problem
-from riskgraph.inventory import Inventory
+from riskgraph.estate.aws_inventory import AwsInventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import MODEL_BY_KIND, K8sObject
 
 _PRECISE_LINES = 100  # problems per input whose field is located exactly (re-parses the object)

@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from ingest import _aws_endpoint_shapes as endpoints
 from ingest import _aws_shapes as shapes
 from ingest._aws_document import AwsDocument, name_of
-from riskgraph.aws_inventory import AwsInventory
 from riskgraph.errors import Problem
+from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.models.aws import (
     AccessEntry,
     EcrRepository,

@@ -9,30 +9,22 @@
 It is read back like any other input file (``ingest.read_k8s``): ``ingest._objects``
 hands the decoded object to :func:`parse_aws_snapshot`, which checks the version, keeps the
 recorded problems and parses each document as ``ingest.aws_files`` parses CLI output. This
-module imports no boto3, so reading a snapshot needs no AWS libraries.
+module imports no boto3, so reading a snapshot needs no AWS libraries; writing is
+:mod:`ingest.snapshot_writers`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ingest.aws_files import parse_aws_document
-from ingest.snapshot import recorded_problems, write_spooled
+from ingest.snapshot import recorded_problems
 from riskgraph.errors import InputError, Problem
+from riskgraph.estate import AwsInventory
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from ingest._aws_calls import CallRead
-    from ingest._objects import ParsedObjects
-    from ingest.aws_live import AwsAccountReader
-
-__all__ = ["AWS_SNAPSHOT_KEY", "AWS_SNAPSHOT_VERSION", "parse_aws_response",
-           "parse_aws_snapshot", "write_aws_snapshot"]
+__all__ = ["AWS_SNAPSHOT_KEY", "AWS_SNAPSHOT_VERSION", "ParsedAws", "parse_aws_response",
+           "parse_aws_snapshot"]
 
 #: The key that marks a JSON object as an AWS snapshot; its value is the format version.
 AWS_SNAPSHOT_KEY = "riskgraph_aws_snapshot"
@@ -40,7 +32,16 @@ AWS_SNAPSHOT_KEY = "riskgraph_aws_snapshot"
 AWS_SNAPSHOT_VERSION = 1
 
 
-def parse_aws_response(document: dict[str, Any], source: str, out: ParsedObjects) -> None:
+class ParsedAws(Protocol):
+    """Where parsed AWS documents go (``ingest.ParsedObjects`` is one)."""
+
+    @property
+    def aws(self) -> AwsInventory: ...
+    @property
+    def problems(self) -> list[Problem]: ...
+
+
+def parse_aws_response(document: dict[str, Any], source: str, out: ParsedAws) -> None:
     """Parse one AWS response document into ``out.aws``; one riskgraph does not know is a
     problem, not an error."""
     if not parse_aws_document(document, source, out.aws, out.problems):
@@ -67,7 +68,7 @@ def _check_version(version: Any, source: str) -> None:
                      "AWS snapshot written by riskgraph?")
 
 
-def parse_aws_snapshot(doc: dict[str, Any], source: str, out: ParsedObjects) -> None:
+def parse_aws_snapshot(doc: dict[str, Any], source: str, out: ParsedAws) -> None:
     """Every document of an AWS snapshot, and the problems it recorded, into ``out``.
 
     Raises
@@ -90,45 +91,3 @@ def parse_aws_snapshot(doc: dict[str, Any], source: str, out: ParsedObjects) -> 
             continue
         label = entry.get("source")
         parse_aws_response(document, f"{source} [{label}]" if label else source, out)
-
-
-def _header(reader: AwsAccountReader, taken_at: datetime) -> dict[str, Any]:
-    """The header's keys, up to and including ``problems``."""
-    header = {AWS_SNAPSHOT_KEY: AWS_SNAPSHOT_VERSION,
-              "taken_at": taken_at.isoformat(timespec="seconds"),
-              "account": reader.account, "regions": list(reader.regions),
-              "problems": [dataclasses.asdict(p) for p in reader.problems]}
-    return header
-
-
-def write_aws_snapshot(reader: AwsAccountReader, output: Path | IO[str],
-                       progress: Callable[[CallRead], None] | None = None) -> int:
-    """Read the account and write an AWS snapshot of it.
-
-    The documents are spooled to a temporary file while the account is read, because the
-    header (which holds what could not be read) comes first; so a read that fails part-way
-    leaves no snapshot file behind.
-
-    Parameters
-    ----------
-    reader
-        The account to read.
-    output
-        The file to write (replaced if it exists), or an open text stream.
-    progress
-        Called after each call AWS answers.
-
-    Returns
-    -------
-    int
-        How many documents the snapshot holds.
-
-    Raises
-    ------
-    InputError
-        When the account cannot be read at all (credentials, network).
-    """
-    taken_at = datetime.now(UTC)
-    records = ({"source": source, "document": document}
-               for source, document in reader.documents(progress))
-    return write_spooled(output, records, "documents", lambda: _header(reader, taken_at))

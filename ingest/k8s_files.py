@@ -26,7 +26,7 @@ from ingest._json_stream import parse_json
 from ingest._objects import YAML_LOADER, Origin, ParsedObjects, parse_object
 from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 STDIN = "-"

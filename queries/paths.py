@@ -32,8 +32,8 @@ from typing import Any
 import networkx as nx
 
 from queries._bounds import FEW_TARGETS, NO_BOUND, CostBound, cost_to_targets, hops_to_targets
+from queries.pathset import AttackPath, PathSet, PathStep
 from queries.selectors import resolve_sources, resolve_targets
-from riskgraph.paths import AttackPath, PathSet, PathStep
 
 _NO_LIMIT = 1 << 30
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
@@ -226,7 +226,7 @@ def attack_paths(
 
     Returns
     -------
-    riskgraph.paths.PathSet
+    queries.pathset.PathSet
         One path per reachable target (its cheapest within ``max_hops``; ties go to fewer
         hops, then to smaller ids), ranked by cost, hops and target id. Edges marked
         ``traversable=False`` are never walked. A source is never its own path: a target

@@ -1,7 +1,8 @@
 """riskgraph: attack paths through Kubernetes on AWS.
 
-The core package: models, the Inventory, techniques, the graph builder and rendering.
-Read input with the ``ingest`` package and ask questions with the ``queries`` package::
+The core package: models, the estate (inventories), techniques, the graph builder and
+reports. Read input with the ``ingest`` package and ask questions with the ``queries``
+package::
 
     from ingest import load_k8s
     from riskgraph import build_graph
@@ -12,11 +13,9 @@ Read input with the ``ingest`` package and ask questions with the ``queries`` pa
 """
 
 from riskgraph.builder import build_graph
-from riskgraph.inventory import Inventory
-from riskgraph.paths import AttackPath, PathSet, PathStep
+from riskgraph.estate import Inventory
 from riskgraph.techniques import Technique, all_techniques
 
 __version__ = "0.1.0"
 
-__all__ = ["AttackPath", "Inventory", "PathSet", "PathStep", "Technique", "__version__",
-           "all_techniques", "build_graph"]
+__all__ = ["Inventory", "Technique", "__version__", "all_techniques", "build_graph"]

@@ -14,8 +14,8 @@ import networkx as nx
 
 from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER
+from riskgraph.estate.inventory import Inventory
 from riskgraph.graph import add_aws_vertices, add_inventory_vertices, complete_vertices
-from riskgraph.inventory import Inventory
 from riskgraph.techniques import Technique, all_techniques
 
 

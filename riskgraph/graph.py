@@ -11,8 +11,8 @@ from typing import Any
 import networkx as nx
 
 from riskgraph import ids
-from riskgraph.aws_inventory import AwsInventory
-from riskgraph.inventory import Inventory
+from riskgraph.estate.aws_inventory import AwsInventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import ObjectMeta, Pod, RoleBinding
 from riskgraph.models.aws import SsmParameter
 

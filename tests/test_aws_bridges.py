@@ -11,13 +11,13 @@ import pytest
 from ingest import inventory_from_text
 from riskgraph.models.aws import MetadataOptions
 from riskgraph.techniques import Edge, Technique
-from riskgraph.techniques import node_instance_role as instance_role
-from riskgraph.techniques import node_pod_identity as node_pod_identity
-from riskgraph.techniques import pod_csi_secret as csi_secret
-from riskgraph.techniques import pod_eks_pod_identity as pod_identity
-from riskgraph.techniques import pod_imds as imds
-from riskgraph.techniques import pod_irsa as irsa
-from riskgraph.techniques._aws_nodes import imds_of
+from riskgraph.techniques._shared.aws_nodes import imds_of
+from riskgraph.techniques.node import instance_role as instance_role
+from riskgraph.techniques.node import pod_identity as node_pod_identity
+from riskgraph.techniques.pod import csi_secret as csi_secret
+from riskgraph.techniques.pod import eks_pod_identity as pod_identity
+from riskgraph.techniques.pod import imds as imds
+from riskgraph.techniques.pod import irsa as irsa
 
 ACCOUNT = "111122223333"
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC123"

@@ -12,7 +12,8 @@ from ingest import inventory_from_text, load_k8s
 from queries.selectors import resolve_targets
 from riskgraph import ids
 from riskgraph.builder import build_graph
-from riskgraph.techniques import Edge, net_reach_aws
+from riskgraph.techniques import Edge
+from riskgraph.techniques.net import reach_aws as net_reach_aws
 
 ACCOUNT = "111122223333"
 CACHE = f"arn:aws:elasticache:us-east-1:{ACCOUNT}:cluster:sessions-001"

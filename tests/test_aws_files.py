@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from ingest import inventory_from_text, load_k8s, parse_text
-from riskgraph.aws_auth import aws_auth_mappings
 from riskgraph.builder import build_graph
 from riskgraph.errors import Problem
-from riskgraph.inventory import Inventory
+from riskgraph.estate.aws_auth import aws_auth_mappings
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import SecretProviderClass
 from riskgraph.models.aws import IamRole
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest import inventory_from_text
-from riskgraph.aws_inventory import AwsInventory
-from riskgraph.inventory import Inventory
+from riskgraph.estate.aws_inventory import AwsInventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Node
 from riskgraph.models.aws import (
     Ec2Instance,
@@ -20,14 +20,14 @@ from riskgraph.models.aws import (
     SecretsManagerSecret,
 )
 from riskgraph.techniques import Edge, Technique
-from riskgraph.techniques import aws_admin as admin
-from riskgraph.techniques import aws_assume_role as assume_role
-from riskgraph.techniques import aws_data_read as data_read
-from riskgraph.techniques import aws_modify_role_trust as modify_trust
-from riskgraph.techniques import aws_passrole as passrole
-from riskgraph.techniques import aws_self_escalate as self_escalate
-from riskgraph.techniques import aws_ssm_node as ssm_node
-from riskgraph.techniques import aws_user_credentials as user_credentials
+from riskgraph.techniques.aws import admin as admin
+from riskgraph.techniques.aws import assume_role as assume_role
+from riskgraph.techniques.aws import data_read as data_read
+from riskgraph.techniques.aws import modify_role_trust as modify_trust
+from riskgraph.techniques.aws import passrole as passrole
+from riskgraph.techniques.aws import self_escalate as self_escalate
+from riskgraph.techniques.aws import ssm_node as ssm_node
+from riskgraph.techniques.aws import user_credentials as user_credentials
 
 A, B = "111122223333", "444455556666"
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -21,9 +21,10 @@ from moto.server import ThreadedMotoServer
 from ingest import read_k8s
 from ingest._objects import ParsedObjects
 from ingest.aws_live import AwsAccountReader, AwsTarget, CallRead
-from ingest.aws_snapshot import AWS_SNAPSHOT_KEY, parse_aws_snapshot, write_aws_snapshot
-from riskgraph.aws_inventory import AwsInventory
+from ingest.aws_snapshot import AWS_SNAPSHOT_KEY, parse_aws_snapshot
+from ingest.snapshot_writers import write_aws_snapshot
 from riskgraph.errors import InputError
+from riskgraph.estate.aws_inventory import AwsInventory
 
 ACCOUNT = "123456789012"  # moto's
 REGION = "us-east-1"

@@ -11,8 +11,8 @@ import pytest
 from bench.run import ensure_dumps
 from bench.synth import main as synth
 from ingest import load_k8s
-from riskgraph.aws_auth import aws_auth_mappings
-from riskgraph.inventory import Inventory
+from riskgraph.estate.aws_auth import aws_auth_mappings
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models.aws import IamGroup, IamRole, IamUser
 from riskgraph.netpol.enforcement import detect
 

@@ -11,13 +11,15 @@ import pytest
 from ingest import inventory_from_text
 from riskgraph.builder import build_graph
 from riskgraph.confidence import Confidence
-from riskgraph.techniques import Edge, Technique, k8s_masters, rbac_bound
-from riskgraph.techniques import aws_eks_access_entry as access_entry
-from riskgraph.techniques import aws_eks_api_control as api_control
-from riskgraph.techniques import aws_eks_aws_auth as aws_auth
-from riskgraph.techniques import aws_eks_pod_identity_create as pod_identity_create
-from riskgraph.techniques._eks import POLICY_POWERS
-from riskgraph.techniques._rbac_hubs import HUB_COST
+from riskgraph.techniques import Edge, Technique
+from riskgraph.techniques._shared.rbac_hubs import HUB_COST
+from riskgraph.techniques.aws import eks_access_entry as access_entry
+from riskgraph.techniques.aws import eks_api_control as api_control
+from riskgraph.techniques.aws import eks_aws_auth as aws_auth
+from riskgraph.techniques.aws import eks_pod_identity_create as pod_identity_create
+from riskgraph.techniques.aws._eks import POLICY_POWERS
+from riskgraph.techniques.k8s import masters as k8s_masters
+from riskgraph.techniques.rbac import bound as rbac_bound
 
 ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role"

@@ -11,11 +11,10 @@ import yaml
 from ingest import inventory_from_text
 from riskgraph.models import Node
 from riskgraph.techniques import Edge, Technique
-from riskgraph.techniques import escape_kubelet_pods_read as pods_read
-from riskgraph.techniques import escape_runtime_cve as runtime_cve
-from riskgraph.techniques import escape_var_log_symlink as var_log
-from riskgraph.techniques import node_kubelet_identity as kubelet_identity
-from riskgraph.techniques._cves import (
+from riskgraph.techniques.escape import kubelet_pods_read as pods_read
+from riskgraph.techniques.escape import runtime_cve as runtime_cve
+from riskgraph.techniques.escape import var_log_symlink as var_log
+from riskgraph.techniques.escape._cves import (
     Cve,
     Version,
     findings,
@@ -26,6 +25,7 @@ from riskgraph.techniques._cves import (
     patch_level_hidden,
     reported_versions,
 )
+from riskgraph.techniques.node import kubelet_identity as kubelet_identity
 
 
 def edges_of(technique: Technique, manifests: str) -> list[Edge]:

@@ -10,9 +10,9 @@ import pytest
 from ingest import inventory_from_text
 from riskgraph.models.aws import IpPermission, SecurityGroup
 from riskgraph.techniques import Edge
-from riskgraph.techniques._exposure import PortRange, SecurityGroupIndex, covers
-from riskgraph.techniques._lb_schemes import NODEPORT_COST, RESTRICTED_COST
-from riskgraph.techniques.net_internet_exposed import find
+from riskgraph.techniques.net._exposure import PortRange, SecurityGroupIndex, covers
+from riskgraph.techniques.net._lb_schemes import NODEPORT_COST, RESTRICTED_COST
+from riskgraph.techniques.net.internet_exposed import find
 
 
 def permission(**fields: Any) -> IpPermission:

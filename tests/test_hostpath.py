@@ -7,7 +7,7 @@ import pytest
 from ingest import inventory_from_text
 from riskgraph.models import Pod
 from riskgraph.techniques import Technique, all_techniques
-from riskgraph.techniques._hostpath import (
+from riskgraph.techniques.escape._hostpath import (
     covered,
     covers,
     exposures,
@@ -15,9 +15,9 @@ from riskgraph.techniques._hostpath import (
     normalise,
     spellings,
 )
-from riskgraph.techniques.escape_hostpath_read import CREDENTIAL_PATHS
-from riskgraph.techniques.escape_hostpath_write import SENSITIVE_PATHS
-from riskgraph.techniques.escape_runtime_socket import RUNTIME_SOCKETS
+from riskgraph.techniques.escape.hostpath_read import CREDENTIAL_PATHS
+from riskgraph.techniques.escape.hostpath_write import SENSITIVE_PATHS
+from riskgraph.techniques.escape.runtime_socket import RUNTIME_SOCKETS
 
 
 def pod_from(manifest: str) -> Pod:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from riskgraph.aws_inventory import AwsInventory
+from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.iam import PolicyError, access_for, actions_matching, compile_policy, evaluate
 from riskgraph.models.aws import (
     IamGroup,

@@ -18,7 +18,7 @@ from ingest import _objects, k8s_files, load_k8s, parse_text, read_k8s
 from riskgraph._gc import gc_paused
 from riskgraph.builder import build_graph
 from riskgraph.errors import InputError
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.techniques import get
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest import inventory_from_text
 from riskgraph.builder import build_graph
-from riskgraph.scheduling import placements
+from riskgraph.estate.scheduling import placements
 
 
 def test_binding_to_a_missing_role_is_reported_not_fatal() -> None:

@@ -12,12 +12,12 @@ import pytest
 
 from ingest import inventory_from_text, load_k8s
 from riskgraph.demo import demo_dir
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.netpol import NetworkPolicies, Port, PortSet
 from riskgraph.netpol.enforcement import detect, enforcement
 from riskgraph.techniques import get
-from riskgraph.techniques._common import container_vertex
-from riskgraph.techniques.net_reach import FLAT_HUB
+from riskgraph.techniques._shared.common import container_vertex
+from riskgraph.techniques.net.reach import FLAT_HUB
 
 CALICO = """
 apiVersion: apps/v1

@@ -10,7 +10,9 @@ from ingest import inventory_from_text, load_k8s
 from ingest.k8s_live import RESOURCES
 from riskgraph import ids
 from riskgraph.demo import demo_dir
-from riskgraph.techniques import Edge, net_reach, net_reach_aws
+from riskgraph.techniques import Edge
+from riskgraph.techniques.net import reach as net_reach
+from riskgraph.techniques.net import reach_aws as net_reach_aws
 
 DB = "arn:aws:rds:us-east-1:111122223333:db:orders"
 INSTANCE = "i-0aaa1111bbbb2222c"

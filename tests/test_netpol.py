@@ -14,7 +14,7 @@ from itertools import product
 import pytest
 
 from ingest.k8s_files import inventory_from_text
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.netpol import NetworkPolicies, Port, PortSet
 

@@ -9,7 +9,7 @@ import pytest
 
 from ingest import inventory_from_text
 from ingest.k8s_live import _strip_secrets
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.netpol import DEFAULT_CLUSTER_NETWORK, NetworkPolicies, Port
 from riskgraph.netpol.enforcement import detect, enforcement
 from riskgraph.techniques import get

@@ -15,7 +15,8 @@ from queries import attack_paths, resolve_sources, resolve_targets
 from riskgraph.builder import build_graph
 from riskgraph.errors import SelectorError
 from riskgraph.graph import vertex_attrs
-from riskgraph.techniques import escape_privileged, pod_contains
+from riskgraph.techniques.escape import privileged as escape_privileged
+from riskgraph.techniques.pod import contains as pod_contains
 
 SECRET_DB = "k8s:Secret:shop/db"
 

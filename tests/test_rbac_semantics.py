@@ -6,11 +6,16 @@ import pytest
 
 from ingest import inventory_from_text
 from riskgraph.builder import build_graph
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import PolicyRule
 from riskgraph.techniques import Edge, get
-from riskgraph.techniques._rbac import api_group, grants, namespaced_grant_possible, rule_allows
-from riskgraph.techniques._rbac_aggregation import aggregated_rules
+from riskgraph.techniques._shared.rbac_aggregation import aggregated_rules
+from riskgraph.techniques._shared.rbac_rules import (
+    api_group,
+    grants,
+    namespaced_grant_possible,
+    rule_allows,
+)
 
 BIND = "rbac.authorization.k8s.io"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from queries.pathset import AttackPath, PathSet, PathStep
 from riskgraph.confidence import Confidence
 from riskgraph.errors import RenderError
 from riskgraph.graph import vertex_attrs
-from riskgraph.paths import AttackPath, PathSet, PathStep
-from riskgraph.render import dot_available, render, to_dot, to_html
-from riskgraph.render_style import vertex_look
+from riskgraph.report.diagram import dot_available, render, to_dot, to_html
+from riskgraph.report.diagram_style import vertex_look
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 

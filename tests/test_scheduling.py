@@ -9,7 +9,7 @@ import yaml
 from ingest import inventory_from_text
 from queries import attack_paths
 from riskgraph.builder import build_graph
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 
 GROUP = "eks.amazonaws.com/nodegroup"
 

@@ -1,4 +1,4 @@
-"""Who may do what in the AWS accounts of an :class:`~riskgraph.aws_inventory.AwsInventory`.
+"""Who may do what in the AWS accounts of an :class:`~riskgraph.estate.aws_inventory.AwsInventory`.
 
 :func:`access_for` gives the one :class:`AccountAccess` of an inventory. It compiles each
 policy document once (a managed policy shared by thousands of roles is compiled once, keyed
@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from riskgraph.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.errors import Problem
+from riskgraph.estate.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.iam.admin import admin_decision
 from riskgraph.iam.cache import compiled_for
 from riskgraph.iam.conditions import (

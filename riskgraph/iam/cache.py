@@ -1,5 +1,5 @@
 """The compiled policies of one inventory, kept on the inventory itself
-(:func:`riskgraph.derived.derived`): the cache refers to nothing that refers back to the
+(:func:`riskgraph.estate.derived.derived`): the cache refers to nothing that refers back to the
 inventory, so the two form no reference cycle.
 """
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from riskgraph.aws_inventory import AwsInventory
-from riskgraph.derived import derived
 from riskgraph.errors import Problem
+from riskgraph.estate.aws_inventory import AwsInventory
+from riskgraph.estate.derived import derived
 from riskgraph.iam.policy import Policy, PolicyKind, PrincipalPolicies
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from riskgraph.aws_inventory import IamPrincipal
+from riskgraph.estate.aws_inventory import IamPrincipal
 from riskgraph.iam.access import AccountAccess
 from riskgraph.iam.conditions import normalize_context
 from riskgraph.iam.evaluate import Layer, judge

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from riskgraph.aws_inventory import AwsInventory
 from riskgraph.errors import Problem
+from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.iam.actions import data_version, is_known_action_pattern
 from riskgraph.iam.policy import Policy, PolicyKind
 from riskgraph.models.aws import PolicyJson

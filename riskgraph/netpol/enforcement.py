@@ -11,7 +11,7 @@ is read (:mod:`riskgraph.netpol.vpc_cni`) from the EKS add-on ``vpc-cni``'s conf
 the answer unknown and says so; a switch read off says the VPC CNI does not enforce (an
 engine outside the input still may).
 
->>> from riskgraph.inventory import Inventory
+>>> from riskgraph.estate.inventory import Inventory
 >>> from riskgraph.models import Pod
 >>> calico = Pod.model_validate({"metadata": {"name": "calico-node-x2", "namespace":
 ...     "calico-system"}, "spec": {"containers": [{"name": "calico-node",
@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from riskgraph.derived import derived
-from riskgraph.inventory import Inventory
+from riskgraph.estate.derived import derived
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod
 from riskgraph.netpol.vpc_cni import policy_switch
 

@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from ipaddress import ip_address, ip_network
 
-from riskgraph.derived import derived
-from riskgraph.inventory import Inventory
+from riskgraph.estate.derived import derived
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import NetworkPolicy, Pod
 from riskgraph.netpol.model import (
     CompiledPolicy,

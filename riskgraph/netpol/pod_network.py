@@ -12,7 +12,7 @@ so the default private ranges stay. Pods take addresses of the cluster's IP fami
 only the VPC's ranges of that family are used; with nothing saying the family, IPv4.
 Without a VPC in the input the default private ranges stay, and the source says so.
 
->>> from riskgraph.inventory import Inventory
+>>> from riskgraph.estate.inventory import Inventory
 >>> pod_network(Inventory.from_objects([]))[0] == DEFAULT_CLUSTER_NETWORK
 True
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.netpol.enforcement import Plugins
 from riskgraph.netpol.vpc_cni import vpc_cni_addon
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from riskgraph import ids
 from riskgraph.errors import SelectorError
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.netpol.evaluate import NetworkPolicies, Signature, own_node
 from riskgraph.netpol.ports import Port

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.models.sgp import SecurityGroupPolicy
 from riskgraph.netpol.selectors import Selector

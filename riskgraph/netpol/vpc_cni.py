@@ -9,7 +9,7 @@ says so). A value the add-on sets wins over the
 ConfigMap's: EKS rewrites the add-on's objects from its configuration. Booleans and the
 strings ``"true"``/``"false"`` (any case) are read; anything else says the switch is unknown.
 
->>> from riskgraph.inventory import Inventory
+>>> from riskgraph.estate.inventory import Inventory
 >>> from riskgraph.models import ConfigMap
 >>> cni = ConfigMap.model_validate({"metadata": {"name": "amazon-vpc-cni", "namespace":
 ...     "kube-system"}, "data": {"enable-network-policy-controller": "true"}})
@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from riskgraph.inventory import Inventory
+from riskgraph.estate.inventory import Inventory
 from riskgraph.models.aws import EksAddon
 from riskgraph.models.k8s import VPC_CNI_CONFIG, VPC_CNI_POLICY_KEY
 

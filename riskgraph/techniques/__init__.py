@@ -1,7 +1,9 @@
 """The technique catalog: one module per attacker step, discovered automatically.
 
-Each module ``riskgraph/techniques/<id with _>.py`` defines ``TECHNIQUE``: its metadata,
-one pure function from :class:`~riskgraph.inventory.Inventory` to :class:`Edge` objects,
+Techniques live by family: id ``escape.host-pid`` is ``riskgraph/techniques/escape/host_pid.py``.
+A family's private helpers are its ``_name.py`` modules; helpers more than one family uses
+are in ``_shared/``. Each technique module defines ``TECHNIQUE``: its metadata,
+one pure function from :class:`~riskgraph.estate.inventory.Inventory` to :class:`Edge` objects,
 and positive and negative :class:`Example` cases that the test suite runs.
 """
 
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from riskgraph.confidence import Confidence
 
 if TYPE_CHECKING:
-    from riskgraph.inventory import Inventory
+    from riskgraph.estate.inventory import Inventory
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
@@ -67,26 +69,34 @@ class Technique:
 
 
 def module_name(technique_id: str) -> str:
-    """The module that must hold a technique: ``escape.host-pid`` -> ``escape_host_pid``."""
-    return technique_id.replace(".", "_").replace("-", "_")
+    """The module that must hold a technique: ``escape.host-pid`` -> ``escape.host_pid``."""
+    family, _, rest = technique_id.partition(".")
+    return f"{family}.{rest.replace('.', '_').replace('-', '_')}"
 
 
 @cache
 def all_techniques() -> tuple[Technique, ...]:
-    """Every technique in this package, sorted by id."""
+    """Every technique of every family folder, sorted by id."""
     found = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
+    for family in pkgutil.iter_modules(__path__):
+        if family.name.startswith("_") or not family.ispkg:
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        technique = getattr(module, "TECHNIQUE", None)
-        if not isinstance(technique, Technique):
-            raise TypeError(f"{module.__name__} defines no TECHNIQUE")
-        if module_name(technique.id) != info.name:
-            raise TypeError(f"{module.__name__} holds technique {technique.id!r}; "
-                            f"rename the file to {module_name(technique.id)}.py")
-        found.append(technique)
+        package = importlib.import_module(f"{__name__}.{family.name}")
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.name.startswith("_"):
+                found.append(_technique_of(f"{family.name}.{info.name}"))
     return tuple(sorted(found, key=lambda t: t.id))
+
+
+def _technique_of(name: str) -> Technique:
+    module = importlib.import_module(f"{__name__}.{name}")
+    technique = getattr(module, "TECHNIQUE", None)
+    if not isinstance(technique, Technique):
+        raise TypeError(f"{module.__name__} defines no TECHNIQUE")
+    if module_name(technique.id) != name:
+        raise TypeError(f"{module.__name__} holds technique {technique.id!r}; move the file "
+                        f"to riskgraph/techniques/{module_name(technique.id).replace('.', '/')}.py")
+    return technique
 
 
 def get(technique_id: str) -> Technique:

@@ -1,0 +1,115 @@
+"""What every ``riskgraph`` command shares: exit codes, the status-line callback, the
+input and output options, and writing a result to standard output or the ``-o`` file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_PATHS_FOUND, EXIT_USAGE, EXIT_INPUT, EXIT_RENDER = 0, 1, 2, 3, 4
+
+Say = Callable[[str], None]
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  attack paths were found and --fail-on-paths was given, or `reach` found the
+     connection blocked (for CI gates)
+  2  usage error: bad option or selector
+  3  the input could not be read at all (or the cluster or AWS account could not be
+     reached, or refused the credentials)
+  4  a diagram could not be rendered (Graphviz 'dot' missing); the DOT source was written
+"""
+
+
+class Progress:
+    """Status lines on stderr (silenced by --quiet); results alone go to stdout."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.started = time.perf_counter()
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(f"riskgraph: {message} [{time.perf_counter() - self.started:.1f}s]",
+                  file=sys.stderr, flush=True)
+
+
+def input_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("input (any mix of these is analysed as one estate)")
+    group.add_argument("--k8s", metavar="PATH", nargs="+", action="extend", default=[],
+                       help="manifests, folders (searched recursively), `kubectl get -o json|"
+                            "yaml` dumps, `helm template` output, `riskgraph snapshot` files; "
+                            "'-' reads standard input")
+    group.add_argument("--k8s-context", metavar="CTX", nargs="?", const="",
+                       help="read the live cluster of kubeconfig context CTX (the current "
+                            "context if CTX is left out); needs list on the kinds analysed")
+    group.add_argument("--kubeconfig", metavar="FILE",
+                       help="kubeconfig for the live cluster (default $KUBECONFIG or "
+                            "~/.kube/config); alone, reads its current context")
+    group.add_argument("--aws", metavar="PATH", nargs="+", action="extend", default=[],
+                       help="`aws ... --output json` files or folders (IAM account "
+                            "authorization details, EC2 instances, EKS cluster, access "
+                            "entries, ...) or `riskgraph snapshot aws` files; --k8s accepts "
+                            "them too")
+    group.add_argument("--aws-profile", metavar="PROFILE", nargs="?", const="",
+                       help="read the live AWS account of this profile (the default "
+                            "credentials if PROFILE is left out); needs read-only IAM, EC2, "
+                            "EKS and data-store list permissions")
+    group.add_argument("--aws-region", metavar="REGION", action="append", default=[],
+                       help="region to read live (repeatable; default the profile's)")
+    group.add_argument("--eks-cluster", metavar="NAME",
+                       help="which EKS cluster of the AWS input the Kubernetes input is "
+                            "(needed only when the AWS input holds several and the nodes' "
+                            "instance tags do not tell)")
+    group.add_argument("--demo", action="store_true",
+                       help="analyse the bundled demo estate (an EKS cluster and its AWS "
+                            "account)")
+    group.add_argument("--pod-security-default", default="privileged",
+                       choices=("privileged", "baseline", "restricted"),
+                       help="the cluster's PodSecurity admission default 'enforce' level for "
+                            "namespaces without the label (default privileged, as on EKS)")
+    group.add_argument("--network-policy", default="detect",
+                       choices=("detect", "enforced", "flat"),
+                       help="whether the network plugin enforces NetworkPolicies: 'detect' "
+                            "looks for Calico, Cilium, Antrea, kube-router or Weave Net in the "
+                            "input (default); 'enforced' when it does and the input does not "
+                            "show it (e.g. the VPC CNI's policy agent); 'flat' to ignore them")
+    status_options(group)
+    return parent
+
+
+def output_options(formats: Sequence[str], default: str) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("output")
+    group.add_argument("--format", choices=formats, default=default,
+                       help=f"output format (default {default})")
+    group.add_argument("-o", "--output", metavar="FILE", type=Path,
+                       help="write to FILE instead of standard output")
+    return parent
+
+
+def status_options(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress or input problems on stderr")
+    group.add_argument("--max-problems", type=int, default=20, metavar="N",
+                       help="input problems listed on stderr (default 20; all are counted)")
+
+
+def emit(args: argparse.Namespace, data: str | bytes) -> None:
+    if args.output is None:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data if data.endswith("\n") else data + "\n")
+        return
+    if isinstance(data, bytes):
+        args.output.write_bytes(data)
+    else:
+        args.output.write_text(data if data.endswith("\n") else data + "\n")
+
+

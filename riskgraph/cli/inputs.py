@@ -1,0 +1,154 @@
+"""Reading the input every analysis command takes: files, the demo, a live cluster and a
+live AWS account, together as one Inventory, with progress and problems said on the way.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+import networkx as nx
+
+from ingest import (
+    AwsAccountReader,
+    AwsTarget,
+    CallRead,
+    KubeTarget,
+    LiveCluster,
+    PageProgress,
+    PageRead,
+    ParsedObjects,
+    read_k8s,
+)
+from ingest.k8s_live import RESOURCES
+from riskgraph._gc import gc_paused
+from riskgraph.builder import build_graph
+from riskgraph.cli.common import Say
+from riskgraph.demo import demo_dir
+from riskgraph.errors import Problem
+from riskgraph.estate import Inventory
+from riskgraph.netpol.enforcement import enforcement
+
+#: --network-policy -> Inventory.network_policy_enforcement (None: detect from the input).
+_ENFORCEMENT: dict[str, bool | None] = {"detect": None, "enforced": True, "flat": False}
+
+_PAGES_BETWEEN_REPORTS = 10  # a 150k-pod cluster lists 300 pages of pods
+_BAR_WIDTH = 20
+
+
+def page_reporter(say: Say, kinds: int = len(RESOURCES)) -> PageProgress:
+    """A live reader's progress callback: a progress bar over the resource types, one line
+    per type listed, and a line every few pages of a long listing."""
+    finished = 0
+
+    def report(read: PageRead) -> None:
+        nonlocal finished
+        if read.done:
+            finished += 1
+            filled = _BAR_WIDTH * finished // kinds
+            say(f"[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {finished}/{kinds} kinds: "
+                f"listed {read.objects} {read.resource}"
+                + (f" ({read.page} pages)" if read.page > 1 else ""))
+        elif read.page % _PAGES_BETWEEN_REPORTS == 0:
+            say(f"listing {read.resource}: page {read.page}, {read.objects} so far")
+    return report
+
+
+def call_reporter(say: Say) -> Callable[[CallRead], None]:
+    """A live AWS reader's progress callback: one line per API operation and region."""
+    def report(read: CallRead) -> None:
+        if read.done:
+            where = f" {read.region}" if read.region else ""
+            outcome = f"failed ({read.error})" if read.error else f"{read.items} items"
+            say(f"aws {read.service} {read.operation}{where}: {outcome}")
+    return report
+
+
+def report_problems(say: Say, problems: Sequence[Problem], limit: int) -> None:
+    """Say the first ``limit`` input problems, and how many more there are."""
+    for problem in problems[:limit]:
+        say(f"input problem: {problem}")
+    if len(problems) > limit:
+        say(f"... and {len(problems) - limit} more input problems "
+            "(raise --max-problems to list them)")
+
+
+def live_target(args: argparse.Namespace) -> KubeTarget | None:
+    """The live cluster an analysis command reads, if --k8s-context or --kubeconfig is given."""
+    if args.k8s_context is None and args.kubeconfig is None:
+        return None
+    return KubeTarget(context=args.k8s_context or None, kubeconfig=args.kubeconfig)
+
+
+def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True) -> Inventory:
+    """The Inventory of every input given: files, the demo and a live cluster, together.
+
+    ``paths_view`` warns, when policies are read but nothing shows they are enforced, that
+    the attack graph treats the pod network as flat (``reach`` words its own warning).
+    """
+    paths = [*args.k8s, *args.aws, *([demo_dir()] if args.demo else [])]
+    target = live_target(args)
+    parsed = ParsedObjects()
+    if paths:
+        say(f"reading {len(paths)} input path{'s' * (len(paths) != 1)}")
+        parsed.extend(read_k8s(paths))
+    if target is not None:
+        cluster = LiveCluster(target)
+        say(f"reading the live cluster of {cluster.label}")
+        parsed.extend(cluster.read(page_reporter(say)))
+    if args.aws_profile is not None:
+        account = AwsAccountReader(AwsTarget(profile=args.aws_profile or None,
+                                             regions=tuple(args.aws_region)))
+        say(f"reading the live AWS account of {account.label}")
+        parsed.extend(account.read(call_reporter(say)))
+    if args.eks_cluster:
+        parsed.aws.cluster_name = args.eks_cluster
+    with gc_paused():
+        inv = parsed.inventory()
+    inv.pod_security_default = args.pod_security_default
+    inv.network_policy_enforcement = _ENFORCEMENT[args.network_policy]
+    kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
+    say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} "
+        f"source{'s' * (len(inv.sources) != 1)}" + (f" ({kinds})" if kinds else ""))
+    if not inv.aws.empty:
+        say("AWS: " + aws_summary(inv))
+    if inv.unknown_kinds:
+        say("kinds not analysed (skipped): " + ", ".join(
+            f"{kind} x{n}" for kind, n in inv.unknown_kinds.most_common()))
+    report_problems(say, inv.problems, args.max_problems)
+    enforced, why = enforcement(inv)
+    if paths_view and inv.network_policies and not enforced \
+            and inv.network_policy_enforcement is None:
+        say(f"{len(inv.network_policies)} NetworkPolicies are read but {why}: the pod network "
+            "is analysed as flat (give --network-policy enforced if the plugin enforces them)")
+    return inv
+
+
+def aws_summary(inv: Inventory) -> str:
+    """One line on what the AWS input holds, e.g. ``account 1111..., 12 roles, 3 users``."""
+    aws = inv.aws
+    counts = [(len(aws.roles), "role", "roles"), (len(aws.users), "user", "users"),
+              (len(aws.instances), "instance", "instances"),
+              (len(aws.nodegroups), "node group", "node groups"),
+              (len(aws.access_entries), "access entry", "access entries"),
+              (len(aws.pod_identity_associations), "pod identity association",
+               "pod identity associations"),
+              (sum(1 for _ in aws.data_resources), "data store", "data stores"),
+              (len(aws.databases), "database", "databases"),
+              (len(aws.endpoints), "VPC service", "VPC services"),
+              (len(aws.vpcs), "VPC", "VPCs"),
+              (len(aws.security_groups), "security group", "security groups")]
+    accounts = ", ".join(sorted(aws.accounts)) or "unknown"
+    parts = [f"account{'s' * (len(aws.accounts) > 1)} {accounts}",
+             f"EKS cluster {aws.cluster_name}" if aws.cluster is not None else
+             "no EKS cluster matched"]
+    parts += [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
+    return ", ".join(parts)
+
+
+def load_graph(args: argparse.Namespace, say: Say) -> nx.MultiDiGraph:
+    graph = build_graph(load(args, say))
+    say(f"graph: {graph.number_of_nodes()} vertices, {graph.number_of_edges()} edges")
+    return graph
+
+

@@ -1,0 +1,274 @@
+"""How each kind of vertex looks in a diagram, and how its label reads.
+
+Kept apart from :mod:`riskgraph.report.diagram` so the palette can be reviewed (and changed) without
+touching the DOT assembly. Colours are a light fill with a darker border of the same hue,
+which stays legible when a diagram is printed in greyscale for a design review.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import graphviz
+
+from riskgraph import ids
+
+ENTRY_COLOR = "#c62828"
+TARGET_FILL = "#d32f2f"
+TARGET_BORDER = "#7f0000"
+CLUSTER_FILL = "#f7f9fc"
+CLUSTER_BORDER = "#9aa5b1"
+EDGE_COLOR = "#37474f"
+MUTED = "#5f6b7a"
+
+#: Line style of an edge by its confidence, and what the legend says about it.
+CONFIDENCE_STYLE: dict[str, tuple[str, str]] = {
+    "certain": ("solid", "certain step"),
+    "likely": ("dashed", "likely (depends on runtime defaults)"),
+    "possible": ("dotted", "possible (e.g. may be co-scheduled)"),
+}
+
+_NAME_LIMIT = 34
+
+# Services whose ARNs name data an attacker wants, drawn as stores rather than principals.
+_AWS_DATA_SERVICES = frozenset(
+    {"s3", "dynamodb", "rds", "secretsmanager", "ssm", "kms", "ecr", "elasticfilesystem",
+     "elasticache", "es", "redshift"})
+_AWS_SERVICE_NAMES = {
+    "iam": "IAM", "sts": "STS", "s3": "S3", "dynamodb": "DynamoDB", "rds": "RDS",
+    "secretsmanager": "Secrets Manager", "ssm": "SSM", "kms": "KMS", "ecr": "ECR",
+    "ec2": "EC2", "eks": "EKS", "lambda": "Lambda", "elasticfilesystem": "EFS",
+    "elasticache": "ElastiCache", "es": "OpenSearch", "redshift": "Redshift",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KindStyle:
+    """Shape and colours shared by one group of kinds; ``group`` keys the legend."""
+
+    group: str
+    shape: str
+    fill: str
+    border: str
+    rounded: bool = False
+
+
+_INTERNET = KindStyle("internet", "ellipse", "#eceff1", "#455a64")
+_POD = KindStyle("pod", "box", "#dbeafe", "#1d4ed8", rounded=True)
+_CONTAINER = KindStyle("container", "component", "#e0f2fe", "#0369a1")
+_IDENTITY = KindStyle("identity", "ellipse", "#dcfce7", "#15803d")
+_SECRET = KindStyle("secret", "note", "#fef9c3", "#a16207")
+_NETWORK = KindStyle("network", "hexagon", "#ede9fe", "#6d28d9")
+_NODE = KindStyle("node", "box3d", "#e5e7eb", "#374151")
+_RBAC = KindStyle("rbac", "tab", "#fae8ff", "#a21caf")
+_ADMIN = KindStyle("admin", "doubleoctagon", "#fee2e2", "#991b1b")
+_HUB = KindStyle("hub", "ellipse", "#ffffff", "#6b7280")
+_AWS_PRINCIPAL = KindStyle("aws-principal", "box", "#ffedd5", "#c2410c")
+_AWS_DATA = KindStyle("aws-data", "cylinder", "#ffedd5", "#c2410c")
+_OTHER = KindStyle("other", "box", "#ffffff", "#6b7280")
+
+_BY_KIND: dict[str, KindStyle] = {
+    "Internet": _INTERNET, "Pod": _POD, "Container": _CONTAINER,
+    "ServiceAccount": _IDENTITY, "User": _IDENTITY, "Group": _IDENTITY, "Secret": _SECRET,
+    "Service": _NETWORK, "Ingress": _NETWORK, "Node": _NODE, "NodePool": _NODE,
+    "RoleBinding": _RBAC, "ClusterRoleBinding": _RBAC, "Role": _RBAC, "ClusterRole": _RBAC,
+    "ClusterAdmin": _ADMIN, "AWSAdmin": _ADMIN, "Hub": _HUB,
+}
+
+_LEGEND_ORDER = ("internet", "network", "pod", "container", "identity", "rbac", "secret",
+                 "node", "aws-principal", "aws-data", "admin", "hub", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class VertexLook:
+    """Everything a diagram needs to draw one vertex."""
+
+    style: KindStyle
+    heading: str
+    name: str
+    legend_name: str
+
+
+def legend_rank(group: str) -> int:
+    """Position of a style group in the legend (roughly the order an attack walks them)."""
+    return _LEGEND_ORDER.index(group) if group in _LEGEND_ORDER else len(_LEGEND_ORDER)
+
+
+def shorten(text: str, limit: int = _NAME_LIMIT) -> str:
+    """Cut the middle out of a long name; both ends carry the meaning (prefix, suffix)."""
+    if len(text) <= limit:
+        return text
+    keep = (limit - 1) // 2
+    return f"{text[:keep]}…{text[-keep:]}"
+
+
+def _words(kind: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind).lower()
+
+
+def _arn_look(arn: str) -> VertexLook:
+    found = ids.arn_parts(arn)
+    if found is None:
+        return VertexLook(_AWS_PRINCIPAL, "AWS", shorten(arn), "AWS resource")
+    service, resource_type, resource_name = found
+    if service == "s3" and not resource_type:
+        resource_type = "bucket"
+    if service == "iam":
+        resource_name = resource_name.rsplit("/", 1)[-1]
+    heading = f"{_AWS_SERVICE_NAMES.get(service, service)} {resource_type}".strip()
+    if service in _AWS_DATA_SERVICES:
+        return VertexLook(_AWS_DATA, heading, shorten(resource_name), "AWS data")
+    return VertexLook(_AWS_PRINCIPAL, heading, shorten(resource_name), "AWS principal")
+
+
+def _hub_look(vertex_id: str, reaches: frozenset[str]) -> VertexLook:
+    _, capability, scope = vertex_id.split(":", 2) if vertex_id.count(":") >= 2 else (
+        "", vertex_id, "")
+    if reaches == {"Hub"}:
+        what = "every namespace"
+    elif len(reaches) == 1:
+        what = f"any {_words(next(iter(reaches)))}"
+    else:
+        what = "any object"
+    if scope.startswith("ns/"):
+        where = f" in ns {scope[3:]}"
+    elif scope == ids.CLUSTER_SCOPE and what != "every namespace":
+        where = " cluster-wide"
+    else:
+        where = ""
+    return VertexLook(_HUB, f"{what}{where}", f"({capability})", "aggregation hub")
+
+
+def vertex_look(vertex_id: str, attrs: Mapping[str, Any], reaches: frozenset[str]) -> VertexLook:
+    """How one vertex is drawn and labelled.
+
+    Parameters
+    ----------
+    vertex_id : str
+        The vertex id (see :mod:`riskgraph.ids`).
+    attrs : dict
+        Its attributes from ``Routes.vertices``; missing keys are recovered from the id.
+    reaches : frozenset of str
+        Kinds of the vertices the diagram's steps lead to from this one; a hub's label says
+        what it aggregates ("any pod in ns shop").
+
+    Returns
+    -------
+    VertexLook
+        Style group, heading line (the kind), name line and the kind as the legend lists it.
+    """
+    identity = ids.parse(vertex_id)
+    if vertex_id.startswith("arn:"):
+        return _arn_look(vertex_id)
+    kind = str(attrs.get("kind") or identity.kind)
+    if kind == "Hub" or vertex_id.startswith("hub:"):
+        return _hub_look(vertex_id, reaches)
+    style = _BY_KIND.get(kind, _OTHER)
+    # The id's name is the readable one for containers ("web/nginx", not just "nginx").
+    name = identity.name if kind == "Container" else str(attrs.get("name") or identity.name)
+    heading = kind
+    if kind == "Pod" and attrs.get("template_of"):
+        heading = f"Pod ({str(attrs['template_of']).split('/', 1)[0]})"
+    elif kind == "ClusterAdmin":
+        heading, name = "", "cluster-admin"
+    elif kind == "AWSAdmin":
+        heading = "AWS account admin"
+    elif kind == "Internet":
+        heading, name = "", "internet"
+    legend_name = {"ClusterAdmin": "cluster-admin", "AWSAdmin": "AWS admin",
+                   "Internet": "internet"}.get(kind, kind)
+    return VertexLook(style, heading, shorten(name), legend_name)
+
+
+def esc(text: object) -> str:
+    """Text made safe for a Graphviz HTML-like label (and for HTML)."""
+    return html.escape(str(text), quote=True)
+
+
+def style_attrs(style: KindStyle) -> dict[str, str]:
+    """Graphviz node attributes that draw a style group's shape and colours."""
+    styles = ["filled", *(["rounded"] if style.rounded else []),
+              *(["dashed"] if style.group == "hub" else [])]
+    attrs = {"shape": style.shape, "style": ",".join(styles), "fillcolor": style.fill,
+             "color": style.border}
+    if style.group == "hub":
+        attrs.update(margin="0.04,0.02", height="0.3")
+    return attrs
+
+
+_LEGEND_ROWS = 4
+
+
+def _legend_samples(used: dict[KindStyle, set[str]],
+                    has_entry: bool) -> list[tuple[str, dict[str, str]]]:
+    mark_style = {"shape": "box", "style": "filled", "penwidth": "2"}
+    samples: list[tuple[str, dict[str, str]]] = []
+    if has_entry:
+        samples.append(("legend_entry", {**mark_style, "label": "ENTRY: attacker starts",
+                                         "fillcolor": "#ffffff", "color": ENTRY_COLOR,
+                                         "peripheries": "2", "fontcolor": ENTRY_COLOR}))
+    samples.append(("legend_target", {**mark_style, "label": "TARGET: attacker goal",
+                                      "fillcolor": TARGET_FILL, "color": TARGET_BORDER,
+                                      "fontcolor": "#ffffff"}))
+    for style in sorted(used, key=lambda s: (legend_rank(s.group), s.group)):
+        attrs = style_attrs(style)
+        attrs["label"] = esc(", ".join(sorted(used[style])))
+        samples.append((f"legend_{style.group.replace('-', '_')}", attrs))
+    for _, attrs in samples:
+        attrs.update(fontsize="8", height="0.3", margin="0.08,0.02")
+    return samples
+
+
+def add_legend(digraph: graphviz.Digraph, used: dict[KindStyle, set[str]], has_entry: bool,
+               confidences: Iterable[str]) -> None:
+    """Add a legend of only the shapes, marks and line styles this diagram uses.
+
+    Parameters
+    ----------
+    digraph : graphviz.Digraph
+        The diagram; the legend becomes its subgraph ``cluster_legend``.
+    used : dict
+        Each style group drawn, with the kind names (as the legend lists them) drawn in it.
+    has_entry : bool
+        Whether an entry point is drawn (there is always a target).
+    confidences : iterable of str
+        The confidence levels of the drawn edges; one line-style sample each.
+    """
+    samples = _legend_samples(used, has_entry)
+    # As many columns as needed for at most _LEGEND_ROWS rows, then filled evenly.
+    rows = math.ceil(len(samples) / math.ceil(len(samples) / _LEGEND_ROWS))
+    columns = [samples[i:i + rows] for i in range(0, len(samples), rows)]
+    if len(columns) == 1:
+        columns.append([])  # the line-style samples need a second column for their text
+    for index in range(len(columns[-1]), rows):
+        # Blanks keep every sample level with its neighbours in the other columns.
+        columns[-1].append((f"legend_blank_{index}",
+                            {"label": "", "style": "invis", "height": "0.3"}))
+    line_rows: list[tuple[str, str, str]] = []
+    for confidence in sorted(set(confidences), key=list(CONFIDENCE_STYLE).index):
+        line, meaning = CONFIDENCE_STYLE[confidence]
+        start = f"legend_{confidence}"
+        columns[0].append((start, {"label": "", "shape": "point", "width": "0.05",
+                                   "color": EDGE_COLOR}))
+        columns[1].append((f"{start}_text", {"label": esc(meaning), "shape": "plaintext",
+                                             "fontsize": "8", "height": "0.25"}))
+        line_rows.append((start, f"{start}_text", line))
+    with digraph.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="<<B>Legend</B>>", style="rounded", color=CLUSTER_BORDER,
+                    fontsize="10", labeljust="l")
+        for column in columns:
+            with legend.subgraph() as same_rank:
+                same_rank.attr(rank="same")
+                for name, attrs in column:
+                    same_rank.node(name, **attrs)
+        for left, right in itertools.pairwise(columns):
+            for (name, _), (neighbour, _) in zip(left[:rows], right[:rows], strict=False):
+                legend.edge(name, neighbour, style="invis")
+        for start, end, line in line_rows:
+            legend.edge(start, end, style=line, arrowhead="none")

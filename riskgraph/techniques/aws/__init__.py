@@ -1,0 +1,1 @@
+"""IAM and EKS-API techniques: escalation inside an AWS account and from AWS into the cluster."""

@@ -1,0 +1,248 @@
+"""aws.passrole: a principal launches a service's compute with a role it may pass, and so
+runs code as that role.
+
+Both halves are needed: ``iam:PassRole`` on the role (with ``iam:PassedToService`` set to
+the service) and the actions that start something of a service the role trusts: an EC2
+instance (the role must have an instance profile), a Lambda function it can invoke or feed
+events, a CloudFormation stack, a Glue dev endpoint or job, a CodeBuild project, a
+SageMaker notebook or job, an ECS task, a Data Pipeline. A PassRole grant over every role
+of the account goes through ``hub:aws-passrole-<service>:aws/<account>``, which fans out
+to the roles trusting that service. PassRole only works within the role's own account.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import partial
+
+from riskgraph import ids
+from riskgraph.estate.aws_inventory import IamPrincipal
+from riskgraph.estate.inventory import Inventory
+from riskgraph.iam import AccountAccess, Decision
+from riskgraph.models.aws import IamRole
+from riskgraph.techniques import Edge, Example, Technique
+from riskgraph.techniques.aws._common import (
+    HUB_COST,
+    account_hub,
+    because,
+    confidence_of,
+    setup,
+)
+from riskgraph.techniques.aws._index import PROBE, ArnIndex, all_of
+from riskgraph.techniques.aws._reach import can_somewhere, grants, reach
+
+PASS = "iam:PassRole"
+
+#: Service principal -> the alternative action sets that start its compute with a role.
+LAUNCHERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "ec2.amazonaws.com": (("ec2:RunInstances",),),
+    "lambda.amazonaws.com": (("lambda:CreateFunction", "lambda:InvokeFunction"),
+                             ("lambda:CreateFunction", "lambda:CreateEventSourceMapping")),
+    "cloudformation.amazonaws.com": (("cloudformation:CreateStack",),),
+    "glue.amazonaws.com": (("glue:CreateDevEndpoint",), ("glue:CreateJob", "glue:StartJobRun")),
+    "codebuild.amazonaws.com": (("codebuild:CreateProject", "codebuild:StartBuild"),),
+    "sagemaker.amazonaws.com": (("sagemaker:CreateNotebookInstance",),
+                                ("sagemaker:CreateTrainingJob",),
+                                ("sagemaker:CreateProcessingJob",)),
+    "ecs-tasks.amazonaws.com": (("ecs:RegisterTaskDefinition", "ecs:RunTask"),),
+    "datapipeline.amazonaws.com": (("datapipeline:CreatePipeline",
+                                    "datapipeline:PutPipelineDefinition",
+                                    "datapipeline:ActivatePipeline"),),
+}
+
+
+def hub(account: str, service: str) -> str:
+    return account_hub(f"aws-passrole-{service.split('.')[0]}", account)
+
+
+def _launchable(access: AccountAccess, principal: IamPrincipal
+                ) -> dict[str, tuple[Decision, tuple[str, ...]]]:
+    """The services the principal can start compute in, with the actions that do it."""
+    found: dict[str, tuple[Decision, tuple[str, ...]]] = {}
+    for service, alternatives in LAUNCHERS.items():
+        for actions in alternatives:
+            decision = all_of(can_somewhere(access, principal, a) for a in actions)
+            if decision.allowed:
+                found[service] = (decision, actions)
+                break
+    return found
+
+
+def _trusting(access: AccountAccess, roles: list[IamRole]
+              ) -> dict[tuple[str, str], dict[str, tuple[IamRole, Decision]]]:
+    """(account, service) -> the roles whose trust admits that service, by ARN."""
+    found: dict[tuple[str, str], dict[str, tuple[IamRole, Decision]]] = defaultdict(dict)
+    for role in roles:
+        named = {s for st in access.trust_policy(role).statements
+                 if st.allow and st.principal is not None for s in st.principal.services}
+        for service in named & LAUNCHERS.keys():
+            if service == "ec2.amazonaws.com" and not role.instance_profile_list:
+                continue
+            decision = access.trust_allows(role, service=service)
+            if decision.allowed:
+                found[(role.account, service)][role.arn] = (role, decision)
+    return found
+
+
+def _may_pass(access: AccountAccess, principal: IamPrincipal, service: str,
+              trusted: dict[str, tuple[IamRole, Decision]], arn: str, pattern: str
+              ) -> Decision:
+    return all_of((access.can(principal, PASS, arn, context={"iam:PassedToService": service}),
+                   trusted[arn][1]))
+
+
+def find(inv: Inventory) -> Iterator[Edge]:
+    if inv.aws.empty:
+        return
+    access, actors = setup(inv)
+    trusting = _trusting(access, inv.aws.roles)
+    indexes = {key: ArnIndex((arn, arn) for arn in roles) for key, roles in trusting.items()}
+    entered: set[tuple[str, str]] = set()
+    for principal in actors:
+        probe = f"arn:aws:iam::{principal.account}:role/{PROBE}"
+        if not grants(access, principal, PASS, probe).patterns:
+            continue
+        for service, (launch, actions) in _launchable(access, principal).items():
+            key = (principal.account, service)
+            if key not in indexes:
+                continue
+            context = {"iam:PassedToService": service}
+            found = reach(access, principal, (PASS,), probe, indexes[key],
+                          partial(_may_pass, access, principal, service, trusting[key]),
+                          context=context)
+            doing = f"may pass roles to {service} and start it with {' + '.join(actions)}"
+            if found.everywhere is not None:
+                entered.add(key)
+                yield Edge(principal.arn, hub(*key), f"{principal.arn} {doing} (any role)",
+                           because(launch, found.everywhere),
+                           confidence_of(launch, found.everywhere))
+            for arn, decision in found.targets:
+                yield Edge(principal.arn, arn, f"{principal.arn} {doing}, and role "
+                           f"{ids.parse(arn).name} trusts {service}",
+                           because(launch, decision), confidence_of(launch, decision))
+    for key in sorted(entered):
+        for arn, (role, decision) in trusting[key].items():
+            yield Edge(hub(*key), arn, f"role {role.name} trusts {key[1]}, so a launch that "
+                       "passes it runs as the role", because(decision),
+                       confidence_of(decision), HUB_COST)
+
+
+_ANY_ROLE_EC2 = """
+RoleDetailList:
+- RoleName: web-node
+  Arn: arn:aws:iam::111122223333:role/web-node
+  AssumeRolePolicyDocument:
+    Statement: [{Effect: Allow, Action: sts:AssumeRole, Principal: {Service: ec2.amazonaws.com}}]
+  InstanceProfileList:
+  - {InstanceProfileName: web-node, Arn: "arn:aws:iam::111122223333:instance-profile/web-node"}
+- RoleName: no-profile
+  Arn: arn:aws:iam::111122223333:role/no-profile
+  AssumeRolePolicyDocument:
+    Statement: [{Effect: Allow, Action: sts:AssumeRole, Principal: {Service: ec2.amazonaws.com}}]
+- RoleName: fn
+  Arn: arn:aws:iam::111122223333:role/fn
+  AssumeRolePolicyDocument:
+    Statement: [{Effect: Allow, Action: sts:AssumeRole, Principal: {Service: lambda.amazonaws.com}}]
+UserDetailList:
+- UserName: dev
+  Arn: arn:aws:iam::111122223333:user/dev
+  UserPolicyList:
+  - PolicyName: launch
+    PolicyDocument:
+      Statement:
+      - {Effect: Allow, Action: ["iam:PassRole", "ec2:RunInstances"], Resource: "*"}
+"""
+
+_NAMED_CODEBUILD = """
+RoleDetailList:
+- RoleName: build-runner
+  Arn: arn:aws:iam::111122223333:role/build-runner
+  AssumeRolePolicyDocument:
+    Statement:
+    - {Effect: Allow, Action: sts:AssumeRole, Principal: {Service: codebuild.amazonaws.com}}
+- RoleName: build-fn
+  Arn: arn:aws:iam::111122223333:role/build-fn
+  AssumeRolePolicyDocument:
+    Statement: [{Effect: Allow, Action: sts:AssumeRole, Principal: {Service: lambda.amazonaws.com}}]
+UserDetailList:
+- UserName: ci
+  Arn: arn:aws:iam::111122223333:user/ci
+  UserPolicyList:
+  - PolicyName: builds
+    PolicyDocument:
+      Statement:
+      - Effect: Allow
+        Action: iam:PassRole
+        Resource: "arn:aws:iam::111122223333:role/build-*"
+        Condition: {StringEquals: {"iam:PassedToService": codebuild.amazonaws.com}}
+      - Effect: Allow
+        Action: [codebuild:CreateProject, codebuild:StartBuild, lambda:CreateFunction]
+        Resource: "*"
+"""
+
+_HALVES = """
+RoleDetailList:
+- RoleName: web-node
+  Arn: arn:aws:iam::111122223333:role/web-node
+  AssumeRolePolicyDocument:
+    Statement: [{Effect: Allow, Action: sts:AssumeRole, Principal: {Service: ec2.amazonaws.com}}]
+  InstanceProfileList:
+  - {InstanceProfileName: web-node, Arn: "arn:aws:iam::111122223333:instance-profile/web-node"}
+UserDetailList:
+- UserName: passer
+  Arn: arn:aws:iam::111122223333:user/passer
+  UserPolicyList:
+  - PolicyName: pass-only
+    PolicyDocument:
+      Statement: [{Effect: Allow, Action: iam:PassRole, Resource: "*"}]
+- UserName: launcher
+  Arn: arn:aws:iam::111122223333:user/launcher
+  UserPolicyList:
+  - PolicyName: launch-only
+    PolicyDocument:
+      Statement: [{Effect: Allow, Action: "ec2:*", Resource: "*"}]
+- UserName: lambda-dev
+  Arn: arn:aws:iam::111122223333:user/lambda-dev
+  UserPolicyList:
+  - PolicyName: pass-to-lambda
+    PolicyDocument:
+      Statement:
+      - Effect: Allow
+        Action: iam:PassRole
+        Resource: "*"
+        Condition: {StringEquals: {"iam:PassedToService": lambda.amazonaws.com}}
+      - {Effect: Allow, Action: "ec2:RunInstances", Resource: "*"}
+"""
+
+_ACCT = "111122223333"
+
+TECHNIQUE = Technique(
+    id="aws.passrole",
+    title="Principal passes a role to a service it can launch",
+    severity="high",
+    mitre="T1548",
+    remediation="Grant iam:PassRole only on the roles a principal must pass, with an "
+                "iam:PassedToService condition; keep launch rights (RunInstances, "
+                "CreateFunction, ...) away from principals that can pass powerful roles.",
+    cost=2.0,
+    find=find,
+    examples=(
+        Example(
+            "PassRole and RunInstances on everything reach roles with an instance profile",
+            _ANY_ROLE_EC2,
+            frozenset({
+                (f"arn:aws:iam::{_ACCT}:user/dev", f"hub:aws-passrole-ec2:aws/{_ACCT}"),
+                (f"hub:aws-passrole-ec2:aws/{_ACCT}", f"arn:aws:iam::{_ACCT}:role/web-node"),
+            }),
+        ),
+        Example(
+            "PassRole on a name prefix, for CodeBuild only",
+            _NAMED_CODEBUILD,
+            frozenset({(f"arn:aws:iam::{_ACCT}:user/ci",
+                        f"arn:aws:iam::{_ACCT}:role/build-runner")}),
+        ),
+        Example("PassRole without a launch, a launch without PassRole, the wrong service",
+                _HALVES),
+    ),
+)

@@ -1,0 +1,2 @@
+"""Container escapes: from a container to its node (host namespaces, capabilities, host
+paths, runtime flaws)."""

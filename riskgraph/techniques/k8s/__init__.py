@@ -1,0 +1,1 @@
+"""Cluster-wide powers: who holds cluster-admin."""

@@ -1,0 +1,95 @@
+"""The enforced pod network of ``net.reach``: each container into the hub of its source
+class, source-class hubs into the target-class hubs the policies let them reach, and those
+into their listening containers (see :mod:`riskgraph.techniques.net.reach`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from riskgraph import ids
+from riskgraph.estate.inventory import Inventory
+from riskgraph.models import Container, Pod
+from riskgraph.netpol import NetworkPolicies, Port
+from riskgraph.techniques import Edge
+from riskgraph.techniques._shared.common import container_vertex
+from riskgraph.techniques.net._classes import Candidates, Classes, target_edge
+from riskgraph.techniques.net._node import node_edges
+
+CAPABILITY = "net-reach"
+#: Entering or crossing a hub is bookkeeping; the step onto the container is the attack.
+HUB_COST = 0.1
+_ANY = Port(None, None)
+
+
+def _named(pod: Pod, container: Container) -> str:
+    return container_vertex(pod, container).removeprefix("k8s:Container:")
+
+
+def class_hub(direction: str, member: str) -> str:
+    """The hub of a class of pods, named after its first member (``<ns>/<pod>/<container>``
+    in id order): built from the input, so it stays put when unrelated objects change."""
+    return ids.hub_id(f"{CAPABILITY}-{direction}", f"class-of/{member}")
+
+
+def _policy_id(ref: str) -> str:
+    namespace, name = ref.split("/", 1)
+    return ids.k8s_id("NetworkPolicy", name, namespace)
+
+
+def _refs(pols: NetworkPolicies, indexes: tuple[int, ...]) -> str:
+    return ", ".join(pols.policies[i].ref for i in indexes)
+
+
+def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
+    """The enforced network, through per-class hubs (and the node hubs of
+    :mod:`riskgraph.techniques.net._node`)."""
+    pols = NetworkPolicies.of(inv)
+    classes = Classes.of(inv, pols)
+    source_sig, members = classes.sources, classes.members
+    target_sig, listeners = classes.targets, classes.listeners
+    candidates = Candidates(pols, target_sig)
+    to_hubs = [class_hub("to", min(_named(pod, c) for pod, _, c in found)) for found in listeners]
+    reached: set[int] = set()
+    reached_by: dict[int, set[int]] = {}
+    for a, source in enumerate(source_sig):
+        from_hub = class_hub("from", min(_named(pod, c) for pod, c in members[a]))
+        pairs: list[tuple[int, Edge]] = []
+        for b in sorted(candidates.of(source)):
+            target, ports = target_sig[b]
+            if not source.egress and not target.ingress:
+                pairs.append((b, Edge(from_hub, to_hubs[b],
+                                  f"no policy isolates these sources for egress nor these "
+                                  f"targets for ingress: any of {ports} is open", (),
+                                  cost=HUB_COST)))
+                continue
+            verdict = pols.decide(source, target, _ANY, f"source class {a}",
+                                  f"target class {b}")
+            open_ports = verdict.ports & ports
+            if open_ports:
+                pairs.append((b, Edge(from_hub, to_hubs[b],
+                                  f"{open_ports} {verdict.because}",
+                                  tuple(f"{_policy_id(ref)}: allows {open_ports}"
+                                        for ref in verdict.deciding_policies),
+                                  cost=HUB_COST)))
+        if not pairs:
+            continue
+        reached_by[a] = {b for b, _ in pairs}
+        reached.update(reached_by[a])
+        yield from (edge for _, edge in pairs)
+        egress = f"isolated for egress by {_refs(pols, source.egress)}" if source.egress \
+            else "not isolated for egress"
+        for pod, container in members[a]:
+            yield Edge(container_vertex(pod, container), from_hub,
+                       f"container {pod.name}/{container.name} opens connections as source "
+                       f"class {a} ({egress}; network policies are {why})", (),
+                       cost=HUB_COST)
+    for b in sorted(reached):
+        target, ports = target_sig[b]
+        to_hub = to_hubs[b]
+        ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
+            else "not isolated for ingress"
+        for pod, index, container in listeners[b]:
+            yield target_edge(to_hub, pod, index, container, ports,
+                              f"a source the policies admit (target class {b}, {ingress})",
+                              "certain")
+    yield from node_edges(classes, reached_by, why)

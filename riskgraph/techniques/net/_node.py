@@ -1,0 +1,101 @@
+"""``net.reach`` between a node and the pods on it: NetworkPolicies never block traffic
+between a pod and the node it runs on, whatever the policies say (the Kubernetes
+documentation's exception to ipBlock rules). A hostNetwork container uses its node's
+address, so under enforced policies it still reaches the listening containers of its own
+node, ingress isolation or not; and the other containers of the node still reach the
+hostNetwork containers listening there, egress isolation or not.
+
+Per node, each direction has one hub. ``hub:net-reach-node:node/<name>``: the node's
+hostNetwork containers enter it, and it leads to the listening containers bound to that
+node (``spec.nodeName``) that their class hubs do not already reach.
+``hub:net-reach-host:node/<name>``: the node's other containers whose class hubs miss some
+hostNetwork listener there enter it, and it leads to those listeners. Edges grow with
+containers, never with senders x targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from riskgraph import ids
+from riskgraph.techniques import Edge
+from riskgraph.techniques._shared.common import container_vertex, evidence
+from riskgraph.techniques.net._classes import Classes, NodeMembers, listening_ports, target_edge
+
+CAPABILITY = "net-reach-node"
+HOST_CAPABILITY = "net-reach-host"
+#: Entering the hub is bookkeeping; the step onto the container is the attack.
+HUB_COST = 0.1
+
+
+def node_hub(node: str) -> str:
+    """The hub of the containers sending from ``node``'s address."""
+    return ids.hub_id(CAPABILITY, f"node/{node}")
+
+
+def host_hub(node: str) -> str:
+    """The hub of the containers reaching ``node``'s hostNetwork listeners."""
+    return ids.hub_id(HOST_CAPABILITY, f"node/{node}")
+
+
+def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str) -> Iterator[Edge]:
+    """The node-to-pod edges of the enforced network.
+
+    Parameters
+    ----------
+    classes
+        The classes of the enforced network, with what runs on each node.
+    reached
+        Source class -> the target classes its hub already leads to.
+    why
+        What "network policies are" (the enforcement explanation).
+    """
+    nothing: set[int] = set()
+    for node, members in classes.nodes.items():
+        yield from _to_host(node, members, reached, why)
+        if not members.senders:
+            continue
+        # Only targets every sender's class misses need the node hub.
+        admitted = set.intersection(*(reached.get(a, nothing) for _, _, a in members.senders))
+        targets = [t for t in members.listeners if t[3] not in admitted]
+        if not targets:
+            continue
+        hub = node_hub(node)
+        for pod, container, _ in members.senders:
+            yield Edge(container_vertex(pod, container), hub,
+                       f"container {pod.name}/{container.name} shares the network of node "
+                       f"{node} (hostNetwork) and sends from its address, which the pods on "
+                       f"that node always accept (network policies are {why})",
+                       (evidence(pod, "hostNetwork", True), evidence(pod, "nodeName", node)),
+                       cost=HUB_COST)
+        for pod, index, container, target in targets:
+            yield target_edge(hub, pod, index, container, classes.targets[target][1],
+                              f"node {node}'s own address (NetworkPolicies never block a "
+                              f"pod's traffic with its node)", "certain",
+                              evidence(pod, "nodeName", node))
+
+
+def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
+             why: str) -> Iterator[Edge]:
+    """The node's containers into its hostNetwork listeners their class hubs miss."""
+    hosts = [t for t in members.listeners if t[0].spec.host_network]
+    if not hosts:
+        return
+    nothing: set[int] = set()
+    wanted = {t[3] for t in hosts}
+    entering = [r for r in members.residents if not wanted <= reached.get(r[2], nothing)]
+    if not entering:
+        return
+    missed = set().union(*(wanted - reached.get(a, nothing) for _, _, a in entering))
+    hub = host_hub(node)
+    for pod, container, _ in entering:
+        yield Edge(container_vertex(pod, container), hub,
+                   f"container {pod.name}/{container.name} runs on node {node}, whose "
+                   f"hostNetwork services it always reaches (network policies are {why})",
+                   (evidence(pod, "nodeName", node),), cost=HUB_COST)
+    for pod, index, container, target in hosts:
+        if target in missed:
+            yield target_edge(hub, pod, index, container, listening_ports(container),
+                              f"a pod on node {node} (NetworkPolicies never block a pod's "
+                              f"traffic with its node)", "certain",
+                              evidence(pod, "hostNetwork", True))

@@ -1,0 +1,1 @@
+"""Kubernetes RBAC techniques: what a binding lets a subject do."""
