@@ -23,156 +23,33 @@ settled at a target is still its cheapest route.
 
 from __future__ import annotations
 
-import heapq
-import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
 import networkx as nx
 
-from queries._bounds import FEW_TARGETS, NO_BOUND, CostBound, cost_to_targets, hops_to_targets
+from queries._bounds import FEW_TARGETS, NO_BOUND, cost_to_targets, hops_to_targets
+from queries._search import NO_FILTER, EdgeFilter, search, walkable
+from queries.catalog import known_techniques, severity_of
 from queries.pathset import AttackPath, PathSet, PathStep
 from queries.selectors import resolve_sources, resolve_targets
 
-_NO_LIMIT = 1 << 30
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
-def _cheapest_steps(neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
-                    hops_left: Mapping[str, int] | None, bound: CostBound,
-                    avoid: frozenset[str]) -> list[tuple[str, float, int, float]]:
-    """Each successor once: the cost of the cheapest traversable edge to it, the fewest
-    hops from it to a target (0 when unknown) and its cost bound; successors that lead to
-    no target, and those to avoid, are left out."""
-    exact, radius = bound
-    steps = []
-    for neighbour, parallel in neighbours.items():
-        if neighbour in avoid:
-            continue
-        cheapest = None
-        for attrs in parallel.values():
-            if attrs.get("traversable", True):
-                cost = attrs.get("cost", 1.0)
-                if cheapest is None or cost < cheapest:
-                    cheapest = cost
-        if cheapest is None:
-            continue
-        still_costs = exact.get(neighbour, radius)
-        if still_costs == math.inf:
-            continue
-        # Costs count to 9 decimals, as in the cost bound's walk: both add the same
-        # numbers, so the bound never exceeds what a route really costs.
-        cheapest = round(cheapest, 9)
-        if hops_left is None:
-            steps.append((neighbour, cheapest, 0, still_costs))
-        elif neighbour in hops_left:
-            steps.append((neighbour, cheapest, hops_left[neighbour], still_costs))
-    return steps
-
-
-def _search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
-            sources: set[str], targets: set[str], max_hops: int, wanted: int,
-            hops_left: Mapping[str, int] | None, bound: CostBound,
-            avoid: frozenset[str]) -> tuple[list[str], list[int], list[int]]:
-    """Label-setting search; returns the label vertices and parents and the target labels,
-    in rank order, stopping once ``wanted`` targets are settled.
-
-    Labels are settled in order of their cost plus the vertex's cost bound, then hops.
-    They wait in one bucket per total and hops, and a heap orders only the distinct totals:
-    technique costs are few, so many labels share a bucket and a bucket is sorted once (by
-    ids) instead of paying a heap operation per label. A label the bound puts into the
-    total being settled has one hop more than its parent, so it joins a later bucket of
-    that total, and ties still go to fewer hops.
-    """
-    two_origins = not sources.isdisjoint(targets)
-    buckets: dict[float, dict[int, list[tuple[str, str, int, str, float]]]] = {}
-    for source in sorted(sources):
-        if (hops_left is None or source in hops_left) and source not in avoid \
-                and bound.at(source) != math.inf:
-            buckets.setdefault(round(bound.at(source), 9), {}).setdefault(0, []).append(
-                (source, "", -1, source, 0.0))
-    totals = list(buckets)
-    heapq.heapify(totals)
-    pop_total, push_total = heapq.heappop, heapq.heappush
-    # Per vertex: (fewest hops settled, its origin, fewest hops settled from another origin).
-    # With one origin per vertex the third entry equals the first, so one test prunes both.
-    best: dict[str, tuple[int, str, int]] = {}
-    label_vertex: list[str] = []
-    label_parent: list[int] = []
-    reached: list[int] = []
-    reached_set: set[str] = set()
-    # A vertex is expanded once per label kept there; reduce its parallel edges only once.
-    adjacency: dict[str, list[tuple[str, float, int, float]]] = {}
-    while totals:
-        settling = pop_total(totals)
-        by_hops = buckets[settling]
-        while by_hops:
-            hops = min(by_hops)
-            bucket = by_hops.pop(hops)
-            bucket.sort()
-            for vertex, _, parent, origin, cost in bucket:
-                seen = best.get(vertex)
-                if seen is None:
-                    best[vertex] = (hops, origin, _NO_LIMIT if two_origins else hops)
-                else:
-                    fewest, fewest_origin, other = seen
-                    if other <= hops or (origin == fewest_origin and fewest <= hops):
-                        continue
-                    if hops >= fewest:
-                        best[vertex] = (fewest, fewest_origin, hops)
-                    elif not two_origins:
-                        best[vertex] = (hops, origin, hops)
-                    else:
-                        best[vertex] = (hops, origin,
-                                        other if origin == fewest_origin else fewest)
-                label = len(label_vertex)
-                label_vertex.append(vertex)
-                label_parent.append(parent)
-                if vertex in targets and origin != vertex and vertex not in reached_set:
-                    reached.append(label)
-                    reached_set.add(vertex)
-                    if len(reached) >= wanted:
-                        return label_vertex, label_parent, reached
-                if hops >= max_hops:
-                    continue
-                next_hops = hops + 1
-                steps = adjacency.get(vertex)
-                if steps is None:
-                    steps = adjacency[vertex] = _cheapest_steps(succ[vertex], hops_left, bound,
-                                                                avoid)
-                for neighbour, step, still_needed, still_costs in steps:
-                    if next_hops + still_needed > max_hops:
-                        continue
-                    seen = best.get(neighbour)
-                    if seen is not None and (seen[2] <= next_hops
-                                             or (origin == seen[1] and seen[0] <= next_hops)):
-                        continue
-                    # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
-                    total = round(cost + step, 9)
-                    entry = (neighbour, vertex, label, origin, total)
-                    queued = round(total + still_costs, 9) if still_costs else total
-                    waiting = buckets.get(queued)
-                    if waiting is None:
-                        buckets[queued] = {next_hops: [entry]}
-                        push_total(totals, queued)
-                    elif next_hops in waiting:
-                        waiting[next_hops].append(entry)
-                    else:
-                        waiting[next_hops] = [entry]
-        del buckets[settling]
-    return label_vertex, label_parent, reached
-
-
-def _step(graph: nx.MultiDiGraph, source: str, target: str) -> PathStep:
-    """The step the search walked: the cheapest traversable parallel edge, then by key."""
+def _step(graph: nx.MultiDiGraph, source: str, target: str, blocked: EdgeFilter) -> PathStep:
+    """The step the search walked: the cheapest walkable parallel edge, then by key."""
     key, attrs = min(
         ((key, attrs) for key, attrs in graph._succ[source][target].items()
-         if attrs.get("traversable", True)),
+         if walkable(source, target, key, attrs, blocked)),
         key=lambda item: (item[1].get("cost", 1.0), str(item[0])))
-    return PathStep(source=source, target=target, technique=attrs.get("technique", str(key)),
+    technique = attrs.get("technique", str(key))
+    return PathStep(source=source, target=target, technique=technique,
                     reason=attrs.get("reason", ""), confidence=attrs.get("confidence", "certain"),
-                    cost=float(attrs.get("cost", 1.0)), evidence=tuple(attrs.get("evidence", ())))
+                    cost=float(attrs.get("cost", 1.0)), evidence=tuple(attrs.get("evidence", ())),
+                    mitre=attrs.get("mitre"), severity=severity_of(technique))
 
 
 def _plain(attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,7 +74,9 @@ def attack_paths(
     top: int | None = 10,
     sensitive: Iterable[str] = (),
     avoid: str | Iterable[str] = (),
+    avoid_techniques: Iterable[str] = (),
     skip_platform_defaults: bool = False,
+    blocked_edges: Iterable[tuple[str, str, str]] = (),
 ) -> PathSet:
     """The cheapest attack path to each reachable target, ranked.
 
@@ -220,9 +99,15 @@ def attack_paths(
     avoid
         Selectors (target forms) of vertices no path may enter: "what if this binding or
         workload were fixed?".
+    avoid_techniques
+        Technique ids whose edges no path may walk: "what if we enforced IMDSv2, or
+        dropped exec rights?". An id the catalog does not know is an error.
     skip_platform_defaults
         Also avoid vertices marked ``platform_default`` (the built-in ``system:`` and EKS
         bindings a cluster owner cannot change).
+    blocked_edges
+        Single edges, as ``(source, target, technique)``, no path may walk: a fix applied
+        as a what-if (see :func:`queries.fixes`).
 
     Returns
     -------
@@ -236,7 +121,8 @@ def attack_paths(
     Raises
     ------
     riskgraph.errors.SelectorError
-        A selector is malformed or names no vertex.
+        A selector is malformed or names no vertex, or ``avoid_techniques`` names a
+        technique the catalog lacks.
     ValueError
         ``max_hops`` or ``top`` is below 1.
 
@@ -259,15 +145,62 @@ def attack_paths(
     >>> len(attack_paths(g, max_hops=1))
     0
     """
-    if max_hops < 1:
-        raise ValueError(f"max_hops must be at least 1, got {max_hops}")
     if top is not None and top < 1:
         raise ValueError(f"top must be at least 1 (or None for all), got {top}")
-    source_ids = resolve_sources(graph, sources)
-    target_ids = resolve_targets(graph, targets, sensitive)
+    question = ask(graph, sources, targets, max_hops=max_hops, sensitive=sensitive, avoid=avoid,
+                   avoid_techniques=avoid_techniques,
+                   skip_platform_defaults=skip_platform_defaults, blocked_edges=blocked_edges)
+    return answer(graph, question, top)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A path question with its selectors resolved: what :func:`answer` searches, and what
+    the fixes and blast-radius queries ask again with some edges taken away."""
+
+    sources: frozenset[str]
+    targets: frozenset[str]
+    max_hops: int
+    avoided: frozenset[str] = frozenset()
+    blocked: EdgeFilter = NO_FILTER
+
+    def without(self, edges: Iterable[tuple[str, str, str]]) -> Question:
+        """The same question with these ``(source, target, technique)`` edges taken away."""
+        return replace(self, blocked=EdgeFilter(self.blocked.techniques,
+                                                self.blocked.edges | frozenset(edges)))
+
+
+def ask(graph: nx.MultiDiGraph, sources: str | Iterable[str],
+        targets: str | Iterable[str] | None,
+        *, max_hops: int = 8, sensitive: Iterable[str] = (), avoid: str | Iterable[str] = (),
+        avoid_techniques: Iterable[str] = (), skip_platform_defaults: bool = False,
+        blocked_edges: Iterable[tuple[str, str, str]] = ()) -> Question:
+    """Resolve the selectors of a path question (see :func:`attack_paths`); ``targets``
+    None leaves the targets to the caller (an empty set).
+
+    Raises
+    ------
+    riskgraph.errors.SelectorError
+        A selector is malformed or names no vertex, or an unknown technique id.
+    ValueError
+        ``max_hops`` is below 1.
+    """
+    if max_hops < 1:
+        raise ValueError(f"max_hops must be at least 1, got {max_hops}")
+    blocked = EdgeFilter(known_techniques(avoid_techniques), frozenset(blocked_edges))
     avoided = set(resolve_targets(graph, avoid)) if avoid else set()
     if skip_platform_defaults:
         avoided.update(v for v, platform in graph.nodes(data="platform_default") if platform)
+    return Question(frozenset(resolve_sources(graph, sources)),
+                    frozenset(() if targets is None
+                              else resolve_targets(graph, targets, sensitive)), max_hops,
+                    frozenset(avoided), blocked)
+
+
+def answer(graph: nx.MultiDiGraph, question: Question, top: int | None = None) -> PathSet:
+    """The cheapest path to each target of a resolved question, ranked (``top`` at most)."""
+    source_ids, target_ids, max_hops = set(question.sources), set(question.targets), \
+        question.max_hops
     if not source_ids or not target_ids:
         return PathSet((), len(source_ids), len(target_ids))
     # One more target than shown is enough to know the answer was truncated.
@@ -277,9 +210,9 @@ def attack_paths(
     # neighbourhood; the cost walk pays only where that pruning was given up.
     bound = cost_to_targets(graph._pred, target_ids) \
         if hops_left is None and len(target_ids) <= FEW_TARGETS else NO_BOUND
-    label_vertex, label_parent, reached = _search(graph._succ, source_ids, target_ids,
-                                                  max_hops, wanted, hops_left, bound,
-                                                  frozenset(avoided))
+    label_vertex, label_parent, reached = search(graph._succ, source_ids, target_ids,
+                                                 max_hops, wanted, hops_left, bound,
+                                                 question.avoided, question.blocked)
     paths = []
     for label in reached[:top]:
         route = []
@@ -287,7 +220,8 @@ def attack_paths(
             route.append(label_vertex[label])
             label = label_parent[label]
         route.reverse()
-        paths.append(AttackPath(tuple(_step(graph, a, b) for a, b in pairwise(route))))
+        paths.append(AttackPath(tuple(_step(graph, a, b, question.blocked)
+                                      for a, b in pairwise(route))))
     vertices = {vertex: _plain(graph.nodes[vertex]) for path in paths for vertex in path.vertices}
     return PathSet(tuple(paths), len(source_ids), len(target_ids),
                    truncated=top is not None and len(reached) > top, vertices=vertices)

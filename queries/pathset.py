@@ -26,11 +26,16 @@ class PathStep:
     confidence: Confidence
     cost: float
     evidence: tuple[str, ...] = ()
+    mitre: str | None = None
+    severity: str = "info"
 
     def to_dict(self) -> dict[str, Any]:
-        """The step as DESIGN.md's JSON contract spells it."""
+        """The step as DESIGN.md's JSON contract spells it, with its severity, MITRE id,
+        cost and evidence."""
         return {"from": self.source, "to": self.target, "technique": self.technique,
-                "reason": self.reason, "confidence": self.confidence}
+                "reason": self.reason, "confidence": self.confidence,
+                "severity": self.severity, "mitre": self.mitre, "cost": self.cost,
+                "evidence": list(self.evidence)}
 
 
 @dataclass(frozen=True, slots=True)

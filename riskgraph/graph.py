@@ -78,6 +78,26 @@ def is_platform_default(binding: RoleBinding) -> bool:
             or binding.metadata.annotations.get(AUTOUPDATE_ANNOTATION) == "true")
 
 
+def controller_of(meta: ObjectMeta) -> str | None:
+    """The workload a live pod's replicas come from, as ``Kind/name``: its controller, and
+    for a ReplicaSet the Deployment that names it ``<deployment>-<pod-template-hash>``.
+
+    >>> from riskgraph.models import ObjectMeta
+    >>> from riskgraph.models.base import OwnerReference
+    >>> controller_of(ObjectMeta(name="api-5d8-x2", labels={"pod-template-hash": "5d8"},
+    ...     owner_references=[OwnerReference(kind="ReplicaSet", name="api-5d8", controller=True)]))
+    'Deployment/api'
+    """
+    for ref in meta.owner_references:
+        if not ref.controller:
+            continue
+        suffix = f"-{meta.labels.get('pod-template-hash', '')}"
+        if ref.kind == "ReplicaSet" and len(suffix) > 1 and ref.name.endswith(suffix):
+            return f"Deployment/{ref.name.removesuffix(suffix)}"
+        return f"{ref.kind}/{ref.name}"
+    return None
+
+
 def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
     """Add a vertex for every object an attacker step can start or end at."""
     graph.add_node(ids.INTERNET, **vertex_attrs(ids.INTERNET, entry=True))
@@ -85,7 +105,9 @@ def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
     for pod in inv.pods:
         ns = pod.metadata.namespace or "default"
         pod_id = ids.k8s_id("Pod", pod.name, ns)
-        extra: dict[str, Any] = {"template_of": pod.template_of} if pod.template_of else {}
+        owner = None if pod.template_of else controller_of(pod.metadata)
+        extra: dict[str, Any] = {"template_of": pod.template_of} if pod.template_of else \
+            {"owner": owner} if owner else {}
         graph.add_node(pod_id, **vertex_attrs(
             pod_id, pod.metadata.labels,
             crown_jewel=SENSITIVE_WORKLOAD if is_sensitive(inv, pod) else None, **extra))

@@ -28,7 +28,7 @@ def test_demo_paths_json_follows_the_contract(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(["paths", "--demo", "--to", "secret", "--format", "json"], capsys)
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"paths", "summary"}
+    assert set(doc) == {"paths", "summary", "groups"}
     assert set(doc["summary"]) == {"paths", "sources", "targets", "truncated"}
     assert doc["summary"]["paths"] == len(doc["paths"]) >= 3
     for path in doc["paths"]:
@@ -41,7 +41,12 @@ def test_demo_paths_json_follows_the_contract(capsys: pytest.CaptureFixture[str]
         for before, after in zip(path["steps"], path["steps"][1:], strict=False):
             assert before["to"] == after["from"]
         for step in path["steps"]:
-            assert set(step) == {"from", "to", "technique", "reason", "confidence"}
+            assert set(step) == {"from", "to", "technique", "reason", "confidence",
+                                 "severity", "mitre", "cost", "evidence"}
+            assert step["severity"] in {"critical", "high", "medium", "low", "info"}
+            assert step["cost"] > 0 and isinstance(step["evidence"], list)
+    members = sorted(i for group in doc["groups"] for i in group["paths"])
+    assert members == list(range(len(doc["paths"])))
     costs = [p["cost"] for p in doc["paths"]]
     assert costs == sorted(costs)
 
@@ -70,7 +75,7 @@ def test_demo_shows_public_pod_reaching_payments_over_the_network_and_through_th
 
 
 def test_table_output_numbers_steps_with_reasons(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["paths", "--demo"], capsys)
+    code, out, err = run(["paths", "--demo", "--ungrouped"], capsys)
     assert code == 0
     assert "Path 1: internet -> k8s:Secret:" in out
     assert "   1. k8s:Service:web/storefront" in out

@@ -442,7 +442,7 @@ def test_avoided_vertices_are_never_entered_and_a_detour_is_found() -> None:
 def test_cost_bound_keeps_the_search_off_cheap_dead_ends() -> None:
     # Thousands of cheap first steps that lead nowhere near the target: plain Dijkstra
     # settles every one of them before the costlier route; with the cost bound none is.
-    from queries.paths import _search
+    from queries._search import search
 
     graph = graph_of(("internet", "k8s:Pod:r/a", 1.0), ("k8s:Pod:r/a", "k8s:Pod:r/b", 1.0),
                      ("k8s:Pod:r/b", SECRET_DB, 1.0))
@@ -452,7 +452,7 @@ def test_cost_bound_keeps_the_search_off_cheap_dead_ends() -> None:
     targets = {SECRET_DB}
     for bound, most_labels in ((query_bounds.cost_to_targets(graph._pred, targets), 10),
                                (query_bounds.NO_BOUND, None)):
-        labels, _, reached = _search(graph._succ, {"internet"}, targets, 8, 1, None, bound,
+        labels, _, reached = search(graph._succ, {"internet"}, targets, 8, 1, None, bound,
                                      frozenset())
         assert [labels[label] for label in reached] == [SECRET_DB]
         if most_labels is not None:

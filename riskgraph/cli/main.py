@@ -1,8 +1,9 @@
 """The ``riskgraph`` command line: the parser, usage checks, dispatch and exit codes.
 
-Each command group lives in its own module (``search``: paths and graph; ``reach``;
-``snapshot``; ``catalog``: techniques) with its options and what it does. This package is
-the only place that prints, and the only one that wires ingest, the core and queries.
+Each command group lives in its own module (``search``: paths and graph; ``decide``:
+fixes and blast; ``reach``; ``snapshot``; ``catalog``: techniques) with its options and
+what it does. This package is the only place that prints, and the only one that wires
+ingest, the core and queries.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from riskgraph.cli.common import (
     input_options,
     output_options,
 )
+from riskgraph.cli.decide import add_blast_parser, add_fixes_parser, run_blast, run_fixes
 from riskgraph.cli.inputs import load
 from riskgraph.cli.reach import add_reach_parser, check_reach_usage, reach_command
 from riskgraph.cli.search import add_graph_parser, add_paths_parser, run_graph, run_paths
 from riskgraph.cli.snapshot import add_snapshot_parser, check_snapshot_usage, run_snapshot
 from riskgraph.errors import InputError, RenderError, SelectorError
 
-_ANALYSES = ("paths", "graph", "reach")
+_ANALYSES = ("paths", "fixes", "blast", "graph", "reach")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"riskgraph {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_paths_parser(commands)
+    add_fixes_parser(commands)
+    add_blast_parser(commands)
     add_graph_parser(commands)
     add_reach_parser(commands, [input_options(),
                                 output_options(("table", "json"), "table")])
@@ -85,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         say = Progress(args.quiet).say
         if args.command == "paths":
             return run_paths(args, say)
+        if args.command == "fixes":
+            return run_fixes(args, say)
+        if args.command == "blast":
+            return run_blast(args, say)
         if args.command == "snapshot":
             return run_snapshot(args, say)
         if args.command == "reach":

@@ -1,14 +1,18 @@
-"""``riskgraph paths`` and ``riskgraph graph``: ranked attack paths, and the whole graph."""
+"""``riskgraph paths`` and ``riskgraph graph``: ranked attack paths, and the whole graph;
+the search options the decision commands share."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
 
-from queries import attack_paths
+from queries import fixes, paths_document
+from queries.fixes import FixLab
+from queries.paths import answer, ask
 from riskgraph.cli.common import (
     EXIT_CODES,
     EXIT_OK,
@@ -21,7 +25,8 @@ from riskgraph.cli.common import (
 from riskgraph.cli.inputs import load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
-from riskgraph.report.text import paths_table
+from riskgraph.report.routes import Routes
+from riskgraph.report.text import brief_table, groups_table, paths_table
 
 SELECTORS = """selectors:
   --from  internet (default) | any-pod | pod:NS/NAME | sa:NS/NAME | a vertex id | a glob on ids
@@ -47,36 +52,66 @@ EXAMPLES = """examples:
 """
 
 
+def add_search_options(parser: argparse.ArgumentParser, *, targets: bool = True,
+                       top_help: str = "paths shown, cheapest first (default 10)") -> None:
+    """The search options ``paths``, ``fixes`` and ``blast`` share."""
+    search = parser.add_argument_group("search")
+    search.add_argument("--from", dest="sources", metavar="SELECTOR", action="append",
+                        help="where the attacker starts (repeatable; default internet)")
+    if targets:
+        search.add_argument("--to", dest="targets", metavar="SELECTOR", action="append",
+                            help="what the attacker wants (repeatable; default secret)")
+        search.add_argument("--sensitive", metavar="SELECTOR", action="append", default=[],
+                            help="also treat these vertices as sensitive (for --to "
+                                 "sensitive)")
+    search.add_argument("--max-hops", type=int, default=8, metavar="N",
+                        help="longest path searched, in steps (default 8)")
+    search.add_argument("--top", type=int, default=10, metavar="N", help=top_help)
+    search.add_argument("--avoid", metavar="SELECTOR", action="append", default=[],
+                        help="paths may not pass through these vertices: what if this "
+                             "binding or workload were fixed? (repeatable)")
+    search.add_argument("--avoid-technique", metavar="ID", action="append", default=[],
+                        help="paths may not take this step: what if we enforced IMDSv2 "
+                             "(pod.imds), dropped exec rights (rbac.pods-exec) or segmented "
+                             "the network (net.reach)? (repeatable; `riskgraph techniques` "
+                             "lists the ids)")
+    search.add_argument("--hide-platform-defaults", action="store_true",
+                        help="ignore paths through the built-in system: and EKS bindings "
+                             "a cluster owner cannot change")
+
+
+def question_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of the path queries, from the shared search options."""
+    return {"max_hops": args.max_hops, "avoid": args.avoid,
+            "avoid_techniques": args.avoid_technique,
+            "skip_platform_defaults": args.hide_platform_defaults}
+
+
 def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     paths = commands.add_parser(
         "paths", help="ranked attack paths from entry points to targets",
         description="Find the cheapest attack path to each reachable target, ranked by cost "
-                    "(lower is easier). Confidence is that of the weakest step.",
+                    "(lower is easier). Confidence is that of the weakest step. The table "
+                    "tells paths that take the same route pattern once, as a route group "
+                    "with the change to make first.",
         parents=[input_options(), output_options(("table", "json", "dot", "svg", "png",
                                                      "pdf"), "table")],
         epilog=SELECTORS + "\n" + EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    search = paths.add_argument_group("search")
-    search.add_argument("--from", dest="sources", metavar="SELECTOR", action="append",
-                        help="where the attacker starts (repeatable; default internet)")
-    search.add_argument("--to", dest="targets", metavar="SELECTOR", action="append",
-                        help="what the attacker wants (repeatable; default secret)")
-    search.add_argument("--sensitive", metavar="SELECTOR", action="append", default=[],
-                        help="also treat these vertices as sensitive (for --to sensitive)")
-    search.add_argument("--max-hops", type=int, default=8, metavar="N",
-                        help="longest path searched, in steps (default 8)")
-    search.add_argument("--top", type=int, default=10, metavar="N",
-                        help="paths shown, cheapest first (default 10)")
-    search.add_argument("--evidence", action="store_true",
-                        help="table format: list each step's evidence")
-    search.add_argument("--avoid", metavar="SELECTOR", action="append", default=[],
-                        help="paths may not pass through these vertices: what if this "
-                             "binding or workload were fixed? (repeatable)")
-    search.add_argument("--hide-platform-defaults", action="store_true",
-                        help="ignore paths through the built-in system: and EKS bindings "
-                             "a cluster owner cannot change")
-    search.add_argument("--fail-on-paths", action="store_true",
-                        help="exit 1 when any path is found (CI gate)")
+    add_search_options(paths)
+    view = paths.add_argument_group("view")
+    view.add_argument("--ungrouped", action="store_true",
+                      help="table format: every path in full instead of route groups")
+    view.add_argument("--brief", action="store_true",
+                      help="table format: one line per path (rank, cost, confidence, "
+                           "source -> target, the technique chain)")
+    view.add_argument("--evidence", action="store_true",
+                      help="table format: list each step's evidence")
+    view.add_argument("--apply-fixes", type=int, default=0, metavar="N",
+                      help="what remains once the N fixes `riskgraph fixes` ranks first "
+                           "(same question) are made")
+    view.add_argument("--fail-on-paths", action="store_true",
+                      help="exit 1 when any path is found (CI gate)")
 
 
 def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -92,32 +127,53 @@ def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def run_paths(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph paths``: the exit code (1 with --fail-on-paths when any path is found)."""
     graph = load_graph(args, say)
-    found = attack_paths(graph, args.sources or ["internet"], args.targets or ["secret"],
-                         max_hops=args.max_hops, top=args.top, sensitive=args.sensitive,
-                         avoid=args.avoid,
-                         skip_platform_defaults=args.hide_platform_defaults)
+    sources, targets = args.sources or ["internet"], args.targets or ["secret"]
+    blocked: tuple[tuple[str, str, str], ...] = ()
+    if args.apply_fixes:
+        plan = fixes(graph, sources, targets, limit=args.apply_fixes,
+                     sensitive=args.sensitive, **question_options(args))
+        blocked = plan.blocked_edges
+        say(f"applied {len(plan.fixes)} fix{'es' * (len(plan.fixes) != 1)}: "
+            + "; ".join(f.fix.change(f.techniques) for f in plan.fixes))
+    question = ask(graph, sources, targets, sensitive=args.sensitive, blocked_edges=blocked,
+                   **question_options(args))
+    found = answer(graph, question, args.top)
     say(f"{len(found)} path{'s' * (len(found) != 1)} from {found.sources} source(s) "
                  f"to {found.targets} target(s)")
     code = EXIT_PATHS_FOUND if args.fail_on_paths and found.paths else EXIT_OK
     if args.format == "table":
-        emit(args, paths_table(found, evidence=args.evidence))
+        if args.brief:
+            emit(args, brief_table(found))
+        elif args.ungrouped:
+            emit(args, paths_table(found, evidence=args.evidence))
+        else:
+            document = paths_document(found, FixLab(graph, question))
+            emit(args, groups_table(found, document["groups"], evidence=args.evidence))
     elif args.format == "json":
-        emit(args, json.dumps(found.to_dict(), indent=2))
-    elif args.format == "dot":
-        emit(args, diagram.to_dot(found))
+        emit(args, json.dumps(paths_document(found, FixLab(graph, question)), indent=2))
     else:
-        try:
-            emit(args, diagram.render(found, args.format))
-        except RenderError as error:
-            if args.output is None:
-                raise
-            fallback = args.output.with_suffix(".dot")
-            fallback.write_text(diagram.to_dot(found))
-            raise RenderError(f"{error}\nriskgraph: wrote the DOT source to {fallback}"
-                              ) from error
+        emit_diagram(args, found)
     if args.output is not None:
         say(f"wrote {args.output}")
     return code
+
+
+def emit_diagram(args: argparse.Namespace, routes: Routes,
+                 marked: Mapping[tuple[str, str, str], str] | None = None) -> None:
+    """Write ``routes`` as a diagram in ``args.format`` (dot, svg, png or pdf); without
+    Graphviz, the DOT source goes beside the requested file and the error says so."""
+    if args.format == "dot":
+        emit(args, diagram.to_dot(routes, marked=marked))
+        return
+    try:
+        emit(args, diagram.render(routes, args.format, marked=marked))
+    except RenderError as error:
+        if args.output is None:
+            raise
+        fallback = args.output.with_suffix(".dot")
+        fallback.write_text(diagram.to_dot(routes, marked=marked))
+        raise RenderError(f"{error}\nriskgraph: wrote the DOT source to {fallback}"
+                          ) from error
 
 
 def run_graph(args: argparse.Namespace, say: Say) -> int:

@@ -23,6 +23,7 @@ from riskgraph.report.diagram_style import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
     CONFIDENCE_STYLE,
+    CUT_COLOR,
     EDGE_COLOR,
     ENTRY_COLOR,
     MUTED,
@@ -63,7 +64,10 @@ def dot_available() -> bool:
     return True
 
 
-def to_dot(paths: Routes, title: str | None = None) -> str:
+Marks = Mapping[tuple[str, str, str], str]
+
+
+def to_dot(paths: Routes, title: str | None = None, *, marked: Marks | None = None) -> str:
     """The DOT source of a diagram of ``paths``.
 
     Parameters
@@ -72,16 +76,20 @@ def to_dot(paths: Routes, title: str | None = None) -> str:
         Ranked attack paths; ``paths.vertices`` supplies kinds, names and namespaces.
     title : str, optional
         Heading of the diagram; defaults to "Attack paths".
+    marked : mapping, optional
+        Edges ``(source, target, technique)`` to draw as cut, with their label
+        (``fix 1``): what ``riskgraph fixes`` takes away.
 
     Returns
     -------
     str
         DOT source, identical for identical input.
     """
-    return str(_digraph(paths, title).source)
+    return str(_digraph(paths, title, marked or {}).source)
 
 
-def render(paths: Routes, fmt: str, title: str | None = None) -> bytes:
+def render(paths: Routes, fmt: str, title: str | None = None, *,
+           marked: Marks | None = None) -> bytes:
     """Render ``paths`` as ``dot``, ``svg``, ``png`` or ``pdf`` bytes.
 
     Parameters
@@ -92,6 +100,8 @@ def render(paths: Routes, fmt: str, title: str | None = None) -> bytes:
         One of :data:`FORMATS`; every format but ``dot`` runs the Graphviz ``dot`` binary.
     title : str, optional
         Heading of the diagram.
+    marked : mapping, optional
+        Edges to draw as cut, as for :func:`to_dot`.
 
     Returns
     -------
@@ -105,7 +115,7 @@ def render(paths: Routes, fmt: str, title: str | None = None) -> bytes:
     """
     if fmt not in FORMATS:
         raise RenderError(f"unknown diagram format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    digraph = _digraph(paths, title)
+    digraph = _digraph(paths, title, marked or {})
     if fmt == "dot":
         return str(digraph.source).encode()
     try:
@@ -181,7 +191,7 @@ def _node_attrs(vertex_id: str, attrs: Mapping[str, Any], look: VertexLook,
     return node
 
 
-def _edge_attrs(edge: _Edge, numbered: bool) -> dict[str, str]:
+def _edge_attrs(edge: _Edge, numbered: bool, mark: str | None) -> dict[str, str]:
     step = edge.step
     line, _ = CONFIDENCE_STYLE.get(step.confidence, ("solid", ""))
     numbers = " ".join(f"#{n}" for n in edge.path_numbers)
@@ -189,9 +199,13 @@ def _edge_attrs(edge: _Edge, numbered: bool) -> dict[str, str]:
     if numbered:
         label += f'<BR/><FONT POINT-SIZE="7" COLOR="{MUTED}">{numbers}</FONT>'
     tooltip = _tooltip(f"{step.technique} ({step.confidence}): {step.reason}", f"paths {numbers}")
-    return {"label": f"<{label}>", "style": line,
-            "penwidth": f"{min(1.0 + 0.5 * (len(edge.path_numbers) - 1), 3.0):g}",
-            "tooltip": tooltip}
+    attrs = {"label": f"<{label}>", "style": line,
+             "penwidth": f"{min(1.0 + 0.5 * (len(edge.path_numbers) - 1), 3.0):g}",
+             "tooltip": tooltip}
+    if mark is not None:
+        attrs.update(color=CUT_COLOR, fontcolor=CUT_COLOR, penwidth="3",
+                     label=f'<<B>&#x2702; {esc(mark)}</B><BR/>{label}>')
+    return attrs
 
 
 def _new_digraph(paths: Routes, title: str | None) -> graphviz.Digraph:
@@ -209,7 +223,7 @@ def _new_digraph(paths: Routes, title: str | None) -> graphviz.Digraph:
     )
 
 
-def _digraph(paths: Routes, title: str | None) -> graphviz.Digraph:
+def _digraph(paths: Routes, title: str | None, marked: Marks) -> graphviz.Digraph:
     digraph = _new_digraph(paths, title)
     if not paths.paths:
         digraph.node("empty", label="no attack paths found", shape="note", style="filled",
@@ -245,8 +259,9 @@ def _digraph(paths: Routes, title: str | None) -> graphviz.Digraph:
     for name, node in by_namespace.get(None, []):
         digraph.node(name, **node)
     numbered = len(paths.paths) > 1
-    for (source, target, _), edge in edges.items():
-        digraph.edge(node_names[source], node_names[target], **_edge_attrs(edge, numbered))
+    for key, edge in edges.items():
+        digraph.edge(node_names[key[0]], node_names[key[1]],
+                     **_edge_attrs(edge, numbered, marked.get(key)))
     return digraph
 
 

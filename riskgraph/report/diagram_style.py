@@ -25,6 +25,8 @@ TARGET_BORDER = "#7f0000"
 CLUSTER_FILL = "#f7f9fc"
 CLUSTER_BORDER = "#9aa5b1"
 EDGE_COLOR = "#37474f"
+#: Edges a fix takes away.
+CUT_COLOR = "#c62828"
 MUTED = "#5f6b7a"
 
 #: Line style of an edge by its confidence, and what the legend says about it.

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from riskgraph.estate.inventory import Inventory
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
+#: Which object of an edge a person changes to remove it: the object and field its first
+#: evidence item names (``k8s:Deployment:web/api: spec...privileged=true``; the edge's
+#: source when the evidence names none), the edge's source or target vertex, or None for a
+#: structural step (a pod holds its containers) that no configuration change removes.
+FixPoint = Literal["evidence", "source", "target"]
 
 
 class Edge(NamedTuple):
@@ -54,7 +59,9 @@ class Technique:
     """Catalog metadata plus the rule itself.
 
     ``traversable`` is False for placement facts (``schedule.on``) that are recorded in the
-    graph but are not a step an attacker can take by themselves.
+    graph but are not a step an attacker can take by themselves. ``fix_point`` says what a
+    person changes to remove an edge (see :data:`FixPoint`); edges out of an aggregation
+    hub or an account-wide power are fan-out and never a fix, whatever it says.
     """
 
     id: str
@@ -66,6 +73,7 @@ class Technique:
     find: Callable[[Inventory], Iterable[Edge]]
     examples: tuple[Example, ...]
     traversable: bool = True
+    fix_point: FixPoint | None = "evidence"
 
 
 def module_name(technique_id: str) -> str:

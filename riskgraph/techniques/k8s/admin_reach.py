@@ -43,6 +43,7 @@ TECHNIQUE = Technique(
                 "cluster-admin, system:masters credentials, EKS admin access entries).",
     cost=0.5,
     find=find,
+    fix_point=None,
     examples=(
         Example(
             "secrets, accounts, the node and its pool",

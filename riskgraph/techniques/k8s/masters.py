@@ -32,6 +32,7 @@ TECHNIQUE = Technique(
                 "with scoped access policies.",
     cost=0.5,
     find=find,
+    fix_point=None,
     examples=(
         Example(
             "any cluster has the group",

@@ -83,6 +83,7 @@ TECHNIQUE = Technique(
                 "of Services that face untrusted clients.",
     cost=0.5,
     find=find,
+    fix_point=None,
     examples=(
         Example(
             "numeric and named target ports, and an ingress backend",

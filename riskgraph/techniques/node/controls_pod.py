@@ -77,6 +77,7 @@ TECHNIQUE = Technique(
                 "node affinity plus a taint that other workloads do not tolerate).",
     cost=1.0,
     find=find,
+    fix_point=None,
     examples=(
         Example(
             "live pods on their nodes; templates on the any pool",

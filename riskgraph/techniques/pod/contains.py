@@ -26,6 +26,7 @@ TECHNIQUE = Technique(
     remediation="Structural step: reduce who can control the pod (exec, node access) instead.",
     cost=0.1,
     find=find,
+    fix_point=None,
     examples=(
         Example(
             "pod with an init container",

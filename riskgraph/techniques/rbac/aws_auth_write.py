@@ -75,6 +75,7 @@ TECHNIQUE = Technique(
                 "that aws-auth is no longer read.",
     cost=1.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "patch by name in kube-system with the ConfigMap present: certain",

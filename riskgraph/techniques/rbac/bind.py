@@ -53,6 +53,7 @@ TECHNIQUE = Technique(
                 "should bind cluster-admin.",
     cost=1.5,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "bind cluster-admin by name and create clusterrolebindings: cluster admin",

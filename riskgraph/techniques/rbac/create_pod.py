@@ -69,6 +69,7 @@ TECHNIQUE = Technique(
                 "of namespaces where others can create pods.",
     cost=2.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "create deployments (apps) runs as every account and, without PSA, on every pool",

@@ -79,6 +79,7 @@ TECHNIQUE = Technique(
                 "system:masters.",
     cost=2.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "create, approve and read with the client signer by its wildcard name",

@@ -51,6 +51,7 @@ TECHNIQUE = Technique(
                 "checks without escalate.",
     cost=1.5,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "escalate and patch on clusterroles, bound cluster-wide: cluster admin",

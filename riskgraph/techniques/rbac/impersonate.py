@@ -125,6 +125,7 @@ TECHNIQUE = Technique(
                 "and admin roles allow impersonating every service account of the namespace.",
     cost=1.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "any user and any group: every bound user, and system:masters",

@@ -83,6 +83,7 @@ TECHNIQUE = Technique(
                 "administrators only.",
     cost=1.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "get nodes/proxy cluster-wide reaches every node and pool, likely",

@@ -69,6 +69,7 @@ TECHNIQUE = Technique(
                 "no shell.",
     cost=1.5,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "create pods/attach reaches the namespace's pods and templates, likely",

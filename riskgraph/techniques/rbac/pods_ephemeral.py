@@ -64,6 +64,7 @@ TECHNIQUE = Technique(
                 "privileged.",
     cost=1.5,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "cluster-wide patch reaches every namespace's pods",

@@ -82,6 +82,7 @@ TECHNIQUE = Technique(
                 "debugging grant it temporarily, by resourceNames, to named people only.",
     cost=1.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "create pods/exec in one namespace reaches its pods and templates",

@@ -62,6 +62,7 @@ TECHNIQUE = Technique(
                 "trusted registries with an admission policy.",
     cost=2.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "patch pods reaches the namespace's pods and templates",

@@ -75,6 +75,7 @@ TECHNIQUE = Technique(
                 "StorageClasses instead.",
     cost=3.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "persistent volumes, claims and deployments from one binding: certain",

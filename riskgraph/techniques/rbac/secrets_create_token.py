@@ -72,6 +72,7 @@ TECHNIQUE = Technique(
                 "kubernetes.io/service-account-token with an admission policy.",
     cost=1.5,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "create and get secrets reach every account of the namespace, likely",

@@ -59,6 +59,7 @@ TECHNIQUE = Technique(
                 "workload instead of reading them through the API.",
     cost=1.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "RoleBinding to edit lists the secrets of its own namespace only",

@@ -49,6 +49,7 @@ TECHNIQUE = Technique(
                 "service accounts in namespaces nobody else can request tokens in.",
     cost=1.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "cluster-wide token requests reach every account",

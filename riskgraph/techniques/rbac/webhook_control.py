@@ -70,6 +70,7 @@ TECHNIQUE = Technique(
                 "configuration.",
     cost=3.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "create mutating webhooks: certain",

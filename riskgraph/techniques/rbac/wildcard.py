@@ -79,6 +79,7 @@ TECHNIQUE = Technique(
                 "the built-in 'edit' or 'view' roles for people.",
     cost=1.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "ClusterRoleBinding to cluster-admin",

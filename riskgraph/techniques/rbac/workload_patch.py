@@ -110,6 +110,7 @@ TECHNIQUE = Technique(
                 "change workloads.",
     cost=2.0,
     find=find,
+    fix_point="source",
     examples=(
         Example(
             "patch deployments runs as every account and, without PSA, on every pool",

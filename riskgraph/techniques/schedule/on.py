@@ -48,6 +48,7 @@ TECHNIQUE = Technique(
                 "and taints so they cannot share nodes with exposed ones.",
     cost=1.0,
     find=find,
+    fix_point=None,
     examples=(
         Example(
             "live pod on its node, templates on the pools of the input's nodes",

@@ -1,0 +1,69 @@
+"""The part of a graph that matters to one question: the vertices on some route from a
+source to a target within the hop bound. Heavy work (ranking fixes, minimum cuts) runs on
+this copy, never on the whole estate. Also which targets stay reachable at all, by hops
+alone, which is all that measuring a fix needs."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from queries._search import walkable
+from queries.paths import Question
+
+
+def _hops(start: Iterable[str], step: Mapping[str, Mapping[str, Mapping[Any, Any]]],
+          forward: bool, question: Question, wanted: frozenset[str] = frozenset()
+          ) -> dict[str, int]:
+    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound;
+    the walk stops early once every vertex of ``wanted`` (when given) is reached."""
+    hops = {vertex: 0 for vertex in start if vertex not in question.avoided}
+    missing = set(wanted) - hops.keys()
+    queue = deque(hops)
+    while queue and (missing or not wanted):
+        vertex = queue.popleft()
+        if hops[vertex] >= question.max_hops:
+            continue
+        for other, parallel in step[vertex].items():
+            if other in hops or other in question.avoided:
+                continue
+            source, target = (vertex, other) if forward else (other, vertex)
+            if any(walkable(source, target, key, attrs, question.blocked)
+                   for key, attrs in parallel.items()):
+                hops[other] = hops[vertex] + 1
+                missing.discard(other)
+                queue.append(other)
+    return hops
+
+
+def reached_targets(graph: nx.MultiDiGraph, question: Question) -> frozenset[str]:
+    """The targets some walkable route of at most ``question.max_hops`` hops reaches: those
+    :func:`queries.paths.answer` finds a path to. Reachability within a hop bound needs only
+    the fewest hops, so this is a breadth-first walk that stops once every target is found.
+    A target that is also a source counts only when another source reaches it."""
+    targets = question.targets
+    hops = _hops(question.sources, graph._succ, True, question, targets - question.sources)
+    reached = {t for t in targets if t in hops and t not in question.sources}
+    for both in targets & question.sources:
+        others = _hops(question.sources - {both}, graph._succ, True, question,
+                       frozenset({both}))
+        if both in others:
+            reached.add(both)
+    return frozenset(reached)
+
+
+def pruned(graph: nx.MultiDiGraph, question: Question) -> nx.MultiDiGraph:
+    """A copy of the vertices and walkable edges on some source-to-target route of at most
+    ``question.max_hops`` hops, with their attributes."""
+    ahead = _hops(question.sources, graph._succ, True, question)
+    behind = _hops(question.targets, graph._pred, False, question)
+    keep = {v for v, h in ahead.items() if v in behind and h + behind[v] <= question.max_hops}
+    part = nx.MultiDiGraph()
+    part.add_nodes_from((v, graph.nodes[v]) for v in keep)
+    part.add_edges_from(
+        (u, v, key, attrs) for u in keep for v, parallel in graph._succ[u].items() if v in keep
+        for key, attrs in parallel.items() if walkable(u, v, key, attrs, question.blocked))
+    return part

@@ -1,0 +1,166 @@
+"""The label-setting search behind :func:`queries.attack_paths`, and which edges it may
+walk (see :mod:`queries.paths` for how labels, hop pruning and cost bounds work)."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from queries._bounds import CostBound
+
+_NO_LIMIT = 1 << 30
+
+
+class EdgeFilter(NamedTuple):
+    """Edges a what-if question takes away: every edge of some techniques, and single
+    edges as ``(source, target, technique)``."""
+
+    techniques: frozenset[str] = frozenset()
+    edges: frozenset[tuple[str, str, str]] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.techniques or self.edges)
+
+
+NO_FILTER = EdgeFilter()
+
+
+def walkable(source: str, target: str, key: Any, attrs: Mapping[str, Any],
+             blocked: EdgeFilter = NO_FILTER) -> bool:
+    """Whether a search may walk an edge: traversable and not taken away by ``blocked``."""
+    if not attrs.get("traversable", True):
+        return False
+    if not blocked:
+        return True
+    technique = attrs.get("technique", str(key))
+    return technique not in blocked.techniques and \
+        (source, target, technique) not in blocked.edges
+
+
+def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
+                    hops_left: Mapping[str, int] | None, bound: CostBound,
+                    avoid: frozenset[str], blocked: EdgeFilter
+                    ) -> list[tuple[str, float, int, float]]:
+    """Each successor once: the cost of the cheapest walkable edge to it, the fewest
+    hops from it to a target (0 when unknown) and its cost bound; successors that lead to
+    no target, and those to avoid, are left out."""
+    exact, radius = bound
+    steps = []
+    for neighbour, parallel in neighbours.items():
+        if neighbour in avoid:
+            continue
+        cheapest = None
+        for key, attrs in parallel.items():
+            if walkable(vertex, neighbour, key, attrs, blocked):
+                cost = attrs.get("cost", 1.0)
+                if cheapest is None or cost < cheapest:
+                    cheapest = cost
+        if cheapest is None:
+            continue
+        still_costs = exact.get(neighbour, radius)
+        if still_costs == math.inf:
+            continue
+        # Costs count to 9 decimals, as in the cost bound's walk: both add the same
+        # numbers, so the bound never exceeds what a route really costs.
+        cheapest = round(cheapest, 9)
+        if hops_left is None:
+            steps.append((neighbour, cheapest, 0, still_costs))
+        elif neighbour in hops_left:
+            steps.append((neighbour, cheapest, hops_left[neighbour], still_costs))
+    return steps
+
+
+def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
+            sources: set[str], targets: set[str], max_hops: int, wanted: int,
+            hops_left: Mapping[str, int] | None, bound: CostBound,
+            avoid: frozenset[str], blocked: EdgeFilter = NO_FILTER
+            ) -> tuple[list[str], list[int], list[int]]:
+    """Label-setting search; returns the label vertices and parents and the target labels,
+    in rank order, stopping once ``wanted`` targets are settled.
+
+    Labels are settled in order of their cost plus the vertex's cost bound, then hops.
+    They wait in one bucket per total and hops, and a heap orders only the distinct totals:
+    technique costs are few, so many labels share a bucket and a bucket is sorted once (by
+    ids) instead of paying a heap operation per label. A label the bound puts into the
+    total being settled has one hop more than its parent, so it joins a later bucket of
+    that total, and ties still go to fewer hops.
+    """
+    two_origins = not sources.isdisjoint(targets)
+    buckets: dict[float, dict[int, list[tuple[str, str, int, str, float]]]] = {}
+    for source in sorted(sources):
+        if (hops_left is None or source in hops_left) and source not in avoid \
+                and bound.at(source) != math.inf:
+            buckets.setdefault(round(bound.at(source), 9), {}).setdefault(0, []).append(
+                (source, "", -1, source, 0.0))
+    totals = list(buckets)
+    heapq.heapify(totals)
+    pop_total, push_total = heapq.heappop, heapq.heappush
+    # Per vertex: (fewest hops settled, its origin, fewest hops settled from another origin).
+    # With one origin per vertex the third entry equals the first, so one test prunes both.
+    best: dict[str, tuple[int, str, int]] = {}
+    label_vertex: list[str] = []
+    label_parent: list[int] = []
+    reached: list[int] = []
+    reached_set: set[str] = set()
+    # A vertex is expanded once per label kept there; reduce its parallel edges only once.
+    adjacency: dict[str, list[tuple[str, float, int, float]]] = {}
+    while totals:
+        settling = pop_total(totals)
+        by_hops = buckets[settling]
+        while by_hops:
+            hops = min(by_hops)
+            bucket = by_hops.pop(hops)
+            bucket.sort()
+            for vertex, _, parent, origin, cost in bucket:
+                seen = best.get(vertex)
+                if seen is None:
+                    best[vertex] = (hops, origin, _NO_LIMIT if two_origins else hops)
+                else:
+                    fewest, fewest_origin, other = seen
+                    if other <= hops or (origin == fewest_origin and fewest <= hops):
+                        continue
+                    if hops >= fewest:
+                        best[vertex] = (fewest, fewest_origin, hops)
+                    elif not two_origins:
+                        best[vertex] = (hops, origin, hops)
+                    else:
+                        best[vertex] = (hops, origin,
+                                        other if origin == fewest_origin else fewest)
+                label = len(label_vertex)
+                label_vertex.append(vertex)
+                label_parent.append(parent)
+                if vertex in targets and origin != vertex and vertex not in reached_set:
+                    reached.append(label)
+                    reached_set.add(vertex)
+                    if len(reached) >= wanted:
+                        return label_vertex, label_parent, reached
+                if hops >= max_hops:
+                    continue
+                next_hops = hops + 1
+                steps = adjacency.get(vertex)
+                if steps is None:
+                    steps = adjacency[vertex] = _cheapest_steps(vertex, succ[vertex], hops_left,
+                                                                bound, avoid, blocked)
+                for neighbour, step, still_needed, still_costs in steps:
+                    if next_hops + still_needed > max_hops:
+                        continue
+                    seen = best.get(neighbour)
+                    if seen is not None and (seen[2] <= next_hops
+                                             or (origin == seen[1] and seen[0] <= next_hops)):
+                        continue
+                    # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
+                    total = round(cost + step, 9)
+                    entry = (neighbour, vertex, label, origin, total)
+                    queued = round(total + still_costs, 9) if still_costs else total
+                    waiting = buckets.get(queued)
+                    if waiting is None:
+                        buckets[queued] = {next_hops: [entry]}
+                        push_total(totals, queued)
+                    elif next_hops in waiting:
+                        waiting[next_hops].append(entry)
+                    else:
+                        waiting[next_hops] = [entry]
+        del buckets[settling]
+    return label_vertex, label_parent, reached

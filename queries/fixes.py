@@ -1,0 +1,210 @@
+"""Ranked fixes: the changes that cut the most attack routes, each proven by searching again.
+
+On the part of the graph that lies on some route (:mod:`queries._prune`), every walkable
+edge that a person can change has a :class:`~queries.fixpoints.Fix`. Fixes are chosen
+greedily. The candidates are the fixes that most of today's routes share, so one change
+at a shared choke point beats many changes at the edges. Each is measured by searching
+again without its edges, toward the targets whose route it sits on (no other target can
+lose its route); the one that removes the most is applied, and the next round starts from
+what remains. When every single change has a detour, the changes of a small minimum cut
+between the sources and the targets (fixable edges weigh 1, structural ones cannot be cut)
+are applied together, each still measured as it is added. Every number reported is a
+search result, not an estimate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import networkx as nx
+
+from queries._cut import cut_fixes
+from queries._prune import pruned, reached_targets
+from queries.catalog import technique as catalog_entry
+from queries.fixpoints import Fix, fix_of
+from queries.paths import Question, answer, ask
+from queries.pathset import PathSet
+
+Edge = tuple[str, str, str]
+#: Candidates measured per round: the fixes on most of today's routes; more, up to the
+#: second number, while none of them removes a route.
+_MEASURED, _MOST_MEASURED = 8, 48
+#: Largest minimum cut applied as a bundle when no single change removes a route.
+_BUNDLE = 6
+
+
+@dataclass(frozen=True)
+class RankedFix:
+    """One fix, what it removes given the fixes ranked before it, and what then remains."""
+
+    rank: int
+    fix: Fix
+    techniques: tuple[str, ...]
+    edges: tuple[Edge, ...]
+    removes: int
+    remaining: int
+
+    @property
+    def remediation(self) -> str:
+        entry = catalog_entry(self.techniques[0])
+        return entry.remediation if entry is not None else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fix as ``fixes --format json`` lists it."""
+        return {"rank": self.rank, "object": self.fix.object, "field": self.fix.field,
+                "file": None, "line": None, "technique": self.techniques[0],
+                "change": self.fix.change(self.techniques), "remediation": self.remediation,
+                "removes": {"paths": self.removes, "targets": self.removes},
+                "remaining": {"paths": self.remaining, "targets": self.remaining},
+                "edges": [list(edge) for edge in self.edges]}
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """The ranked fixes of one question, with the paths before and after all of them."""
+
+    fixes: tuple[RankedFix, ...]
+    before: PathSet
+    after: PathSet
+    question: Question = field(repr=False)
+    note: str | None = None
+
+    @property
+    def blocked_edges(self) -> tuple[Edge, ...]:
+        """Every edge the fixes take away, for ``attack_paths(..., blocked_edges=...)``."""
+        return tuple(edge for ranked in self.fixes for edge in ranked.edges)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"fixes": [...], "summary": {...}}`` as DESIGN.md spells it."""
+        before, after = len(self.before), len(self.after)
+        return {"fixes": [ranked.to_dict() for ranked in self.fixes],
+                "summary": {"paths_before": before, "targets_before": before,
+                            "paths_after": after, "targets_after": after,
+                            "note": self.note}}
+
+
+class FixLab:
+    """Measures fixes for one question: the pruned part of the graph, every fix on it and
+    its edges, and (cached) which targets each fix alone takes out of reach."""
+
+    def __init__(self, graph: nx.MultiDiGraph, question: Question) -> None:
+        self.part = pruned(graph, question)
+        self.question = replace(question, sources=question.sources & self.part.nodes.keys(),
+                                targets=question.targets & self.part.nodes.keys())
+        self.candidates = _candidates(self.part)
+        self.owner = {edge: key for key, (_, edges) in self.candidates.items()
+                      for edge in edges}
+
+    def removed(self, key: tuple[str, str | None], targets: Iterable[str]) -> frozenset[str]:
+        """Which of ``targets`` (reached today) no route reaches once this fix alone is
+        made."""
+        edges = self.candidates[key][1] if key in self.candidates else set()
+        asked = replace(self.question.without(edges),
+                        targets=self.question.targets & frozenset(targets))
+        return asked.targets - reached_targets(self.part, asked)
+
+
+def _candidates(graph: nx.MultiDiGraph) -> dict[tuple[str, str | None], tuple[Fix, set[Edge]]]:
+    kinds = {vertex: str(kind) for vertex, kind in graph.nodes(data="kind") if kind}
+    owners = {vertex: str(owner) for vertex, owner in graph.nodes(data="owner") if owner}
+    found: dict[tuple[str, str | None], tuple[Fix, set[Edge]]] = {}
+    for source, target, key, attrs in graph.edges(keys=True, data=True):
+        fix = fix_of(source, target, attrs, kinds, owners)
+        if fix is not None:
+            found.setdefault(fix.key, (fix, set()))[1].add(
+                (source, target, str(attrs.get("technique", key))))
+    return found
+
+
+def _on_routes(paths: PathSet, owner: dict[Edge, tuple[str, str | None]]
+               ) -> dict[Any, set[str]]:
+    """The targets whose route today each fix sits on: only those can it take away, since
+    every other target keeps its route."""
+    targets: dict[Any, set[str]] = {}
+    for path in paths:
+        for key in {owner[e] for s in path.steps
+                    if (e := (s.source, s.target, s.technique)) in owner}:
+            targets.setdefault(key, set()).add(path.target)
+    return targets
+
+
+def _bundle(part: nx.MultiDiGraph, question: Question,
+            candidates: dict[Any, tuple[Fix, set[Edge]]], owner: dict[Edge, Any],
+            on_routes: dict[Any, set[str]]) -> list[Any]:
+    """When no single change removes a route (each has a detour), the changes of a small
+    minimum cut that together do, the ones on most of today's routes first; else none."""
+    cut = cut_fixes(part, question, owner)
+    if not cut or len(cut) > _BUNDLE:
+        return []
+    edges = {edge for key in cut for edge in candidates[key][1]}
+    if reached_targets(part, question.without(edges)) >= question.targets & \
+            reached_targets(part, question):
+        return []
+    return sorted(cut, key=lambda k: (-len(on_routes.get(k, ())), str(k)))
+
+
+def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
+          targets: str | Iterable[str] = "secret", *, max_hops: int = 8, limit: int = 10,
+          sensitive: Iterable[str] = (), avoid: str | Iterable[str] = (),
+          avoid_techniques: Iterable[str] = (),
+          skip_platform_defaults: bool = False) -> FixPlan:
+    """The changes that remove the most routes from ``sources`` to ``targets``, ranked.
+
+    Parameters are those of :func:`queries.attack_paths`; ``limit`` caps the fixes ranked.
+    Ranking stops early when every route is gone or when no change removes another one.
+
+    Examples
+    --------
+    >>> from riskgraph.demo import demo_dir
+    >>> from ingest import load_k8s
+    >>> from riskgraph import build_graph
+    >>> plan = fixes(build_graph(load_k8s([demo_dir()])), "internet", "secret")
+    >>> len(plan.before) > len(plan.after)
+    True
+    >>> plan.fixes[0].removes > 0
+    True
+    """
+    asked = ask(graph, sources, targets, max_hops=max_hops, sensitive=sensitive, avoid=avoid,
+                avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
+    before = answer(graph, asked)
+    lab = FixLab(graph, asked)
+    part, question, candidates, owner = lab.part, lab.question, lab.candidates, lab.owner
+    current, ranked = before, list[RankedFix]()
+    while current.paths and len(ranked) < limit:
+        on_routes = _on_routes(current, owner)
+        measured: list[tuple[int, int, int, str, Any]] = []
+        ordered = sorted(on_routes, key=lambda k: (-len(on_routes[k]), str(k)))
+        for tried, key in enumerate(ordered[:_MOST_MEASURED]):
+            if tried >= _MEASURED and max(measured)[0] > 0:
+                break
+            affected = frozenset(on_routes[key])
+            left = reached_targets(part, replace(question.without(candidates[key][1]),
+                                                 targets=affected))
+            measured.append((len(affected - left), len(affected), -len(candidates[key][1]),
+                             str(key), key))
+        best = max(measured, default=None)
+        keys = [best[-1]] if best is not None and best[0] else \
+            _bundle(part, question, candidates, owner, on_routes)
+        if not keys:
+            break
+        for key in keys[:limit - len(ranked)]:
+            fix, edges = candidates.pop(key)
+            question = question.without(edges)
+            remaining = answer(part, question)
+            by_use = Counter(t for _, _, t in edges)
+            ranked.append(RankedFix(len(ranked) + 1, fix,
+                                    tuple(sorted(by_use, key=lambda t: (-by_use[t], t))),
+                                    tuple(sorted(edges)), len(current) - len(remaining),
+                                    len(remaining)))
+            current = remaining
+    after = answer(graph, replace(asked, blocked=question.blocked))
+    note = None
+    if after.paths:
+        note = ("more fixes remain to rank (raise --top)" if len(ranked) >= limit else
+                "every route left has a detour around each single change, and no small set "
+                "of changes cuts them together: segment the network or harden the nodes the "
+                "detours run through")
+    return FixPlan(tuple(ranked), before, after, asked, note)

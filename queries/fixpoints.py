@@ -1,0 +1,97 @@
+"""What a person changes to take an attacker step away: the fix point of each edge.
+
+A fix is one change to one object: a field of a manifest (the container's
+``securityContext.privileged``), a binding, a node group's metadata options, a principal's
+policy. Several edges can share a fix (every replica's container comes from one Deployment
+field; every grant of a binding goes with the binding), so edges are grouped by
+:class:`Fix`. Structural steps (a pod holds its containers, an aggregation hub fans out to
+what it covers, an account admin does anything in its account) are never a fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from queries.catalog import technique as catalog_entry
+from riskgraph import ids
+
+#: Vertex kinds that stand for a power, not a configurable object: an edge out of one
+#: is what the power already means.
+_POWER_KINDS = frozenset({"Hub", "ClusterAdmin", "AWSAdmin", "Internet"})
+#: Evidence objects riskgraph names: vertex ids, ARNs and AWS resource ids with a version.
+_OBJECT_PREFIXES = ("k8s:", "arn:", "lt-", "access-entry ")
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One change: ``field`` of ``object`` (None when the whole object is what changes)."""
+
+    object: str
+    field: str | None
+    value: str | None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.object, self.field)
+
+    def change(self, techniques: Iterable[str]) -> str:
+        """A short sentence saying what to change."""
+        if self.field is not None:
+            now = f" (now {self.value})" if self.value is not None else ""
+            return f"change {self.field} of {self.object}{now}"
+        steps = sorted(set(techniques))
+        if len(steps) == 1:
+            return f"take the {steps[0]} step away from {self.object}"
+        return f"narrow or remove {self.object}, which allows {', '.join(steps)}"
+
+
+def parse_evidence(item: str) -> tuple[str, str | None, str | None] | None:
+    """``<object>: <field>=<value>`` into its parts; None when ``item`` names no object.
+
+    >>> parse_evidence('k8s:Deployment:web/api: spec.template.spec.hostPID=true')
+    ('k8s:Deployment:web/api', 'spec.template.spec.hostPID', 'true')
+    >>> parse_evidence('arn:aws:iam::aws:policy/Admin Statement[0] allows * on *') is None
+    True
+    """
+    obj, sep, rest = item.partition(": ")
+    if not sep or not obj.startswith(_OBJECT_PREFIXES):
+        return None
+    field, eq, value = rest.partition("=")
+    return obj, field.strip() or None, value if eq else None
+
+
+def fix_of(source: str, target: str, attrs: Mapping[str, Any], kinds: Mapping[str, str],
+           owners: Mapping[str, str] | None = None) -> Fix | None:
+    """The fix that removes one edge, or None for a structural step.
+
+    ``kinds`` maps vertex ids to their ``kind`` attribute (the graph's, or a PathSet's
+    vertices); a missing kind is read from the id. ``owners`` maps live pods to the
+    workload their replicas come from (``Deployment/api``): a field of one replica is
+    fixed in the workload's template, for every replica at once.
+    """
+    entry = catalog_entry(str(attrs.get("technique", "")))
+    if entry is None or entry.fix_point is None or not attrs.get("traversable", True):
+        return None
+    kind = kinds.get(source) or ids.parse(source).kind
+    if kind in _POWER_KINDS or source.startswith("hub:"):
+        return None
+    if entry.fix_point == "target":
+        return Fix(target, None, None)
+    if entry.fix_point == "evidence":
+        for item in attrs.get("evidence", ()):
+            parsed = parse_evidence(str(item))
+            if parsed is not None:
+                return _in_template(Fix(*parsed), owners or {})
+    return Fix(source, None, None)
+
+
+def _in_template(fix: Fix, owners: Mapping[str, str]) -> Fix:
+    """A fix of a live replica's spec, moved to its workload's pod template."""
+    owner = owners.get(fix.object)
+    if owner is None or fix.field is None or not fix.field.startswith("spec."):
+        return fix
+    kind, _, name = owner.partition("/")
+    namespace = ids.parse(fix.object).namespace
+    return Fix(ids.k8s_id(kind, name, namespace), f"spec.template.{fix.field}", fix.value)
