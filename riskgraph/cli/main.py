@@ -22,6 +22,7 @@ from riskgraph.cli.common import (
     Progress,
     input_options,
     output_options,
+    settle_output,
 )
 from riskgraph.cli.inputs import load
 from riskgraph.cli.reach import add_reach_parser, check_reach_usage, reach_command
@@ -61,6 +62,7 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
     if args.command in _ANALYSES and args.aws_region and args.aws_profile is None:
         parser.error("--aws-region chooses the regions of a live read: give --aws-profile "
                      "too (alone, it reads the default credentials)")
+    settle_output(parser, args)
     if args.command == "reach":
         check_reach_usage(parser, args)
     if args.command == "snapshot":

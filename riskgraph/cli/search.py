@@ -8,7 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from queries import attack_paths
+from queries import PathSet, attack_paths
 from riskgraph.cli.common import (
     EXIT_CODES,
     EXIT_OK,
@@ -17,11 +17,16 @@ from riskgraph.cli.common import (
     emit,
     input_options,
     output_options,
+    plural,
+    positive,
 )
 from riskgraph.cli.inputs import load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
 from riskgraph.report.text import paths_table
+
+#: The hop bound of the second search that finds routes cut by --max-hops.
+_BEYOND_HOPS = 24
 
 SELECTORS = """selectors:
   --from  internet (default) | any-pod | pod:NS/NAME | sa:NS/NAME | a vertex id | a glob on ids
@@ -63,9 +68,9 @@ def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
                         help="what the attacker wants (repeatable; default secret)")
     search.add_argument("--sensitive", metavar="SELECTOR", action="append", default=[],
                         help="also treat these vertices as sensitive (for --to sensitive)")
-    search.add_argument("--max-hops", type=int, default=8, metavar="N",
+    search.add_argument("--max-hops", type=positive, default=8, metavar="N",
                         help="longest path searched, in steps (default 8)")
-    search.add_argument("--top", type=int, default=10, metavar="N",
+    search.add_argument("--top", type=positive, default=10, metavar="N",
                         help="paths shown, cheapest first (default 10)")
     search.add_argument("--evidence", action="store_true",
                         help="table format: list each step's evidence")
@@ -92,17 +97,21 @@ def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def run_paths(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph paths``: the exit code (1 with --fail-on-paths when any path is found)."""
     graph = load_graph(args, say)
-    found = attack_paths(graph, args.sources or ["internet"], args.targets or ["secret"],
-                         max_hops=args.max_hops, top=args.top, sensitive=args.sensitive,
-                         avoid=args.avoid,
-                         skip_platform_defaults=args.hide_platform_defaults)
-    say(f"{len(found)} path{'s' * (len(found) != 1)} from {found.sources} source(s) "
-                 f"to {found.targets} target(s)")
+    sources, targets = args.sources or ["internet"], args.targets or ["secret"]
+    found = _search(graph, args, sources, targets, args.max_hops)
+    say(f"{plural(len(found), 'path')} from {plural(found.sources, 'source')} "
+        f"to {plural(found.targets, 'target')}")
+    notes = _notes(graph, args, sources, targets, found)
     code = EXIT_PATHS_FOUND if args.fail_on_paths and found.paths else EXIT_OK
+    if args.format != "table":
+        for note in notes:
+            say(f"note: {note}")
     if args.format == "table":
-        emit(args, paths_table(found, evidence=args.evidence))
+        emit(args, "\n".join([paths_table(found, evidence=args.evidence),
+                              *(f"note: {note}" for note in notes)]))
     elif args.format == "json":
-        emit(args, json.dumps(found.to_dict(), indent=2))
+        emit(args, json.dumps({**found.to_dict(), "notes": notes,
+                               "problems": list(graph.graph.get("problems", []))}, indent=2))
     elif args.format == "dot":
         emit(args, diagram.to_dot(found))
     else:
@@ -118,6 +127,45 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
     if args.output is not None:
         say(f"wrote {args.output}")
     return code
+
+
+def _search(graph: nx.MultiDiGraph, args: argparse.Namespace, sources: list[str],
+            targets: list[str], max_hops: int) -> PathSet:
+    return attack_paths(graph, sources, targets, max_hops=max_hops, top=args.top,
+                        sensitive=args.sensitive, avoid=args.avoid,
+                        skip_platform_defaults=args.hide_platform_defaults)
+
+
+def _notes(graph: nx.MultiDiGraph, args: argparse.Namespace, sources: list[str],
+           targets: list[str], found: PathSet) -> list[str]:
+    """What the answer leaves out: targets beyond --max-hops, and why an empty answer is
+    not a clean bill of health."""
+    notes = []
+    if not found.truncated and len(found) < args.top and found.targets > len(found):
+        # Searched again with a far larger bound only when the answer has room for more:
+        # a route one step too long must not vanish silently.
+        longer = _search(graph, args, sources, targets, max(_BEYOND_HOPS, 2 * args.max_hops))
+        shown = {path.target for path in found}
+        cut = [path for path in longer if path.target not in shown]
+        if cut:
+            notes.append(f"{plural(len(cut), 'more target')} "
+                         f"{'is' if len(cut) == 1 else 'are'} reachable in more than "
+                         f"{args.max_hops} steps (the shortest such route has "
+                         f"{min(len(p.steps) for p in cut)}; steps include bookkeeping hops "
+                         "such as pod.contains and hubs): raise --max-hops to see "
+                         f"{'it' if len(cut) == 1 else 'them'}")
+    if found.paths:
+        return notes
+    if found.targets == 0:
+        notes.append(f"the input holds nothing {' or '.join(targets)} selects, so no "
+                     "path can end there; this is not evidence that none exists")
+    if "internet" in sources:
+        entries = sum(1 for _, entry in graph.nodes(data="entry") if entry)
+        notes.append(f"searched from what the internet reaches ({plural(entries, 'entry point')}"
+                     ": internet-facing load balancers, ingresses, NodePorts, public nodes); "
+                     "an empty answer is not proof of safety: try --from any-pod for what "
+                     "a compromised pod could reach")
+    return notes
 
 
 def run_graph(args: argparse.Namespace, say: Say) -> int:

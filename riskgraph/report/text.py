@@ -28,8 +28,9 @@ def paths_table(paths: Routes, *, evidence: bool = False) -> str:
                 f"{paths.targets} target{'s' * (paths.targets != 1)} searched).")
     blocks = []
     for rank, path in enumerate(paths.paths, 1):
+        steps = f"{len(path.steps)} step{'s' * (len(path.steps) != 1)}"
         lines = [f"Path {rank}: {path.source} -> {path.target}",
-                 f"  cost {path.cost:g}, {len(path.steps)} steps, confidence {path.confidence}"]
+                 f"  cost {path.cost:g}, {steps}, confidence {path.confidence}"]
         for number, step in enumerate(path.steps, 1):
             lines.append(f"  {number:>2}. {step.target}")
             lines.append(f"      [{step.technique}, {step.confidence}]")
