@@ -16,7 +16,12 @@ from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER
 from riskgraph.errors import Problem
 from riskgraph.estate.inventory import Inventory
-from riskgraph.graph import add_aws_vertices, add_inventory_vertices, complete_vertices
+from riskgraph.graph import (
+    add_aws_vertices,
+    add_inventory_vertices,
+    complete_vertices,
+    mark_capability_targets,
+)
 from riskgraph.iam import access_for
 from riskgraph.techniques import Technique, all_techniques
 
@@ -77,6 +82,7 @@ def build_graph(
             graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
             counts[technique.id] = len(merged)
         complete_vertices(graph)
+        mark_capability_targets(graph)
     graph.graph["edges_by_technique"] = counts
     graph.graph["problems"] = list(dict.fromkeys(str(p) for p in build_problems(inv)))
     return graph

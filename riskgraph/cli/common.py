@@ -38,9 +38,17 @@ class Progress:
                   file=sys.stderr, flush=True)
 
 
-def input_options() -> argparse.ArgumentParser:
+def input_options(namespace_flag: bool = True) -> argparse.ArgumentParser:
+    """The input options; ``namespace_flag`` adds ``-n/--namespace`` as well as
+    ``--default-namespace`` (``reach`` uses ``--namespace`` for its matrix)."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("input (any mix of these is analysed as one estate)")
+    group.add_argument(*(("-n", "--namespace") if namespace_flag else ()),
+                       "--default-namespace", dest="default_namespace", metavar="NS",
+                       default="default",
+                       help="the namespace of file objects that name none, as `kubectl "
+                            "apply -n NS` (default 'default'); install bundles usually "
+                            "leave it out")
     group.add_argument("--k8s", metavar="PATH", nargs="+", action="extend", default=[],
                        help="manifests, folders (searched recursively), `kubectl get -o json|"
                             "yaml` dumps, `helm template` output, `riskgraph snapshot` files; "

@@ -110,7 +110,7 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True,
     if args.eks_cluster:
         parsed.aws.cluster_name = args.eks_cluster
     with gc_paused():
-        inv = parsed.inventory()
+        inv = parsed.inventory(args.default_namespace)
     inv.pod_security_default = args.pod_security_default
     inv.network_policy_enforcement = _ENFORCEMENT[args.network_policy]
     kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())

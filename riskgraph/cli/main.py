@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_paths_parser(commands)
     add_graph_parser(commands)
-    add_reach_parser(commands, [input_options(),
+    add_reach_parser(commands, [input_options(namespace_flag=False),
                                 output_options(("table", "json"), "table")])
     add_snapshot_parser(commands)
     add_techniques_parser(commands)

@@ -33,7 +33,8 @@ SELECTORS = """selectors:
   --to    secret (default) | cluster-admin | node | sensitive | aws-admin | aws-secret | s3 |
           data-store | pod:NS/NAME | sa:NS/NAME | a vertex id (an ARN for AWS resources) |
           a glob on ids (e.g. 'k8s:Secret:payments/*', 'arn:aws:s3:::*')
-  'secret' means Kubernetes Secrets, Secrets Manager secrets and SecureString parameters;
+  'secret' means Kubernetes Secrets, Secrets Manager secrets and SecureString parameters,
+  and the power to read secrets where the input holds none ("any secret in namespace X");
   'aws-admin' means full control of an AWS account (aws:Admin:<account id>).
   'sensitive' means workloads or namespaces labelled or annotated
   riskgraph.io/sensitive: "true", plus whatever --sensitive selects.
@@ -47,6 +48,7 @@ EXAMPLES = """examples:
   riskgraph paths --k8s-context prod --k8s ./new-release    # live, plus what is to deploy
   riskgraph paths --k8s-context prod --aws-profile prod --to aws-admin
   riskgraph paths --k8s cluster.json --aws ./aws-dumps --to s3
+  riskgraph paths --k8s install.yaml -n tools --from any-pod  # a bundle for kubectl apply -n
   riskgraph snapshot k8s --context prod -o prod.json && \\
       riskgraph paths --k8s prod.json --from pod:shop/api --format svg -o review.svg
 """
@@ -160,11 +162,12 @@ def _notes(graph: nx.MultiDiGraph, args: argparse.Namespace, sources: list[str],
         notes.append(f"the input holds nothing {' or '.join(targets)} selects, so no "
                      "path can end there; this is not evidence that none exists")
     if "internet" in sources:
-        entries = sum(1 for _, entry in graph.nodes(data="entry") if entry)
-        notes.append(f"searched from what the internet reaches ({plural(entries, 'entry point')}"
-                     ": internet-facing load balancers, ingresses, NodePorts, public nodes); "
-                     "an empty answer is not proof of safety: try --from any-pod for what "
-                     "a compromised pod could reach")
+        exposed = len({v for entry, is_entry in graph.nodes(data="entry") if is_entry
+                       for v in graph.successors(entry)})
+        notes.append(f"searched from the internet, which reaches "
+                     f"{plural(exposed, 'exposed object')} here (load balancers, ingresses, "
+                     "NodePorts, public nodes); an empty answer is not proof of safety: try "
+                     "--from any-pod for what a compromised pod could reach")
     return notes
 
 

@@ -29,7 +29,9 @@ def paths_table(paths: Routes, *, evidence: bool = False) -> str:
     blocks = []
     for rank, path in enumerate(paths.paths, 1):
         steps = f"{len(path.steps)} step{'s' * (len(path.steps) != 1)}"
-        lines = [f"Path {rank}: {path.source} -> {path.target}",
+        meaning = paths.vertices.get(path.target, {}).get("stands_for")
+        lines = [f"Path {rank}: {path.source} -> {path.target}"
+                 + (f" ({meaning})" if meaning else ""),
                  f"  cost {path.cost:g}, {steps}, confidence {path.confidence}"]
         for number, step in enumerate(path.steps, 1):
             lines.append(f"  {number:>2}. {step.target}")
