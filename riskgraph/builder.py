@@ -23,6 +23,7 @@ from riskgraph.graph import (
     mark_capability_targets,
 )
 from riskgraph.iam import access_for
+from riskgraph.iam.validate import all_documents, version_problems
 from riskgraph.techniques import Technique, all_techniques
 
 
@@ -69,7 +70,8 @@ def build_graph(
         ``graph.graph["problems"]`` lists what the input could not provide: the problems
         of ``inv`` (those found reading it, and those techniques add to
         ``inv.problems`` while the graph is built) and those of the IAM evaluator
-        (policies that do not parse, unknown actions, boundaries missing from the input),
+        (policies that do not parse, unknown actions or versions, boundaries missing from
+        the input),
         each once, as text.
     """
     graph = nx.MultiDiGraph()
@@ -94,4 +96,5 @@ def build_problems(inv: Inventory) -> list[Problem]:
     found = list(inv.problems)
     if not inv.aws.empty:
         found += access_for(inv.aws).problems
+        found += version_problems(all_documents(inv.aws))
     return found

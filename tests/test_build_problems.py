@@ -111,3 +111,28 @@ def test_a_known_boundary_or_none_leaves_the_grant_certain(tmp_path: Path,
     edge = _admin_step(tmp_path, boundary=boundary, in_input=True)
     assert edge["confidence"] == "certain"
     assert edge["problems"] == []
+
+
+@pytest.mark.parametrize(("policy", "said"), [
+    (_inline("text", "Allow everything"), "a statement must be an object"),
+    (_inline("operator", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                           "Condition": {"StringEqualz": {"aws:username": "x"}}}]),
+     "unknown condition operator StringEqualz"),
+    (_inline("nested", [{"Effect": "Allow", "Action": [["s3:GetObject"]], "Resource": "*"}]),
+     "Action must be a string or a list of strings"),
+    (_inline("version", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+             "2020-01-01"), "Version '2020-01-01' is not one IAM accepts"),
+])
+def test_each_kind_of_invalid_policy_is_reported(tmp_path: Path, policy: dict[str, Any],
+                                                 said: str) -> None:
+    graph = build_graph(load_k8s([_write(tmp_path, _account([policy], False, False))]))
+    [problem] = graph.graph["problems"]
+    assert problem.startswith(f"{ROLE} inline {policy['PolicyName']}: ") and said in problem
+
+
+@pytest.mark.parametrize("version", ["2008-10-17", "2012-10-17"])
+def test_accepted_versions_are_no_problem(tmp_path: Path, version: str) -> None:
+    policy = _inline("ok", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+                     version)
+    graph = build_graph(load_k8s([_write(tmp_path, _account([policy], False, False))]))
+    assert graph.graph["problems"] == []
