@@ -43,16 +43,16 @@ def input_options(namespace_flag: bool = True) -> argparse.ArgumentParser:
     ``--default-namespace`` (``reach`` uses ``--namespace`` for its matrix)."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("input (any mix of these is analysed as one estate)")
+    group.add_argument("--k8s", metavar="PATH", nargs="+", action="extend", default=[],
+                       help="manifests, folders (searched recursively), `kubectl get -o json|"
+                            "yaml` dumps, `helm template` output, `riskgraph snapshot` files; "
+                            "'-' reads standard input")
     group.add_argument(*(("-n", "--namespace") if namespace_flag else ()),
                        "--default-namespace", dest="default_namespace", metavar="NS",
                        default="default",
                        help="the namespace of file objects that name none, as `kubectl "
                             "apply -n NS` (default 'default'); install bundles usually "
                             "leave it out")
-    group.add_argument("--k8s", metavar="PATH", nargs="+", action="extend", default=[],
-                       help="manifests, folders (searched recursively), `kubectl get -o json|"
-                            "yaml` dumps, `helm template` output, `riskgraph snapshot` files; "
-                            "'-' reads standard input")
     group.add_argument("--k8s-context", "--context", dest="k8s_context", metavar="CTX",
                        nargs="?", const="",
                        help="read the live cluster of kubeconfig context CTX (the current "
