@@ -165,5 +165,11 @@ def test_routes_cut_by_max_hops_are_announced(capsys: pytest.CaptureFixture[str]
                for n in doc["notes"])
     _, table, _ = run(["paths", "--demo", "-q", "--max-hops", str(longest - 1)], capsys)
     assert "note: " in table and "raise --max-hops" in table
+    # With little room left, the second search is cut by --top too: "at least".
+    _, out, _ = run(["paths", "--demo", "-q", "--format", "json", "--top", "2",
+                     "--max-hops", str(lengths[0])], capsys)
+    cut_by_top = json.loads(out)
+    assert len(cut_by_top["paths"]) == lengths.count(lengths[0]) == 1
+    assert cut_by_top["notes"][0].startswith("at least 1 more target is reachable")
     # Nothing is cut at the default bound: no note.
     assert not any("--max-hops" in n for n in json.loads(full)["notes"])

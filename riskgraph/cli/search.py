@@ -71,7 +71,9 @@ def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     search.add_argument("--sensitive", metavar="SELECTOR", action="append", default=[],
                         help="also treat these vertices as sensitive (for --to sensitive)")
     search.add_argument("--max-hops", type=positive, default=8, metavar="N",
-                        help="longest path searched, in steps (default 8)")
+                        help="longest path searched, in steps, bookkeeping ones (pod.contains, "
+                             "hubs) included; targets only a longer route reaches are "
+                             "announced (default 8)")
     search.add_argument("--top", type=positive, default=10, metavar="N",
                         help="paths shown, cheapest first (default 10)")
     search.add_argument("--evidence", action="store_true",
@@ -150,12 +152,13 @@ def _notes(graph: nx.MultiDiGraph, args: argparse.Namespace, sources: list[str],
         shown = {path.target for path in found}
         cut = [path for path in longer if path.target not in shown]
         if cut:
-            notes.append(f"{plural(len(cut), 'more target')} "
-                         f"{'is' if len(cut) == 1 else 'are'} reachable in more than "
-                         f"{args.max_hops} steps (the shortest such route has "
-                         f"{min(len(p.steps) for p in cut)}; steps include bookkeeping hops "
-                         "such as pod.contains and hubs): raise --max-hops to see "
-                         f"{'it' if len(cut) == 1 else 'them'}")
+            at_least = "at least " if longer.truncated else ""
+            notes.append(f"{at_least}{plural(len(cut), 'more target')} "
+                         f"{'is' if len(cut) == 1 else 'are'} reachable in "
+                         f"more than {args.max_hops} steps (the cheapest such route takes "
+                         f"{len(cut[0].steps)}; steps include bookkeeping hops such as "
+                         "pod.contains and hubs): raise --max-hops to see "
+                         f"{'it' if len(cut) == 1 and not at_least else 'them'}")
     if found.paths:
         return notes
     if found.targets == 0:
