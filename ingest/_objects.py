@@ -47,9 +47,12 @@ class ParsedObjects:
         self.sources.extend(other.sources)
         self.aws.extend(other.aws)
 
-    def inventory(self) -> Inventory:
+    def inventory(self, default_namespace: str = "default") -> Inventory:
+        """The Inventory of everything parsed; namespace-less objects go to
+        ``default_namespace``."""
         return Inventory.from_objects(self.objects, self.problems, self.unknown_kinds,
-                                      self.sources, self.origins, self.aws)
+                                      self.sources, self.origins, self.aws,
+                                      default_namespace)
 
 
 @dataclass(frozen=True)

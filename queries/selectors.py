@@ -224,7 +224,8 @@ def resolve_targets(graph: nx.MultiDiGraph, spec: str | Iterable[str],
         The attack graph.
     spec
         One selector or an iterable of them: ``secret`` (Kubernetes Secrets, Secrets
-        Manager secrets and SecureString parameters), ``cluster-admin``, ``node`` (nodes and
+        Manager secrets and SecureString parameters, and the capability hubs that stand for
+        any secret of a scope where the input holds none), ``cluster-admin``, ``node`` (nodes and
         node pools), ``sensitive``, ``aws-admin`` (full control of an AWS account),
         ``aws-secret`` (the AWS secrets alone), ``s3`` (buckets), ``data-store`` (buckets,
         ECR repositories, KMS keys, tables, RDS databases, ElastiCache caches, OpenSearch

@@ -14,8 +14,16 @@ import networkx as nx
 
 from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER
+from riskgraph.errors import Problem
 from riskgraph.estate.inventory import Inventory
-from riskgraph.graph import add_aws_vertices, add_inventory_vertices, complete_vertices
+from riskgraph.graph import (
+    add_aws_vertices,
+    add_inventory_vertices,
+    complete_vertices,
+    mark_capability_targets,
+)
+from riskgraph.iam import access_for
+from riskgraph.iam.validate import all_documents, version_problems
 from riskgraph.techniques import Technique, all_techniques
 
 
@@ -59,7 +67,12 @@ def build_graph(
     -------
     networkx.MultiDiGraph
         Vertices keyed by the ids of DESIGN.md, edges keyed by technique id.
-        ``graph.graph["problems"]`` lists what the input could not provide.
+        ``graph.graph["problems"]`` lists what the input could not provide: the problems
+        of ``inv`` (those found reading it, and those techniques add to
+        ``inv.problems`` while the graph is built) and those of the IAM evaluator
+        (policies that do not parse, unknown actions or versions, boundaries missing from
+        the input),
+        each once, as text.
     """
     graph = nx.MultiDiGraph()
     counts: dict[str, int] = {}
@@ -71,6 +84,17 @@ def build_graph(
             graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
             counts[technique.id] = len(merged)
         complete_vertices(graph)
+        mark_capability_targets(graph)
     graph.graph["edges_by_technique"] = counts
-    graph.graph["problems"] = [str(p) for p in inv.problems]
+    graph.graph["problems"] = list(dict.fromkeys(str(p) for p in build_problems(inv)))
     return graph
+
+
+def build_problems(inv: Inventory) -> list[Problem]:
+    """Every problem known once the graph is built: the inventory's, then the IAM
+    evaluator's (compiling any policy no technique asked about, so none goes unchecked)."""
+    found = list(inv.problems)
+    if not inv.aws.empty:
+        found += access_for(inv.aws).problems
+        found += version_problems(all_documents(inv.aws))
+    return found

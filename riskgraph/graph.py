@@ -186,3 +186,23 @@ def complete_vertices(graph: nx.MultiDiGraph) -> None:
             crown = SECRET if vertex_id.startswith("k8s:Secret:") else \
                 _aws_crown_jewel(kind)
             attrs.update(vertex_attrs(vertex_id, crown_jewel=crown, observed=False))
+
+
+#: Capability hubs that stand for objects of a target class: when such a hub leads to no
+#: object of the input, it is itself a target ("any secret in namespace shop"), so the
+#: power shows even when the input holds none of those objects.
+CAPABILITY_TARGETS = {"secrets-read": (SECRET, "any secret")}
+
+
+def mark_capability_targets(graph: nx.MultiDiGraph) -> None:
+    """Make each capability hub of :data:`CAPABILITY_TARGETS` without successors a target
+    of its class, with ``stands_for`` saying what it means."""
+    for vertex_id, attrs in graph.nodes(data=True):
+        if not vertex_id.startswith("hub:") or graph.out_degree(vertex_id):
+            continue
+        _, capability, scope = vertex_id.split(":", 2)
+        jewel = CAPABILITY_TARGETS.get(capability)
+        if jewel is not None:
+            where = "cluster-wide" if scope == ids.CLUSTER_SCOPE else \
+                f"in namespace {scope.removeprefix('ns/')}"
+            attrs.update(crown_jewel=jewel[0], stands_for=f"{jewel[1]} {where}")

@@ -28,7 +28,8 @@ def test_demo_paths_json_follows_the_contract(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(["paths", "--demo", "--to", "secret", "--format", "json"], capsys)
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"paths", "summary", "groups"}
+    assert set(doc) == {"paths", "summary", "groups", "notes", "problems"}
+    assert doc["problems"] == [] and doc["notes"] == []
     assert set(doc["summary"]) == {"paths", "sources", "targets", "truncated"}
     assert doc["summary"]["paths"] == len(doc["paths"]) >= 3
     for path in doc["paths"]:
@@ -241,7 +242,7 @@ def test_pod_security_default_applies_to_unlabelled_namespaces(
 def test_network_policy_enforcement_is_detected_warned_and_overridable(
         capsys: pytest.CaptureFixture[str]) -> None:
     _, out, err = run(["paths", "--demo", "--to", "secret", "--format", "json"], capsys)
-    assert "1 NetworkPolicies are read but treated as not enforced" in err
+    assert "1 NetworkPolicy is read but treated as not enforced" in err
     flat = {p["target"]: p for p in json.loads(out)["paths"]}
     assert "hub:net-reach:cluster" in [s["to"] for s in
                                        flat["k8s:Secret:payments/payments-db"]["steps"]]

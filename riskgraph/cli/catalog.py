@@ -11,11 +11,15 @@ from riskgraph.techniques import all_techniques
 
 
 def add_techniques_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    commands.add_parser(
+    techniques = commands.add_parser(
         "techniques", help="the technique catalog",
         description="Every attacker step riskgraph knows: id, severity, MITRE ATT&CK id, "
                     "title and remediation.",
         parents=[output_options(("table", "json", "markdown"), "table")])
+    # Accepted like every other command's, so scripts can pass -q everywhere; the catalog
+    # has no progress to silence.
+    techniques.add_argument("-q", "--quiet", action="store_true",
+                            help="no progress on stderr (the catalog prints none)")
 
 
 def run_techniques(args: argparse.Namespace) -> int:

@@ -38,14 +38,23 @@ class Progress:
                   file=sys.stderr, flush=True)
 
 
-def input_options() -> argparse.ArgumentParser:
+def input_options(namespace_flag: bool = True) -> argparse.ArgumentParser:
+    """The input options; ``namespace_flag`` adds ``-n/--namespace`` as well as
+    ``--default-namespace`` (``reach`` uses ``--namespace`` for its matrix)."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("input (any mix of these is analysed as one estate)")
     group.add_argument("--k8s", metavar="PATH", nargs="+", action="extend", default=[],
                        help="manifests, folders (searched recursively), `kubectl get -o json|"
                             "yaml` dumps, `helm template` output, `riskgraph snapshot` files; "
                             "'-' reads standard input")
-    group.add_argument("--k8s-context", metavar="CTX", nargs="?", const="",
+    group.add_argument(*(("-n", "--namespace") if namespace_flag else ()),
+                       "--default-namespace", dest="default_namespace", metavar="NS",
+                       default="default",
+                       help="the namespace of file objects that name none, as `kubectl "
+                            "apply -n NS` (default 'default'); install bundles usually "
+                            "leave it out")
+    group.add_argument("--k8s-context", "--context", dest="k8s_context", metavar="CTX",
+                       nargs="?", const="",
                        help="read the live cluster of kubeconfig context CTX (the current "
                             "context if CTX is left out); needs list on the kinds analysed")
     group.add_argument("--kubeconfig", metavar="FILE",
@@ -56,11 +65,13 @@ def input_options() -> argparse.ArgumentParser:
                             "authorization details, EC2 instances, EKS cluster, access "
                             "entries, ...) or `riskgraph snapshot aws` files; --k8s accepts "
                             "them too")
-    group.add_argument("--aws-profile", metavar="PROFILE", nargs="?", const="",
+    group.add_argument("--aws-profile", "--profile", dest="aws_profile", metavar="PROFILE",
+                       nargs="?", const="",
                        help="read the live AWS account of this profile (the default "
                             "credentials if PROFILE is left out); needs read-only IAM, EC2, "
                             "EKS and data-store list permissions")
-    group.add_argument("--aws-region", metavar="REGION", action="append", default=[],
+    group.add_argument("--aws-region", "--region", dest="aws_region", metavar="REGION",
+                       action="append", default=[],
                        help="region to read live (repeatable; default the profile's)")
     group.add_argument("--eks-cluster", metavar="NAME",
                        help="which EKS cluster of the AWS input the Kubernetes input is "
@@ -83,14 +94,58 @@ def input_options() -> argparse.ArgumentParser:
     return parent
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 object``, ``2 objects``: the count and the noun that agrees with it."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a usage error otherwise)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+#: File extensions that name an output format, for ``-o FILE`` without ``--format``.
+_EXTENSION_FORMATS = {"json": "json", "dot": "dot", "gv": "dot", "svg": "svg", "png": "png",
+                      "pdf": "pdf", "md": "markdown", "markdown": "markdown"}
+BINARY_FORMATS = frozenset({"png", "pdf"})
+
+
 def output_options(formats: Sequence[str], default: str) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("output")
-    group.add_argument("--format", choices=formats, default=default,
-                       help=f"output format (default {default})")
+    group.add_argument("--format", choices=formats, default=None,
+                       help=f"output format (default: from the -o file's extension, e.g. "
+                            f".svg or .json, else {default})")
     group.add_argument("-o", "--output", metavar="FILE", type=Path,
-                       help="write to FILE instead of standard output")
+                       help="write to FILE instead of standard output ('-' for standard "
+                            "output)")
+    parent.set_defaults(format_choices=tuple(formats), format_default=default)
     return parent
+
+
+def settle_output(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Check ``-o`` and ``--format`` before any work: ``-o -`` is standard output, a
+    missing ``--format`` follows the file's extension, the folder must exist, and binary
+    formats never go to a terminal. Exits through ``parser.error`` (code 2)."""
+    if not hasattr(args, "format_choices"):
+        return
+    if args.output is not None and str(args.output) == "-":
+        args.output = None
+    if args.format is None:
+        suffix = args.output.suffix.lstrip(".").lower() if args.output is not None else ""
+        inferred = _EXTENSION_FORMATS.get(suffix)
+        args.format = inferred if inferred in args.format_choices else args.format_default
+    if args.output is not None and not args.output.parent.is_dir():
+        parser.error(f"cannot write {args.output}: no such directory {args.output.parent}")
+    if args.output is None and args.format in BINARY_FORMATS and sys.stdout.isatty():
+        parser.error(f"{args.format.upper()} is binary and standard output is a terminal: "
+                     f"give -o FILE.{args.format} or redirect the output")
 
 
 def status_options(group: argparse._ArgumentGroup) -> None:
@@ -101,6 +156,7 @@ def status_options(group: argparse._ArgumentGroup) -> None:
 
 
 def emit(args: argparse.Namespace, data: str | bytes) -> None:
+    """Write the result to the ``-o`` file, or to standard output."""
     if args.output is None:
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)

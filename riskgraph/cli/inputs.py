@@ -23,7 +23,7 @@ from ingest import (
 from ingest.k8s_live import RESOURCES
 from riskgraph._gc import gc_paused
 from riskgraph.builder import build_graph
-from riskgraph.cli.common import Say
+from riskgraph.cli.common import Say, plural
 from riskgraph.demo import demo_dir
 from riskgraph.errors import Problem
 from riskgraph.estate import Inventory
@@ -64,13 +64,16 @@ def call_reporter(say: Say) -> Callable[[CallRead], None]:
     return report
 
 
-def report_problems(say: Say, problems: Sequence[Problem], limit: int) -> None:
-    """Say the first ``limit`` input problems, and how many more there are."""
+def report_problems(say: Say, problems: Sequence[Problem | str], limit: int) -> None:
+    """Say the first ``limit`` input problems, how many more there are, and the total."""
     for problem in problems[:limit]:
         say(f"input problem: {problem}")
     if len(problems) > limit:
-        say(f"... and {len(problems) - limit} more input problems "
+        say(f"... and {plural(len(problems) - limit, 'more input problem')} "
             "(raise --max-problems to list them)")
+    if problems:
+        say(f"{plural(len(problems), 'input problem')} in all: what they name was skipped "
+            "or only partly used")
 
 
 def live_target(args: argparse.Namespace) -> KubeTarget | None:
@@ -80,17 +83,20 @@ def live_target(args: argparse.Namespace) -> KubeTarget | None:
     return KubeTarget(context=args.k8s_context or None, kubeconfig=args.kubeconfig)
 
 
-def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True) -> Inventory:
+def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True,
+         problems: bool = True) -> Inventory:
     """The Inventory of every input given: files, the demo and a live cluster, together.
 
     ``paths_view`` warns, when policies are read but nothing shows they are enforced, that
     the attack graph treats the pod network as flat (``reach`` words its own warning).
+    ``problems`` says the inventory's problems; :func:`load_graph` says them itself, with
+    those found while building the graph.
     """
     paths = [*args.k8s, *args.aws, *([demo_dir()] if args.demo else [])]
     target = live_target(args)
     parsed = ParsedObjects()
     if paths:
-        say(f"reading {len(paths)} input path{'s' * (len(paths) != 1)}")
+        say(f"reading {plural(len(paths), 'input path')}")
         parsed.extend(read_k8s(paths))
     if target is not None:
         cluster = LiveCluster(target)
@@ -104,22 +110,25 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True) -> Inve
     if args.eks_cluster:
         parsed.aws.cluster_name = args.eks_cluster
     with gc_paused():
-        inv = parsed.inventory()
+        inv = parsed.inventory(args.default_namespace)
     inv.pod_security_default = args.pod_security_default
     inv.network_policy_enforcement = _ENFORCEMENT[args.network_policy]
     kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
-    say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} "
-        f"source{'s' * (len(inv.sources) != 1)}" + (f" ({kinds})" if kinds else ""))
+    say(f"read {plural(sum(inv.counts.values()), 'object')} from "
+        f"{plural(len(inv.sources), 'source')}" + (f" ({kinds})" if kinds else ""))
     if not inv.aws.empty:
         say("AWS: " + aws_summary(inv))
     if inv.unknown_kinds:
         say("kinds not analysed (skipped): " + ", ".join(
             f"{kind} x{n}" for kind, n in inv.unknown_kinds.most_common()))
-    report_problems(say, inv.problems, args.max_problems)
+    if problems:
+        report_problems(say, inv.problems, args.max_problems)
     enforced, why = enforcement(inv)
     if paths_view and inv.network_policies and not enforced \
             and inv.network_policy_enforcement is None:
-        say(f"{len(inv.network_policies)} NetworkPolicies are read but {why}: the pod network "
+        count = len(inv.network_policies)
+        say(f"{plural(count, 'NetworkPolicy', 'NetworkPolicies')} "
+            f"{'is' if count == 1 else 'are'} read but {why}: the pod network "
             "is analysed as flat (give --network-policy enforced if the plugin enforces them)")
     return inv
 
@@ -142,13 +151,17 @@ def aws_summary(inv: Inventory) -> str:
     parts = [f"account{'s' * (len(aws.accounts) > 1)} {accounts}",
              f"EKS cluster {aws.cluster_name}" if aws.cluster is not None else
              "no EKS cluster matched"]
-    parts += [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
+    parts += [plural(n, one, many) for n, one, many in counts if n]
     return ", ".join(parts)
 
 
 def load_graph(args: argparse.Namespace, say: Say) -> nx.MultiDiGraph:
-    graph = build_graph(load(args, say))
-    say(f"graph: {graph.number_of_nodes()} vertices, {graph.number_of_edges()} edges")
+    """The attack graph of every input given; says every problem found reading the input
+    and building the graph (``graph.graph["problems"]``)."""
+    graph = build_graph(load(args, say, problems=False))
+    report_problems(say, graph.graph["problems"], args.max_problems)
+    say(f"graph: {plural(graph.number_of_nodes(), 'vertex', 'vertices')}, "
+        f"{plural(graph.number_of_edges(), 'edge')}")
     return graph
 
 

@@ -23,6 +23,7 @@ from riskgraph.cli.common import (
     Progress,
     input_options,
     output_options,
+    settle_output,
 )
 from riskgraph.cli.decide import add_blast_parser, add_fixes_parser, run_blast, run_fixes
 from riskgraph.cli.inputs import load
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_fixes_parser(commands)
     add_blast_parser(commands)
     add_graph_parser(commands)
-    add_reach_parser(commands, [input_options(),
+    add_reach_parser(commands, [input_options(namespace_flag=False),
                                 output_options(("table", "json"), "table")])
     add_snapshot_parser(commands)
     add_techniques_parser(commands)
@@ -65,6 +66,7 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
     if args.command in _ANALYSES and args.aws_region and args.aws_profile is None:
         parser.error("--aws-region chooses the regions of a live read: give --aws-profile "
                      "too (alone, it reads the default credentials)")
+    settle_output(parser, args)
     if args.command == "reach":
         check_reach_usage(parser, args)
     if args.command == "snapshot":

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from riskgraph.estate import Inventory
 from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.netpol.enforcement import detect, enforcement
-from riskgraph.netpol.questions import ANY_PORT, Answer, Matrix, answer, matrix, namespace_of
+from riskgraph.netpol.questions import ANY_PORT, Answer, Matrix, answer, matrix, row_name
 
 EXIT_ALLOWED, EXIT_BLOCKED = 0, 1
 ALLOWED_MARK, BLOCKED_MARK = "Y", "-"
@@ -39,9 +39,13 @@ json output:
     "because": "...", "policies": ["ns/name", ...], "enforced": bool or null}
   otherwise a list of those objects, one per port asked (default: each declared port).
   "policies" are the deciding ones: those allowing it, or those isolating when blocked.
-  --matrix: {"namespaces": [...], "pods": [id, ...], "port": "any/any",
-    "allowed": [[bool, ...], ...], "enforced": bool or null}; allowed[i][j] is whether
-    pods[i] may connect to pods[j].
+  With --network-policy flat every answer is allowed, "policies" is empty and
+  "if_enforced": {"allowed": bool, "policies": [...]} says what the policies would do.
+  --matrix: {"namespaces": [...], "pods": [id, ...], "members": [[id, ...], ...],
+    "port": "any/any", "allowed": [[bool, ...], ...], "enforced": bool or null};
+    allowed[i][j] is whether pods[i] may connect to pods[j]; members[i] are the pods of
+    row i (the replicas of one owner share a row); several --port: a list, one per port;
+    flat: every cell true and "if_enforced" holds the policies' cells.
   "enforced" is whether the cluster enforces NetworkPolicy (null: not known).
   A workload's template pod stands for all its replicas: its diagonal cell in the matrix
   answers whether one replica may connect to another.
@@ -87,7 +91,7 @@ def add_reach_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
                           help="80/TCP, 53/UDP, 8443 (TCP), tcp (some TCP port) or any "
                                "(some port); repeatable (default: each port the target's "
                                "containers declare, or any when they declare none; with "
-                               "--matrix: any)")
+                               "--matrix: any, and one matrix per port)")
     question.add_argument("--matrix", action="store_true",
                           help="print the matrix of every pod of the namespaces: rows are "
                                "sources, columns targets, Y allowed, - blocked")
@@ -103,8 +107,6 @@ def check_reach_usage(parser: argparse.ArgumentParser, args: argparse.Namespace)
         if args.source or args.target:
             parser.error("--matrix answers for every pod of the namespaces: it takes no "
                          "--from or --to")
-        if args.ports and len(args.ports) > 1:
-            parser.error("--matrix answers for one --port at a time")
     elif not (args.source and args.target):
         parser.error("give --from pod:NS/NAME and --to pod:NS/NAME, or --matrix")
     elif args.namespaces:
@@ -116,16 +118,18 @@ def answers_table(answers: Sequence[Answer], note: str) -> str:
     blocks = []
     for a in answers:
         verdict = a.verdict
-        policies = ", ".join(verdict.deciding_policies) or "none"
-        blocks.append(f"{'ALLOWED' if verdict.allowed else 'BLOCKED'}  {verdict.source} -> "
+        policies = ", ".join(a.policies) or "none"
+        blocks.append(f"{'ALLOWED' if a.allowed else 'BLOCKED'}  {verdict.source} -> "
                       f"{verdict.target} on {verdict.port}\n"
-                      f"  {verdict.because}\n  deciding policies: {policies}")
+                      f"  {a.because}\n  deciding policies: {policies}")
     return "\n".join(blocks) + f"\n{note}"
 
 
 def matrix_table(grid: Matrix, note: str) -> str:
-    """Rows are sources and columns targets, both numbered; cells Y (allowed), - (blocked)."""
-    names = [f"{namespace_of(p)}/{p.name}" for p in grid.pods]
+    """Rows are sources and columns targets, both numbered; cells Y (allowed), - (blocked).
+    The replicas of one owner share a row; on a flat network a last line counts the cells
+    the policies would block."""
+    names = [row_name(row) for row in grid.rows]
     number_width = len(str(len(names)))
     name_width = max((len(n) for n in names), default=0)
     cell_width = number_width + 1
@@ -136,6 +140,10 @@ def matrix_table(grid: Matrix, note: str) -> str:
     for index, (name, row) in enumerate(zip(names, grid.allowed, strict=True), start=1):
         marks = "".join((ALLOWED_MARK if ok else BLOCKED_MARK).rjust(cell_width) for ok in row)
         lines.append(f"{str(index).rjust(number_width)}  {name.ljust(name_width)}{marks}")
+    if grid.if_enforced is not None:
+        blocked = sum(not ok for row in grid.if_enforced for ok in row)
+        lines.append(f"(flat: every cell allowed; enforced, the policies would block "
+                     f"{blocked} of {len(names) ** 2}: see --network-policy enforced)")
     return "\n".join(lines)
 
 
@@ -146,14 +154,19 @@ def reach_command(inv: Inventory, args: argparse.Namespace, say: Say) -> tuple[s
     policies = NetworkPolicies.of(inv)
     if _uses_ip_blocks(inv):
         note += f"\n(ipBlocks read with pod addresses from {policies.cluster_network_source})"
+    # Only the user's --network-policy flat makes every answer "allowed": a detected
+    # "not enforced" may be wrong, so answers then follow the policies, with a warning.
+    flat = inv.network_policy_enforcement is False
     if args.matrix:
-        port = args.ports[0] if args.ports else ANY_PORT
-        grid = matrix(inv, args.namespaces, port, enforced, policies)
+        grids = [matrix(inv, args.namespaces, port, enforced, policies, flat)
+                 for port in args.ports or [ANY_PORT]]
         if args.format == "json":
-            return json.dumps(grid.to_dict(), indent=2), EXIT_ALLOWED
-        return matrix_table(grid, note), EXIT_ALLOWED
-    answers = answer(inv, args.source, args.target, args.ports or [], enforced, policies)
-    code = EXIT_ALLOWED if all(a.verdict.allowed for a in answers) else EXIT_BLOCKED
+            docs = [grid.to_dict() for grid in grids]
+            return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2), EXIT_ALLOWED
+        return "\n\n".join(matrix_table(grid, note) for grid in grids), EXIT_ALLOWED
+    answers = answer(inv, args.source, args.target, args.ports or [], enforced, policies,
+                     flat)
+    code = EXIT_ALLOWED if all(a.allowed for a in answers) else EXIT_BLOCKED
     if args.format == "json":
         docs = [a.to_dict() for a in answers]
         return json.dumps(docs[0] if len(args.ports or []) == 1 else docs, indent=2), code

@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import networkx as nx
 
-from queries import fixes, paths_document
+from queries import PathSet, fixes, paths_document
 from queries.fixes import FixLab
-from queries.paths import answer, ask
+from queries.paths import Question, answer, ask
 from riskgraph.cli.common import (
     EXIT_CODES,
     EXIT_OK,
@@ -21,12 +22,17 @@ from riskgraph.cli.common import (
     emit,
     input_options,
     output_options,
+    plural,
+    positive,
 )
 from riskgraph.cli.inputs import load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
 from riskgraph.report.routes import Routes
 from riskgraph.report.text import brief_table, groups_table, paths_table
+
+#: The hop bound of the second search that finds routes cut by --max-hops.
+_BEYOND_HOPS = 24
 
 SELECTORS = """selectors:
   --from  internet (default) | any-pod | pod:NS/NAME | sa:NS/NAME | a vertex id | a glob on ids
@@ -64,9 +70,11 @@ def add_search_options(parser: argparse.ArgumentParser, *, targets: bool = True,
         search.add_argument("--sensitive", metavar="SELECTOR", action="append", default=[],
                             help="also treat these vertices as sensitive (for --to "
                                  "sensitive)")
-    search.add_argument("--max-hops", type=int, default=8, metavar="N",
-                        help="longest path searched, in steps (default 8)")
-    search.add_argument("--top", type=int, default=10, metavar="N", help=top_help)
+    search.add_argument("--max-hops", type=positive, default=8, metavar="N",
+                        help="longest path searched, in steps, bookkeeping ones (pod.contains, "
+                             "hubs) included; targets only a longer route reaches are "
+                             "announced (default 8)")
+    search.add_argument("--top", type=positive, default=10, metavar="N", help=top_help)
     search.add_argument("--avoid", metavar="SELECTOR", action="append", default=[],
                         help="paths may not pass through these vertices: what if this "
                              "binding or workload were fixed? (repeatable)")
@@ -138,19 +146,26 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
     question = ask(graph, sources, targets, sensitive=args.sensitive, blocked_edges=blocked,
                    **question_options(args))
     found = answer(graph, question, args.top)
-    say(f"{len(found)} path{'s' * (len(found) != 1)} from {found.sources} source(s) "
-                 f"to {found.targets} target(s)")
+    say(f"{plural(len(found), 'path')} from {plural(found.sources, 'source')} "
+        f"to {plural(found.targets, 'target')}")
+    notes = _notes(graph, args, question, sources, targets, found)
     code = EXIT_PATHS_FOUND if args.fail_on_paths and found.paths else EXIT_OK
+    if args.format != "table":
+        for note in notes:
+            say(f"note: {note}")
     if args.format == "table":
         if args.brief:
-            emit(args, brief_table(found))
+            table = brief_table(found)
         elif args.ungrouped:
-            emit(args, paths_table(found, evidence=args.evidence))
+            table = paths_table(found, evidence=args.evidence)
         else:
             document = paths_document(found, FixLab(graph, question))
-            emit(args, groups_table(found, document["groups"], evidence=args.evidence))
+            table = groups_table(found, document["groups"], evidence=args.evidence)
+        emit(args, "\n".join([table, *(f"note: {note}" for note in notes)]))
     elif args.format == "json":
-        emit(args, json.dumps(paths_document(found, FixLab(graph, question)), indent=2))
+        emit(args, json.dumps({**paths_document(found, FixLab(graph, question)),
+                               "notes": notes,
+                               "problems": list(graph.graph.get("problems", []))}, indent=2))
     else:
         emit_diagram(args, found)
     if args.output is not None:
@@ -174,6 +189,41 @@ def emit_diagram(args: argparse.Namespace, routes: Routes,
         fallback.write_text(diagram.to_dot(routes, marked=marked))
         raise RenderError(f"{error}\nriskgraph: wrote the DOT source to {fallback}"
                           ) from error
+
+
+def _notes(graph: nx.MultiDiGraph, args: argparse.Namespace, question: Question,
+           sources: list[str], targets: list[str], found: PathSet) -> list[str]:
+    """What the answer leaves out: targets beyond --max-hops, and why an empty answer is
+    not a clean bill of health."""
+    notes = []
+    if not found.truncated and len(found) < args.top and found.targets > len(found):
+        # Searched again with a far larger bound only when the answer has room for more:
+        # a route one step too long must not vanish silently.
+        longer = answer(graph, replace(question, max_hops=max(_BEYOND_HOPS, 2 * args.max_hops)),
+                        args.top)
+        shown = {path.target for path in found}
+        cut = [path for path in longer if path.target not in shown]
+        if cut:
+            at_least = "at least " if longer.truncated else ""
+            notes.append(f"{at_least}{plural(len(cut), 'more target')} "
+                         f"{'is' if len(cut) == 1 else 'are'} reachable in "
+                         f"more than {args.max_hops} steps (the cheapest such route takes "
+                         f"{len(cut[0].steps)}; steps include bookkeeping hops such as "
+                         "pod.contains and hubs): raise --max-hops to see "
+                         f"{'it' if len(cut) == 1 and not at_least else 'them'}")
+    if found.paths:
+        return notes
+    if found.targets == 0:
+        notes.append(f"the input holds nothing {' or '.join(targets)} selects, so no "
+                     "path can end there; this is not evidence that none exists")
+    if "internet" in sources:
+        exposed = len({v for entry, is_entry in graph.nodes(data="entry") if is_entry
+                       for v in graph.successors(entry)})
+        notes.append(f"searched from the internet, which reaches "
+                     f"{plural(exposed, 'exposed object')} here (load balancers, ingresses, "
+                     "NodePorts, public nodes); an empty answer is not proof of safety: try "
+                     "--from any-pod for what a compromised pod could reach")
+    return notes
 
 
 def run_graph(args: argparse.Namespace, say: Say) -> int:

@@ -39,7 +39,8 @@ def add_snapshot_parser(commands: argparse._SubParsersAction[argparse.ArgumentPa
         epilog=SNAPSHOT_EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cluster = k8s.add_argument_group("cluster (default: the current kubeconfig context)")
-    cluster.add_argument("--context", metavar="CTX", help="kubeconfig context to read")
+    cluster.add_argument("--context", "--k8s-context", dest="context", metavar="CTX",
+                         help="kubeconfig context to read")
     cluster.add_argument("--kubeconfig", metavar="FILE",
                          help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
     cluster.add_argument("--in-cluster", action="store_true",
@@ -58,8 +59,10 @@ def add_snapshot_parser(commands: argparse._SubParsersAction[argparse.ArgumentPa
         epilog=SNAPSHOT_EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     account = aws.add_argument_group("account (default: the default credentials and region)")
-    account.add_argument("--profile", metavar="PROFILE", help="AWS profile to use")
-    account.add_argument("--region", metavar="REGION", action="append", default=[],
+    account.add_argument("--profile", "--aws-profile", dest="profile", metavar="PROFILE",
+                         help="AWS profile to use")
+    account.add_argument("--region", "--aws-region", dest="region", metavar="REGION",
+                         action="append", default=[],
                          help="region to read (repeatable; default the profile's region)")
     _snapshot_output(aws)
 

@@ -16,6 +16,7 @@ from itertools import repeat
 from riskgraph.errors import Problem
 from riskgraph.estate.aws_auth import AwsAuthMapping, aws_auth_mappings
 from riskgraph.estate.aws_inventory import AwsInventory
+from riskgraph.estate.binding_checks import binding_problems
 from riskgraph.estate.builtin_roles import builtin_cluster_roles
 from riskgraph.estate.scheduling import NodePool, Placement, Scheduler, placements
 from riskgraph.models import (
@@ -102,21 +103,26 @@ class Inventory:
         sources: Iterable[str] = (),
         origins: Iterable[str] | None = None,
         aws: AwsInventory | None = None,
+        default_namespace: str = "default",
     ) -> Inventory:
         """Collect parsed objects, apply API defaults, expand workload templates, index.
 
         ``origins`` names the file (or API source) of each object, in the same order, so
         that problems found here can say where the object came from. ``aws`` is the AWS
         data read with them, not yet finished (see :meth:`AwsInventory.finish`).
+        Namespaced objects read without a namespace go to ``default_namespace``, as
+        ``kubectl apply -n`` would put them.
         """
         inv = cls(problems=list(problems), unknown_kinds=Counter(unknown_kinds or {}),
                   sources=list(sources), aws=aws if aws is not None else AwsInventory())
         workloads: list[Workload] = []
         seen: dict[tuple[str, str | None, str], str] = {}
+        placed: dict[tuple[str, str], str] = {}
         for obj, origin in zip(objects, origins if origins is not None else repeat("input"),
                                strict=False):
             if obj.kind not in CLUSTER_SCOPED and not obj.metadata.namespace:
-                obj.metadata.namespace = "default"
+                obj.metadata.namespace = default_namespace
+                placed.setdefault((obj.kind, obj.metadata.name), origin)
             key = (obj.kind, obj.metadata.namespace, obj.metadata.name)
             if key in seen:
                 inv.problems.append(Problem(origin, f"duplicate object, the copy in "
@@ -134,7 +140,9 @@ class Inventory:
         inv._add_templates(workloads)
         inv._add_builtin_roles()
         inv._index()
-        inv._check_bindings()
+        inv.problems.extend(binding_problems(
+            inv.bindings, inv.role_for, lambda ns, name: (ns, name) in inv._sa_objects,
+            inv._origin_of, placed, default_namespace))
         inv.aws_auth, aws_auth_problems = aws_auth_mappings(
             inv.config_maps, source=inv._origin_of("ConfigMap", *AWS_AUTH))
         inv.problems.extend(aws_auth_problems)
@@ -215,22 +223,6 @@ class Inventory:
                     self._origin_of(pod.template_kind or "Pod", ns, pod.name),
                     "fits no node pool: " + self._scheduler.why_unplaced(pod),
                     obj=f"{pod.template_kind or 'Pod'} {ns}/{pod.name}"))
-
-    def _check_bindings(self) -> None:
-        for binding in self.bindings:
-            for subject in binding.subjects:
-                if subject.kind == "ServiceAccount" and not subject.namespace \
-                        and binding.kind == "ClusterRoleBinding":
-                    self.problems.append(Problem(
-                        self._origin_of(binding.kind, binding.namespace, binding.name),
-                        f"subject ServiceAccount {subject.name!r} has no namespace, "
-                        "which the API server rejects: it is ignored", obj=binding.ref))
-            if self.role_for(binding) is None:
-                ref = binding.role_ref
-                self.problems.append(Problem(
-                    self._origin_of(binding.kind, binding.namespace, binding.name),
-                    f"binding refers to {ref.kind} {ref.name!r}, which is not in the "
-                    "input: it grants nothing here", obj=binding.ref))
 
     # Lookups -------------------------------------------------------------------------
 

@@ -65,7 +65,8 @@ class AccountAccess:
         try:
             return compile_policy(document, source, kind)
         except PolicyError as error:
-            self._c.problems.setdefault(source, Problem(source, str(error)))
+            message = str(error).removeprefix(f"{source}: ")
+            self._c.problems.setdefault(source, Problem(source, message))
             return Policy(source, kind, ())
 
     @property
@@ -103,9 +104,10 @@ class AccountAccess:
                 boundary = self.policy(bound[0], bound[1], "boundary")
             elif known.permissions_boundary is not None:
                 missing = known.permissions_boundary.permissions_boundary_arn
+                self._c.missing_boundaries[arn] = missing
                 self._c.problems.setdefault(missing, Problem(missing, (
-                    f"permissions boundary of {arn} is not in the input; {arn} is evaluated "
-                    "as if it had no boundary")))
+                    f"permissions boundary of {arn} is not in the input; what {arn}'s "
+                    "policies allow is kept at 'possible', as the boundary may forbid it")))
             tags = {t.key: t.value for t in known.tags}
         is_user = ":user/" in arn
         caller = Caller(arn=arn, account=account, is_user=is_user,
@@ -116,6 +118,15 @@ class AccountAccess:
         found = PrincipalPolicies(caller, tuple(identity), boundary, scps, context)
         self._c.principals[arn] = found
         return found
+
+    def _bounded(self, arn: str | None, decision: Decision) -> Decision:
+        """An Allow for a principal whose boundary the input lacks is only possible."""
+        missing = self._c.missing_boundaries.get(arn or "")
+        if missing is None or not decision.allowed:
+            return decision
+        return decision._replace(confidence="possible", because=(
+            f"{decision.because}, unless its permissions boundary {missing} (not in the "
+            "input) forbids it"))
 
     def _for_action(self, principal: IamPrincipal | str, action: str) -> PrincipalPolicies:
         """The principal's policies cut down to the statements that name ``action`` (cached
@@ -192,12 +203,11 @@ class AccountAccess:
             return denied(f"no identity policy of {view.caller.arn} allows {action}")
         policy = None if resource_policy is None else self._resource_policy(resource_policy,
                                                                             resource)
-        return decide(action, resource, view.caller,
-                      self._context(view.context, resource, {}, context),
-                      identity=view.identity_statements, boundary=view.boundary_statements,
-                      scps=view.scps,
-                      resource_policy=policy,
-                      resource_account=resource_account or account_of(resource) or None)
+        return self._bounded(view.caller.arn, decide(
+            action, resource, view.caller, self._context(view.context, resource, {}, context),
+            identity=view.identity_statements, boundary=view.boundary_statements,
+            scps=view.scps, resource_policy=policy,
+            resource_account=resource_account or account_of(resource) or None))
 
     def resources_allowed(self, principal: IamPrincipal | str, action: str,
                           candidates: Iterable[str],
@@ -265,17 +275,18 @@ class AccountAccess:
         Allow (the boundary and SCPs still apply), a trust naming the account needs one;
         across accounts both the trust and the principal's identity policies must allow."""
         view = self._for_action(principal, "sts:AssumeRole")
-        return decide("sts:AssumeRole", role.arn, view.caller,
-                      self._context(view.context, role.arn, role_tag_context(role.tags), context),
-                      identity=view.identity_statements, boundary=view.boundary_statements,
-                      scps=view.scps,
-                      resource_policy=self.trust_policy(role), trust=True,
-                      resource_account=role.account)
+        return self._bounded(view.caller.arn, decide(
+            "sts:AssumeRole", role.arn, view.caller,
+            self._context(view.context, role.arn, role_tag_context(role.tags), context),
+            identity=view.identity_statements, boundary=view.boundary_statements,
+            scps=view.scps, resource_policy=self.trust_policy(role), trust=True,
+            resource_account=role.account))
 
     def is_admin(self, principal: IamPrincipal | str) -> Decision:
         """Whether ``principal`` effectively has ``*`` on ``*`` (see
         :func:`riskgraph.iam.admin.admin_decision`)."""
-        return admin_decision(self.principal_policies(principal))
+        policies = self.principal_policies(principal)
+        return self._bounded(policies.caller.arn, admin_decision(policies))
 
 
 def access_for(aws: AwsInventory) -> AccountAccess:

@@ -21,6 +21,8 @@ class Compiled:
     policies: dict[tuple[str, PolicyKind], Policy] = field(default_factory=dict)
     #: Problems keyed so that each is recorded once.
     problems: dict[str, Problem] = field(default_factory=dict)
+    #: Principal ARN -> the ARN of its permissions boundary, which the input lacks.
+    missing_boundaries: dict[str, str] = field(default_factory=dict)
     #: Principal ARN -> its policies.
     principals: dict[str, PrincipalPolicies] = field(default_factory=dict)
     #: (principal ARN, lower-case action) -> its policies cut down to that action.

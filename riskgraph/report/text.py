@@ -28,7 +28,7 @@ def paths_table(paths: Routes, *, evidence: bool = False) -> str:
     if not paths.paths:
         return (f"No attack paths found ({paths.sources} source{'s' * (paths.sources != 1)}, "
                 f"{paths.targets} target{'s' * (paths.targets != 1)} searched).")
-    blocks = [_path_block(f"Path {rank}", path, evidence)
+    blocks = [_path_block(f"Path {rank}", path, evidence, paths.vertices)
               for rank, path in enumerate(paths.paths, 1)]
     shown = len(paths.paths)
     footer = f"{shown} path{'s' * (shown != 1)} shown, cheapest first"
@@ -37,9 +37,12 @@ def paths_table(paths: Routes, *, evidence: bool = False) -> str:
     return "\n\n".join(blocks) + "\n\n" + footer + "."
 
 
-def _path_block(title: str, path: Route, evidence: bool) -> str:
-    lines = [f"{title}: {path.source} -> {path.target}",
-             f"  cost {path.cost:g}, {len(path.steps)} steps, confidence {path.confidence}"]
+def _path_block(title: str, path: Route, evidence: bool,
+                vertices: Mapping[str, Mapping[str, Any]]) -> str:
+    steps = f"{len(path.steps)} step{'s' * (len(path.steps) != 1)}"
+    meaning = vertices.get(path.target, {}).get("stands_for")
+    lines = [f"{title}: {path.source} -> {path.target}" + (f" ({meaning})" if meaning else ""),
+             f"  cost {path.cost:g}, {steps}, confidence {path.confidence}"]
     for number, step in enumerate(path.steps, 1):
         lines.append(f"  {number:>2}. {step.target}")
         lines.append(f"      [{step.technique}, {step.confidence}]")
@@ -93,7 +96,7 @@ def groups_table(paths: Routes, groups: Sequence[Mapping[str, Any]], *,
         if fix:
             lines.append(_wrap(f"fix first: {fix['change']} [{fix['technique']}]", "  "))
         lines.append(_path_block(f"  example, path {members[0] + 1}",
-                                 paths.paths[members[0]], evidence))
+                                 paths.paths[members[0]], evidence, paths.vertices))
         blocks.append("\n".join(lines))
     shown = len(paths.paths)
     footer = (f"{shown} path{'s' * (shown != 1)} in {len(groups)} route group"

@@ -46,6 +46,7 @@ def hub_edges(
     targets_in: Callable[[str], Iterable[Target]],
     doing: str,
     entered_elsewhere: Iterable[str | None] = (),
+    enter_empty: bool = False,
 ) -> Iterator[Edge]:
     """Edges from bindings to what they reach, through one hub per (capability, scope).
 
@@ -65,6 +66,9 @@ def hub_edges(
     entered_elsewhere
         Namespaces (None: the cluster hub) whose hubs the caller's own edges enter, so
         they fan out here too.
+    enter_empty
+        Enter a hub even when its scope holds no target in the input: the capability
+        itself is worth reporting (reading every secret, when the input holds none).
 
     Yields
     ------
@@ -98,10 +102,10 @@ def hub_edges(
                     if home is None or namespace == home:
                         yield Edge(source, target.vertex, access.reason, access.evidence,
                                    access.confidence)
-        elif home is not None and targets(home):
+        elif home is not None and (enter_empty or targets(home)):
             entered[home] = None
             yield Edge(source, hub(home), access.reason, access.evidence, access.confidence)
-        elif home is None and any(targets(ns) for ns in namespaces):
+        elif home is None and (enter_empty or any(targets(ns) for ns in namespaces)):
             cluster_entered = True
             yield Edge(source, cluster_hub, access.reason, access.evidence, access.confidence)
     for scope in entered_elsewhere:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from riskgraph import ids
-from riskgraph.confidence import Confidence
+from riskgraph.confidence import Confidence, weakest
 from riskgraph.estate.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.estate.inventory import Inventory
 from riskgraph.iam import AccountAccess, Decision, Policy, access_for
@@ -58,8 +58,9 @@ def pattern_hub(capability: str, account: str, owner: str, pattern: str) -> str:
 
 
 def confidence_of(*decisions: Decision) -> Confidence:
-    """``likely`` when any decision rests on condition keys known only at run time."""
-    return "likely" if any(d.confidence != "certain" for d in decisions) else "certain"
+    """The weakest decision's: ``likely`` when one rests on condition keys known only at
+    run time, ``possible`` when one may be forbidden by a boundary the input lacks."""
+    return weakest("certain", *(d.confidence for d in decisions))
 
 
 def because(*decisions: Decision) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Generic, NamedTuple, TypeVar
 
+from riskgraph.confidence import weakest
 from riskgraph.iam import Decision
 from riskgraph.iam.matching import arn_matches
 
@@ -26,8 +27,8 @@ def all_of(decisions: Iterable[Decision]) -> Decision:
     if refused is not None:
         return refused
     keys = tuple(dict.fromkeys(k for d in found for k in d.unknown_keys))
-    return Decision(True, "likely" if keys or any(d.confidence != "certain" for d in found)
-                    else "certain", keys,
+    return Decision(True, weakest("likely" if keys else "certain",
+                                  *(d.confidence for d in found)), keys,
                     "; ".join(dict.fromkeys(d.because for d in found if d.because)))
 
 

@@ -4,11 +4,11 @@ into their listening containers (see :mod:`riskgraph.techniques.net.reach`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterable, Iterator
 
 from riskgraph import ids
 from riskgraph.estate.inventory import Inventory
-from riskgraph.models import Container, Pod
 from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.techniques import Edge
 from riskgraph.techniques._shared.common import container_vertex
@@ -21,14 +21,22 @@ HUB_COST = 0.1
 _ANY = Port(None, None)
 
 
-def _named(pod: Pod, container: Container) -> str:
-    return container_vertex(pod, container).removeprefix("k8s:Container:")
-
-
-def class_hub(direction: str, member: str) -> str:
-    """The hub of a class of pods, named after its first member (``<ns>/<pod>/<container>``
-    in id order): built from the input, so it stays put when unrelated objects change."""
-    return ids.hub_id(f"{CAPABILITY}-{direction}", f"class-of/{member}")
+def class_hub(pols: NetworkPolicies, direction: str, isolating: tuple[int, ...],
+              *keyed_on: Iterable[object]) -> str:
+    """The hub of a class of pods, named by its policy class: the policies isolating it in
+    that direction (``none``), then a digest of everything else the class is keyed on (the
+    peers selecting it, ports), e.g. ``hub:net-reach-to:ingress=db/from-shop/3fa2c1``.
+    Peers are named by their policy and place in it, so the name stays put while those
+    policies do, whatever else changes."""
+    peers = {peer.number: f"{policy.ref}#{place}" for policy in pols.policies
+             for place, peer in enumerate(policy.peers)}
+    refs = [pols.policies[i].ref for i in isolating]
+    parts = [peers.get(k, str(k)) if isinstance(k, int) else str(k)
+             for key in keyed_on for k in sorted(key, key=str)]
+    digest = hashlib.sha1("\0".join([*refs, "|", *parts]).encode()).hexdigest()[:6]
+    shown = ",".join(refs[:2]) + (f",+{len(refs) - 2}" if len(refs) > 2 else "") or "none"
+    side = "egress" if direction == "from" else "ingress"
+    return ids.hub_id(f"{CAPABILITY}-{direction}", f"{side}={shown}/{digest}")
 
 
 def _policy_id(ref: str) -> str:
@@ -48,11 +56,12 @@ def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
     source_sig, members = classes.sources, classes.members
     target_sig, listeners = classes.targets, classes.listeners
     candidates = Candidates(pols, target_sig)
-    to_hubs = [class_hub("to", min(_named(pod, c) for pod, _, c in found)) for found in listeners]
+    to_hubs = [class_hub(pols, "to", sig.ingress, sig.peers, sig.named_ports, [str(ports)])
+               for sig, ports in target_sig]
     reached: set[int] = set()
     reached_by: dict[int, set[int]] = {}
     for a, source in enumerate(source_sig):
-        from_hub = class_hub("from", min(_named(pod, c) for pod, c in members[a]))
+        from_hub = class_hub(pols, "from", source.egress, source.peers)
         pairs: list[tuple[int, Edge]] = []
         for b in sorted(candidates.of(source)):
             target, ports = target_sig[b]

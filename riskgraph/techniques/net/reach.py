@@ -13,10 +13,11 @@ engine was found (something outside the input may enforce them), else ``certain`
 With enforcement, pods are grouped by what the policies read of them
 (:meth:`~riskgraph.netpol.NetworkPolicies.signature`): sources by egress isolation and the
 peers selecting them, targets per container by ingress isolation, peers and declared
-ports. Each container enters ``hub:net-reach-from:class-of/<first member>`` of its source
-class; that hub leads to ``hub:net-reach-to:class-of/<first member>`` of each target class
-it may reach on some declared port; that hub leads to the class's containers (a class is
-named after its first container in id order, ``<ns>/<pod>/<container>``). Edges grow with
+ports. Each container enters ``hub:net-reach-from:egress=<policies>/<digest>`` of its
+source class; that hub leads to ``hub:net-reach-to:ingress=<policies>/<digest>`` of each
+target class it may reach on some declared port; that hub leads to the class's containers
+(a class is named by the policies isolating it in that direction, ``none`` when none do,
+and a short digest of the peers selecting it and its ports). Edges grow with
 containers plus allowed class pairs: the worst case is sources x targets classes (a few
 hundred each at 150,000 pods), never pods x pods. A pair neither side isolates is allowed
 without asking the engine, so only classes some policy selects cost an evaluation.
@@ -46,7 +47,7 @@ from riskgraph.netpol.enforcement import enforcement
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import container_vertex
 from riskgraph.techniques.net._classes import listening_ports, target_edge
-from riskgraph.techniques.net._enforced import CAPABILITY, HUB_COST, class_hub, enforced_edges
+from riskgraph.techniques.net._enforced import CAPABILITY, HUB_COST, enforced_edges
 from riskgraph.techniques.net._node import host_hub, node_hub
 
 FLAT_HUB = ids.hub_id(CAPABILITY, ids.CLUSTER_SCOPE)
@@ -176,18 +177,20 @@ _CLIENT, _WEB, _PG = ("k8s:Container:shop/client/curl", "k8s:Container:shop/web/
 _CALICO_NODE = "k8s:Container:kube-system/calico-node/calico-node"
 
 
-# The enforced example's classes: the client alone; everything else (web, pg, calico-node)
-# as sources; web and pg as targets, each named after its first member in id order.
-_FROM_CLIENT = class_hub("from", "shop/client/curl")
-_FROM_REST = class_hub("from", "db/pg/postgres")
-_TO_WEB, _TO_PG = class_hub("to", "shop/web/nginx"), class_hub("to", "db/pg/postgres")
+# The enforced example's classes: the client alone (a peer selects it); everything else
+# (web, pg, calico-node) as sources; web and pg as targets. Hubs are named by the policies
+# isolating the class and a digest of the rest of its key (see _enforced.class_hub).
+_FROM_CLIENT = "hub:net-reach-from:egress=none/b74dbb"
+_FROM_REST = "hub:net-reach-from:egress=none/3eb416"
+_TO_WEB = "hub:net-reach-to:ingress=none/f077f9"
+_TO_PG = "hub:net-reach-to:ingress=db/deny-all,db/from-shop-client/906371"
 
 
 # The exporter example's classes: calico-node and the exporter (neither isolated) reach
 # the exporter through the class hubs; the app, denied all egress, through none.
 _METRICS = "k8s:Container:monitoring/exporter/metrics"
-_FROM_HOSTS, _TO_METRICS = (class_hub("from", "kube-system/calico-node/calico-node"),
-                            class_hub("to", "monitoring/exporter/metrics"))
+_FROM_HOSTS = "hub:net-reach-from:egress=none/3eb416"
+_TO_METRICS = "hub:net-reach-to:ingress=none/169776"
 _EXPORTER_CLASS_EDGES = frozenset({(_CALICO_NODE, _FROM_HOSTS), (_METRICS, _FROM_HOSTS),
                                    (_FROM_HOSTS, _TO_METRICS), (_TO_METRICS, _METRICS)})
 

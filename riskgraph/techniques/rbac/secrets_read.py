@@ -2,7 +2,9 @@
 
 ``list`` and ``watch`` return every secret with its values: certain. ``get`` alone needs
 the names, which an attacker has to learn elsewhere: likely, unless the rule's
-``resourceNames`` hands them over.
+``resourceNames`` hands them over. A grant enters its hub even when its scope holds no
+Secret in the input (install bundles ship none): the hub then stands for "any secret" there
+and is itself a target of ``--to secret``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
 
 def find(inv: Inventory) -> Iterator[Edge]:
     found = accesses(grants(inv, READ_VERBS, ("secrets",)), _confidence)
-    yield from hub_edges(inv, CAPABILITY, found, lambda ns: _targets(inv, ns), "read secrets")
+    # Install bundles ship no Secrets: the power to read them is reported all the same,
+    # the hub standing for "any secret" of its scope (see riskgraph.graph).
+    yield from hub_edges(inv, CAPABILITY, found, lambda ns: _targets(inv, ns), "read secrets",
+                         enter_empty=True)
 
 
 _SECRETS = """
@@ -110,7 +115,7 @@ subjects: [{kind: ServiceAccount, name: app}]
             {("k8s:RoleBinding:shop/app", "k8s:Secret:shop/db"): "certain"},
         ),
         Example(
-            "view role, wrong API group, names excluding every secret, other namespace",
+            "view role, wrong API group, names excluding every secret",
             _SECRETS + """---
 kind: RoleBinding
 metadata: {name: viewers, namespace: shop}
@@ -127,12 +132,33 @@ kind: RoleBinding
 metadata: {name: odd, namespace: shop}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: odd}
 subjects: [{kind: Group, name: devs}]
----
+""",
+        ),
+        Example(
+            "a namespace without secrets in the input: its hub stands for any secret there, "
+            "none of another namespace is reached",
+            _SECRETS + """---
 kind: RoleBinding
 metadata: {name: elsewhere, namespace: empty}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
 subjects: [{kind: Group, name: devs}]
 """,
+            frozenset({("k8s:RoleBinding:empty/elsewhere", "hub:secrets-read:ns/empty")}),
+        ),
+        Example(
+            "an install bundle without secrets: the cluster hub stands for every secret",
+            """
+kind: ClusterRole
+metadata: {name: ctrl}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [list]}]
+---
+kind: ClusterRoleBinding
+metadata: {name: ctrl}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ctrl}
+subjects: [{kind: ServiceAccount, name: ctrl, namespace: tools}]
+""",
+            frozenset({("k8s:ClusterRoleBinding:ctrl", "hub:secrets-read:cluster")}),
+            {("k8s:ClusterRoleBinding:ctrl", "hub:secrets-read:cluster"): "certain"},
         ),
     ),
 )
