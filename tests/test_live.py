@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -46,9 +47,14 @@ class FakeApiServer(ThreadingHTTPServer):
 
     def __init__(self, forbidden: frozenset[str] = frozenset(),
                  missing: frozenset[str] = frozenset(),
-                 expired: frozenset[str] = frozenset()) -> None:
+                 expired: frozenset[str] = frozenset(),
+                 faults: dict[str, list[str]] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.forbidden, self.missing, self.expired = forbidden, missing, expired
+        #: Per path, how the next requests fail, one fault each: "500", "429", "400", "drop"
+        #: (the connection closes half way through the body), "cut" (a whole answer of half
+        #: a body), "html" (a web page), "" (none).
+        self.faults = faults or {}
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
 
     @property
@@ -62,13 +68,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read ``server.requests`` instead."""
 
-    def _send(self, code: int, body: dict[str, Any]) -> None:
+    def _send(self, code: int, body: dict[str, Any], fault: str = "") -> None:
         data = json.dumps(body).encode()
+        sent = data[:len(data) // 2] if fault in ("drop", "cut") else data
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(data if fault == "drop" else sent)))
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(sent)
+        self.close_connection = self.close_connection or fault == "drop"
 
     def _status(self, code: int, reason: str, message: str, **extra: Any) -> None:
         self._send(code, {"kind": "Status", "apiVersion": "v1", "metadata": extra,
@@ -81,7 +89,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append((url.path, query))
         token = query.get("continue", [""])[0]
         resource = url.path.rsplit("/", 1)[-1]
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+        pending = self.server.faults.get(url.path)
+        fault = pending.pop(0) if pending else ""
+        if fault == "html":  # a web server, not the Kubernetes API
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "22")
+            self.end_headers()
+            self.wfile.write(b"<html>Welcome!</html>\n")
+        elif fault in ("500", "429", "400"):
+            self._status(int(fault), {"500": "InternalError", "429": "TooManyRequests",
+                                      "400": "BadRequest"}[fault], "etcdserver: timed out")
+        elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
             self._status(401, "Unauthorized", "Unauthorized")
         elif url.path in self.server.forbidden:
             self._status(403, "Forbidden", f'{resource} is forbidden: User "auditor" cannot '
@@ -95,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
             page = FIXTURES / (url.path.lstrip("/") + (f"@{token.removeprefix('fresh:')}"
                                                         if token else "") + ".json")
             if page.exists():
-                self._send(200, json.loads(page.read_text()))
+                self._send(200, json.loads(page.read_text()), fault)
             elif token:
                 self._status(400, "BadRequest", "continue key is not valid")
             else:
@@ -104,7 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(**options: frozenset[str]) -> Iterator[FakeApiServer]:
+def serve(**options: Any) -> Iterator[FakeApiServer]:
     server = FakeApiServer(**options)
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
@@ -381,3 +400,86 @@ def test_snapshot_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Pat
             main(args)
         assert exit_info.value.code == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+# Failures in passing ----------------------------------------------------------------------
+
+NO_WAIT = (0.0, 0.0, 0.0)
+
+
+def pod_names(parsed: Any) -> set[str]:
+    return {o.name for o in parsed.objects if o.kind == "Pod"}
+
+
+def pod_requests(server: FakeApiServer) -> int:
+    return sum(path == "/api/v1/pods" for path, _ in server.requests)
+
+
+def test_pages_that_fail_in_passing_are_tried_again_and_read_whole(tmp_path: Path) -> None:
+    faults = {"/api/v1/pods": ["drop", "500", "cut", "", "429"], "/api/v1/secrets": ["drop"]}
+    with serve(faults=faults) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=NO_WAIT)
+    assert not parsed.problems
+    assert pod_names(parsed) == {"storefront-7d9c5b-x2kq8", "payments-api"}
+    assert pod_requests(server) == 6  # three failures, page 1, one failure, page 2
+    assert len([o for o in parsed.objects if o.kind == "Secret"]) == 2
+
+
+@pytest.mark.parametrize(("fault", "reason"), [
+    ("500", "500 Internal Server Error: etcdserver: timed out"),
+    ("429", "429 Too Many Requests: etcdserver: timed out"),
+    ("drop", "the connection broke while the list was sent (Connection broken: "
+             "IncompleteRead"),
+    ("cut", "the answer was not whole JSON (Unterminated string"),
+])
+def test_a_kind_that_keeps_failing_is_a_problem_naming_it_and_the_rest_is_read(
+        tmp_path: Path, fault: str, reason: str) -> None:
+    with serve(faults={"/api/v1/pods": ["", fault, fault, fault, fault]}) as server:
+        started = time.monotonic()
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=(0.05, 0.1, 0.2))
+        waited = time.monotonic() - started
+    (problem,) = parsed.problems
+    assert problem.source == f"context fake ({server.url}) /api/v1/pods"
+    assert problem.message.startswith(f"could not list pods: {reason}")
+    assert problem.message.endswith("(4 tries) — analysis continues without them")
+    assert pod_requests(server) == 5 and waited >= 0.35  # page 1, then page 2 four times
+    assert pod_names(parsed) == {"storefront-7d9c5b-x2kq8"}  # the page that came is kept
+    assert {"Secret", "Deployment", "RoleBinding"} <= {o.kind for o in parsed.objects}
+
+
+def test_an_error_that_is_no_passing_failure_is_not_tried_again(tmp_path: Path) -> None:
+    with serve(faults={"/api/v1/pods": ["400"]}) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=(60.0,))
+    assert [p.message for p in parsed.problems] == [
+        "could not list pods: 400 Bad Request: etcdserver: timed out — analysis continues "
+        "without them"]
+    assert pod_requests(server) == 1 and not pod_names(parsed)
+
+
+def test_a_server_that_is_not_the_kubernetes_api_is_an_input_error_naming_the_list(
+        tmp_path: Path) -> None:
+    with serve(faults={"/api/v1/namespaces": ["html"]}) as server, \
+            pytest.raises(InputError) as error:
+        read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                     retry_delays=NO_WAIT)
+    assert str(error.value) == (
+        f"the API server of context fake ({server.url}) did not answer the list of namespaces "
+        "with JSON; is the server address in the kubeconfig right?")
+
+
+def test_snapshot_survives_one_server_error_and_reports_a_kind_it_could_not_list(
+        api: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    api.faults.update({"/api/v1/pods": ["500"], "/api/v1/secrets": ["cut"] * 4})
+    config = kubeconfig(tmp_path, api.url)
+    code, _, err = run(["snapshot", "k8s", "--kubeconfig", config, "-o",
+                        str(tmp_path / "snap.json")], capsys)
+    assert code == 0, err
+    assert "could not list secrets: the answer was not whole JSON" in err
+    doc = json.loads((tmp_path / "snap.json").read_text())
+    assert {i["metadata"]["name"] for i in doc["items"] if i["kind"] == "Pod"} == {
+        "storefront-7d9c5b-x2kq8", "payments-api"}
+    assert [p["message"][:34] for p in doc["problems"]] == ["could not list secrets: the answe"
+                                                            "r"]
