@@ -2,14 +2,13 @@
 ``kubernetes`` client as raw API JSON, so that a live cluster, a snapshot of it and a
 ``kubectl get -o json`` dump all go through the same parser (``ingest._objects``).
 
-Secret values never leave this module: a Secret's ``data`` and ``stringData``, a ConfigMap's
-data (but that of ``kube-system/aws-auth``, which maps IAM to Kubernetes users, and the VPC
-CNI's network policy switch, :data:`~riskgraph.models.k8s.KEPT_CONFIG_DATA`) and their
-``last-applied-configuration`` copies are dropped as each page arrives. A resource type the
-credentials may not list (403), the cluster does not serve (404), or whose list keeps
-failing (429 or a 5xx, a connection broken mid-body, a body cut short: each page is tried
-four times, see ``ingest._k8s_pages``) becomes a problem naming it and the rest is still
-read; an unreachable server or refused credentials is an ``InputError``.
+Secret values never leave this module: what can hold one (a Secret's data, a ConfigMap's,
+containers' literal environment values; see ``ingest._scrub``) is dropped as each page
+arrives. A resource type the credentials may not list (403), the cluster does not serve
+(404), or whose list keeps failing (429 or a 5xx, a connection broken mid-body, a body cut
+short: each page is tried four times, see ``ingest._k8s_pages``) becomes a problem naming
+it and the rest is still read; an unreachable server or refused credentials is an
+``InputError``.
 """
 
 from __future__ import annotations
@@ -23,10 +22,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ingest._k8s_pages import RETRY_DELAYS, RETRY_STATUSES, PageFailure, fetch_page
 from ingest._k8s_resources import RESOURCES, Resource
 from ingest._objects import ParsedObjects, parse_object
+from ingest._scrub import strip_k8s
 from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
-from riskgraph.models.base import DROPPED_ANNOTATIONS
-from riskgraph.models.k8s import strip_config_data
 
 if TYPE_CHECKING:
     from kubernetes.client.exceptions import ApiException
@@ -63,22 +61,6 @@ class KubeTarget:
     context: str | None = None
     kubeconfig: str | None = None
     in_cluster: bool = False
-
-
-def _strip_secrets(kind: str, item: dict[str, Any]) -> None:
-    """Drop what can hold secret values (and ``managedFields``, bookkeeping only), in place."""
-    meta = item.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    meta.pop("managedFields", None)
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        for annotation in DROPPED_ANNOTATIONS:
-            annotations.pop(annotation, None)
-    if kind == "Secret":
-        item.pop("data", None)
-        item.pop("stringData", None)
-    elif kind == "ConfigMap":
-        strip_config_data(item)
 
 
 class _GiveUp(Exception):
@@ -180,7 +162,7 @@ class LiveCluster:
             items = body.get("items") or []
             for item in items:
                 if isinstance(item, dict):
-                    _strip_secrets(resource.kind, item)
+                    strip_k8s(resource.kind, item)
                     yield {"apiVersion": resource.api_version, "kind": resource.kind, **item}
             count += len(items)
             token = (body.get("metadata") or {}).get("continue") or None

@@ -8,7 +8,9 @@ lacks, 401 for a wrong token. Nothing of ours is mocked; no network leaves the m
 
 from __future__ import annotations
 
+import base64
 import json
+import shutil
 import socket
 import threading
 import time
@@ -48,9 +50,11 @@ class FakeApiServer(ThreadingHTTPServer):
     def __init__(self, forbidden: frozenset[str] = frozenset(),
                  missing: frozenset[str] = frozenset(),
                  expired: frozenset[str] = frozenset(),
-                 faults: dict[str, list[str]] | None = None) -> None:
+                 faults: dict[str, list[str]] | None = None,
+                 extra: dict[str, list[dict[str, Any]]] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.forbidden, self.missing, self.expired = forbidden, missing, expired
+        self.extra = extra or {}  # per path, items added to the fixtures' first page
         #: Per path, how the next requests fail, one fault each: "500", "429", "400", "drop"
         #: (the connection closes half way through the body), "cut" (a whole answer of half
         #: a body), "html" (a web page), "" (none).
@@ -114,12 +118,15 @@ class _Handler(BaseHTTPRequestHandler):
             page = FIXTURES / (url.path.lstrip("/") + (f"@{token.removeprefix('fresh:')}"
                                                         if token else "") + ".json")
             if page.exists():
-                self._send(200, json.loads(page.read_text()), fault)
+                body = json.loads(page.read_text())
             elif token:
-                self._status(400, "BadRequest", "continue key is not valid")
+                return self._status(400, "BadRequest", "continue key is not valid")
             else:
-                self._send(200, {"kind": "List", "apiVersion": "v1",
-                                 "metadata": {"resourceVersion": "91001"}, "items": []})
+                body = {"kind": "List", "apiVersion": "v1",
+                        "metadata": {"resourceVersion": "91001"}, "items": []}
+            if not token:
+                body["items"] += self.server.extra.get(url.path, [])
+            self._send(200, body, fault)
 
 
 @contextmanager
@@ -483,3 +490,113 @@ def test_snapshot_survives_one_server_error_and_reports_a_kind_it_could_not_list
         "storefront-7d9c5b-x2kq8", "payments-api"}
     assert [p["message"][:34] for p in doc["problems"]] == ["could not list secrets: the answe"
                                                             "r"]
+
+
+# Canaries: nothing sensitive leaves through snapshots ---------------------------------------
+
+CANARY_ENV = "canary-env-7f3a9c-never-stored"
+CANARY_USER_DATA = "canary-userdata-41d8e2-never-stored"
+CANARY_SCRIPT = f"#!/bin/bash\nexport DB_PASSWORD={CANARY_USER_DATA}\n/etc/eks/bootstrap.sh prod\n"
+_WITH_ENV = [{"name": "DB_PASSWORD", "value": CANARY_ENV},
+             {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "payments-db",
+                                                                  "key": "password"}}}]
+
+
+def _canary_spec() -> dict[str, Any]:
+    return {"hostPID": True, "serviceAccountName": "default",
+            "initContainers": [{"name": "init", "image": "init:1", "env": _WITH_ENV}],
+            "containers": [{"name": "app", "image": "app:1", "env": _WITH_ENV}]}
+
+
+CANARY_ITEMS = {
+    "/api/v1/pods": [{"metadata": {"name": "canary", "namespace": "payments"},
+                      "spec": _canary_spec()}],
+    "/apis/apps/v1/deployments": [{
+        "metadata": {"name": "canary-web", "namespace": "payments"},
+        "spec": {"template": {"metadata": {"labels": {"app": "w"}}, "spec": _canary_spec()}}}],
+    "/apis/batch/v1/cronjobs": [{
+        "metadata": {"name": "canary-job", "namespace": "payments"},
+        "spec": {"jobTemplate": {"spec": {"template": {"spec": _canary_spec()}}}}}],
+}
+
+
+@pytest.fixture
+def aws_snapshot(tmp_path: Path) -> Iterator[Path]:
+    """An AWS snapshot of a moto account whose node group's launch template carries a
+    bootstrap script holding the canary."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from ingest import AwsAccountReader, AwsTarget
+    from ingest.snapshot_writers import write_aws_snapshot
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                region_name="us-east-1")
+        ec2, eks = (session.client(s, endpoint_url=url) for s in ("ec2", "eks"))
+        template = ec2.create_launch_template(LaunchTemplateName="nodes", LaunchTemplateData={
+            "UserData": base64.b64encode(CANARY_SCRIPT.encode()).decode(),
+            "MetadataOptions": {"HttpTokens": "optional"}})["LaunchTemplate"]["LaunchTemplateId"]
+        subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+        role = "arn:aws:iam::123456789012:role/eks-node"
+        eks.create_cluster(name="prod", roleArn=role, resourcesVpcConfig={"subnetIds": [subnet]})
+        eks.create_nodegroup(clusterName="prod", nodegroupName="general", subnets=[subnet],
+                             nodeRole=role, launchTemplate={"id": template, "version": "1"})
+        path = tmp_path / "account.json"
+        write_aws_snapshot(AwsAccountReader(AwsTarget(endpoint_url=url), session), path)
+        yield path
+    finally:
+        server.stop()
+
+
+def test_canaries_reach_no_snapshot_output_or_message(
+        tmp_path: Path, aws_snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A container's literal env value and a launch template's UserData, planted in the live
+    sources and in the files, appear in neither snapshot, no export, no output format and no
+    problem message; what the analysis needs of them stays."""
+    aws_doc = json.loads(aws_snapshot.read_text())
+    templates = [v["LaunchTemplateData"] for d in aws_doc["documents"]
+                 for v in d["document"].get("LaunchTemplateVersions", ())]
+    assert templates and all("UserData" not in t for t in templates)
+    assert {t["UserDataBytes"] for t in templates} == {len(CANARY_SCRIPT)}  # it exists; size
+    with serve(extra=CANARY_ITEMS) as server:
+        k8s_snapshot, _ = snapshot(tmp_path, server, capsys)
+    items = json.loads(k8s_snapshot.read_text())["items"]
+    pod = next(i for i in items if i["metadata"]["name"] == "canary")
+    assert pod["spec"]["containers"][0]["env"] == [{"name": "DB_PASSWORD"}, _WITH_ENV[1]]
+    # The same objects as files, with a broken copy and a nameless one, so messages name them.
+    broken = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken",
+              "namespace": "payments"}, "spec": {**_canary_spec(), "hostPID": "sometimes"}}
+    nameless = {"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "payments"},
+                "spec": _canary_spec()}
+    raw_pod = {"apiVersion": "v1", "kind": "Pod", **CANARY_ITEMS["/api/v1/pods"][0]}
+    (tmp_path / "raw.json").write_text(json.dumps({"kind": "List", "items": [
+        raw_pod, broken, nameless]}))
+    raw_template = {"LaunchTemplateVersions": [{
+        "LaunchTemplateId": "lt-0canary", "VersionNumber": "not-a-number",
+        "LaunchTemplateData": {"UserData": CANARY_USER_DATA}}]}
+    (tmp_path / "raw-aws.json").write_text(json.dumps(raw_template))
+    inputs = [["--k8s", str(k8s_snapshot), "--aws", str(aws_snapshot)],
+              ["--k8s", str(tmp_path / "raw.json"), "--aws", str(tmp_path / "raw-aws.json")]]
+    outputs = [k8s_snapshot.read_text(), aws_snapshot.read_text()]
+    for given in inputs:
+        code, out, err = run(["graph", *given, "--format", "json"], capsys)
+        assert code == 0, err
+        outputs += [out, err]
+        formats = ["table", "json", "dot"] + (["svg"] if shutil.which("dot") else [])
+        for form in formats:
+            target = tmp_path / f"paths.{form}"
+            code, out, err = run(["paths", *given, "--from", "any-pod", "--to", "node",
+                                  "--evidence", "--format", form, "-o", str(target)], capsys)
+            assert code == 0, err
+            outputs += [target.read_text(), out, err]
+    text = "\n".join(outputs)
+    assert "k8s:Pod:payments/canary" in text and "escape.host-pid" in text  # paths were drawn
+    assert "malformed, skipped" in text and "no metadata.name" in text  # messages were made
+    encoded = base64.b64encode(CANARY_SCRIPT.encode()).decode()  # UserData as AWS sends it
+    assert "launch template lt-0canary" in text  # the bad raw template was reported
+    assert CANARY_ENV not in text and CANARY_USER_DATA not in text and encoded not in text
