@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ingest._objects import TOO_DEEP, Origin, ParsedObjects, parse_document
+from ingest._unicode import SURROGATE_ESCAPE, replace_lone_surrogates
 from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
 from riskgraph.errors import Problem
 
@@ -87,6 +88,8 @@ class _JsonText:
             if end == len(self.text) and not isinstance(value, dict | list | str) \
                     and self._more():
                 continue  # a number may go on in the next chunk
+            if SURROGATE_ESCAPE.search(self.text, self.pos, end):
+                value = replace_lone_surrogates(value)
             origin = Origin(self.text, self.pos, end, self.line())
             self.pos = end
             return value, origin

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ingest._unicode import SURROGATE_ESCAPE_BYTES, replace_lone_surrogates
 from riskgraph.errors import InputError
 
 __all__ = ["RETRY_DELAYS", "RETRY_STATUSES", "PageFailure", "fetch_page"]
@@ -90,9 +91,14 @@ def _decode(data: bytes, label: str, what: str) -> dict[str, Any]:
                          "JSON; is the server address in the kubeconfig right?")
     try:
         body: dict[str, Any] = json.loads(data)  # JSON text that opens with "{" is an object
+        if SURROGATE_ESCAPE_BYTES.search(data):
+            replace_lone_surrogates(body)
     except RecursionError:
         raise PageFailure("the answer is nested too deep to read", transient=False) from None
     except ValueError as error:
         raise PageFailure(f"the answer was not whole JSON ({error}; {len(data)} bytes "
                           "arrived)") from None
+    if not isinstance(body.get("items"), list | None):
+        raise PageFailure(f"the answer's 'items' is {type(body['items']).__name__}, not a "
+                          "list", transient=False)
     return body

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import networkx as nx
 import pytest
 
-from ingest import KubeTarget, PageRead, load_k8s, read_cluster
+from ingest import KubeTarget, PageRead, load_k8s, parse_text, read_cluster
 from ingest.k8s_live import RESOURCES
 from riskgraph.builder import build_graph
 from riskgraph.cli import main
@@ -95,7 +95,14 @@ class _Handler(BaseHTTPRequestHandler):
         resource = url.path.rsplit("/", 1)[-1]
         pending = self.server.faults.get(url.path)
         fault = pending.pop(0) if pending else ""
-        if fault == "html":  # a web server, not the Kubernetes API
+        if fault in ("deep", "items"):  # a body Python cannot decode, or not a list
+            data = (b'{"kind": "PodList", "items": ' + (b"[" * 5000 + b"]" * 5000
+                    if fault == "deep" else b'{"a": 1}') + b"}")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif fault == "html":  # a web server, not the Kubernetes API
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", "22")
@@ -464,6 +471,37 @@ def test_an_error_that_is_no_passing_failure_is_not_tried_again(tmp_path: Path) 
         "could not list pods: 400 Bad Request: etcdserver: timed out — analysis continues "
         "without them"]
     assert pod_requests(server) == 1 and not pod_names(parsed)
+
+
+@pytest.mark.parametrize(("fault", "reason"), [
+    ("deep", "the answer is nested too deep to read"),
+    ("items", "the answer's 'items' is dict, not a list"),
+])
+def test_an_answer_that_cannot_be_read_gives_up_the_kind_at_once(
+        tmp_path: Path, fault: str, reason: str) -> None:
+    with serve(faults={"/api/v1/pods": [fault]}) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=(60.0,))
+    assert [p.message for p in parsed.problems] == [
+        f"could not list pods: {reason} — analysis continues without them"]
+    assert pod_requests(server) == 1 and "Secret" in {o.kind for o in parsed.objects}
+
+
+def test_lone_surrogates_are_read_as_go_reads_them(tmp_path: Path) -> None:
+    odd = {"metadata": {"name": "odd\ud800", "namespace": "web",
+                        "labels": {"k\udfff": "v\udc00"}},
+           "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    with serve(extra={"/api/v1/pods": [odd]}) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)))
+    (pod,) = [o for o in parsed.objects if o.name.startswith("odd")]
+    assert (pod.name, pod.metadata.labels) == ("odd\ufffd", {"k\ufffd": "v\ufffd"})
+    text = json.dumps({"kind": "PodList", "items": [odd]}) + json.dumps(pod_like("fine"))
+    assert "\\ud800" in text  # escaped, as JSON writers send it
+    assert [o.name for o in parse_text(text).objects] == ["odd\ufffd", "fine"]
+
+
+def pod_like(name: str) -> dict[str, Any]:
+    return {"kind": "Pod", "metadata": {"name": name}, "spec": {"containers": []}}
 
 
 def test_a_server_that_is_not_the_kubernetes_api_is_an_input_error_naming_the_list(
