@@ -225,7 +225,7 @@ def _parse_list(doc: dict[str, Any], kind: str, source: str, origin: Origin | No
     if not isinstance(items, list):
         out.problems.append(Problem(
             source, f"{kind} whose 'items' is {type(items).__name__}, not a list; nothing "
-            "read from it", _line(origin, out, ("items",)), _describe(doc)))
+            "read from it", _line(origin, out, ("items",))))
         return
     item_kind = kind.removesuffix("List")
     for index, item in enumerate(items):

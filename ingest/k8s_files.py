@@ -116,7 +116,7 @@ def _file_type(mode: int) -> str | None:
                        (stat.S_ISDIR, "a directory")):
         if test(mode):
             return name
-    return None if stat.S_ISREG(mode) else "not a regular file"
+    return None if stat.S_ISREG(mode) else "a special file"
 
 
 def _walk(directory: Path, problems: list[Problem]) -> Iterator[Path]:

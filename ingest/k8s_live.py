@@ -193,16 +193,18 @@ class LiveCluster:
                     raise _GiveUp(self._failed(resource, error, token)) from None
             except PageFailure as failure:
                 if not failure.transient or last:
-                    self._give_up(resource, failure.reason, failure.transient)
+                    self._give_up(resource, failure.reason, failure.transient, token)
                     raise _GiveUp(None) from None
             time.sleep(self.retry_delays[tries])
             tries += 1
 
-    def _give_up(self, resource: Resource, reason: str, retried: bool) -> None:
+    def _give_up(self, resource: Resource, reason: str, retried: bool, token: str | None
+                 ) -> None:
         tries = f" ({len(self.retry_delays) + 1} tries)" if retried else ""
+        rest = "the rest of them (the pages before were read)" if token else "them"
         self.problems.append(Problem(
             f"{self.label} {resource.path}", f"could not list {resource.plural}: {reason}"
-            f"{tries} — analysis continues without them"))
+            f"{tries} — analysis continues without {rest}"))
 
     def _failed(self, resource: Resource, error: ApiException, token: str | None
                 ) -> str | None:
@@ -239,7 +241,7 @@ class LiveCluster:
                              f"({message}). Check that the context's token or `aws eks "
                              "get-token` login is current, e.g. with `kubectl --context "
                              f"{self.context} get namespaces`") from None
-        self._give_up(resource, message, error.status in RETRY_STATUSES)
+        self._give_up(resource, message, error.status in RETRY_STATUSES, token)
         return None
 
 

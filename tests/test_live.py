@@ -457,7 +457,8 @@ def test_a_kind_that_keeps_failing_is_a_problem_naming_it_and_the_rest_is_read(
     (problem,) = parsed.problems
     assert problem.source == f"context fake ({server.url}) /api/v1/pods"
     assert problem.message.startswith(f"could not list pods: {reason}")
-    assert problem.message.endswith("(4 tries) — analysis continues without them")
+    assert problem.message.endswith("(4 tries) — analysis continues without the rest of them "
+                                    "(the pages before were read)")
     assert pod_requests(server) == 5 and waited >= 0.35  # page 1, then page 2 four times
     assert pod_names(parsed) == {"storefront-7d9c5b-x2kq8"}  # the page that came is kept
     assert {"Secret", "Deployment", "RoleBinding"} <= {o.kind for o in parsed.objects}
