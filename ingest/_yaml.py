@@ -14,7 +14,7 @@ import re
 
 import yaml
 
-__all__ = ["MAX_DEPTH", "YAML_LOADER", "too_deep"]
+__all__ = ["MAX_DEPTH", "YAML_LOADER", "expands_too_far", "too_deep"]
 
 try:  # libyaml's loader is several times faster; the pure-Python one reads the same
     from yaml import CSafeLoader as _Base
@@ -75,3 +75,51 @@ def _deepest_indent(text: str) -> int:
     """The widest run of blanks and block markers (``-``, ``?``) that starts a line, or
     its lower bound when every run is narrower."""
     return max((m.end() - m.start() for m in _INDENT.finditer(text)), default=_INDENT_FLOOR)
+
+
+# YAML anchors are rare in Kubernetes manifests, so only a document that seems to define
+# one (an "&name" after a blank, bracket, comma, colon or dash) is measured.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.MULTILINE)
+
+
+def _expansion_limit(text: str) -> int:
+    """More values than this, once aliases are expanded, is aliasing (a "billion laughs"):
+    a document without aliases holds fewer values than half its characters."""
+    return 100_000 + 2 * len(text)
+
+
+def expands_too_far(text: str) -> bool:
+    """Whether a YAML document's aliases make it, expanded, much bigger than its text, or
+    make it contain itself (neither JSON nor kubectl can hold such a document).
+
+    Reading one would take as long as the expansion is big; each node is sized once.
+    """
+    if _ANCHOR.search(text) is None:
+        return False
+    root = yaml.compose(text, Loader=_Loader)
+    limit, sizes, open_nodes = _expansion_limit(text), dict[int, int](), set[int]()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)] if root is not None else []
+    while stack:
+        node, closing = stack.pop()
+        children = _children(node)
+        if closing:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = size = 1 + sum(sizes[id(child)] for child in children)
+            if size > limit:
+                return True
+        elif id(node) not in sizes:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    return True  # an alias to a node that holds it
+                stack.append((child, False))
+    return False
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []

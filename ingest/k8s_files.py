@@ -25,7 +25,7 @@ import yaml
 
 from ingest._json_stream import parse_json
 from ingest._objects import TOO_DEEP, Origin, ParsedObjects, parse_document
-from ingest._yaml import YAML_LOADER, too_deep
+from ingest._yaml import YAML_LOADER, expands_too_far, too_deep
 from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
 from riskgraph.estate.inventory import Inventory
@@ -33,6 +33,8 @@ from riskgraph.estate.inventory import Inventory
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 STDIN = "-"
 _CHUNK = 1 << 24  # characters of JSON text decoded per read
+_ALIASED = ("its aliases (*name) expand it far beyond its text, or make it hold itself, "
+            "which kubectl refuses; document skipped")
 _DOC_SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
 
 
@@ -61,6 +63,9 @@ def _parse_yaml(text: str, source: str, out: ParsedObjects) -> None:
             if too_deep(chunk):
                 out.problems.append(Problem(source, TOO_DEEP + "; document skipped",
                                             first_line))
+                continue
+            if expands_too_far(chunk):
+                out.problems.append(Problem(source, _ALIASED, first_line))
                 continue
             doc = yaml.load(chunk, Loader=YAML_LOADER)  # a safe loader: no arbitrary objects
         except yaml.YAMLError as error:

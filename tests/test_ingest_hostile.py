@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ingest import load_k8s, parse_text, read_k8s
-from ingest._yaml import MAX_DEPTH, too_deep
+from ingest._yaml import MAX_DEPTH, expands_too_far, too_deep
 from riskgraph.cli import main
 
 GOOD = ("apiVersion: v1\nkind: Pod\nmetadata: {name: good, namespace: shop}\n"
@@ -90,6 +90,29 @@ def test_deep_but_real_nesting_is_read_and_the_depth_check_is_exact() -> None:
     alias_chain = "".join(f"a{i}: &a{i}\n- {'*a' + str(i - 1) if i else 'x'}\n"
                           for i in range(2000))
     assert pods(alias_chain + "---\n" + GOOD) == {"shop/good"}  # deep by aliases only
+
+
+def test_documents_whose_aliases_explode_or_loop_are_reported_and_the_rest_is_read(
+        tmp_path: Path) -> None:
+    laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 6))
+    # A million values from 400 characters; three levels more and reading it took minutes.
+    bomb = laughs + GOOD.replace("good", "bomb") + "  tolerations: [{key: v, effect: *a5}]\n"
+    loop = GOOD.replace("good", "loop") + "  affinity: &self {nodeAffinity: *self}\n"
+    text = bomb + "---\n" + loop + "---\n" + GOOD
+    (tmp_path / "bomb.yaml").write_text(text)
+    inv = load_k8s([tmp_path])
+    assert [(p.line, "aliases (*name) expand it" in p.message) for p in inv.problems] == [
+        (1, True), (bomb.count("\n") + 1, True)]  # each document's first line
+    assert [p.name for p in inv.pods] == ["good"]
+
+
+def test_ordinary_anchors_and_ampersands_are_read() -> None:
+    anchored = (GOOD.replace("good", "anchored") + "  tolerations: [&t {key: a, operator: "
+                "Exists}, *t]\n  nodeSelector: {url: 'https://x?a=1&b=2', team: &team a}\n")
+    assert not expands_too_far(anchored)
+    assert pods(anchored + "---\n" + GOOD) == {"shop/anchored", "shop/good"}
+    assert not messages(anchored + "---\n" + GOOD)
 
 
 # 13. and 14. What a folder holds that is not a regular file ---------------------------------
