@@ -86,6 +86,8 @@ def _why(error: Exception) -> str:
 
 def _decode(data: bytes, label: str, what: str) -> dict[str, Any]:
     """The page's JSON object; a body that is no JSON object at all is not the API's."""
+    if not data.strip():
+        raise PageFailure("the answer was empty")
     if data.lstrip()[:1] != b"{":
         raise InputError(f"the API server of {label} did not answer the list of {what} with "
                          "JSON; is the server address in the kubeconfig right?")

@@ -57,7 +57,8 @@ class FakeApiServer(ThreadingHTTPServer):
         self.extra = extra or {}  # per path, items added to the fixtures' first page
         #: Per path, how the next requests fail, one fault each: "500", "429", "400", "drop"
         #: (the connection closes half way through the body), "cut" (a whole answer of half
-        #: a body), "html" (a web page), "" (none).
+        #: a body), "empty", "deep" (nested past Python's limit), "items" (not a list),
+        #: "html" (a web page), "" (none).
         self.faults = faults or {}
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
 
@@ -95,9 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
         resource = url.path.rsplit("/", 1)[-1]
         pending = self.server.faults.get(url.path)
         fault = pending.pop(0) if pending else ""
-        if fault in ("deep", "items"):  # a body Python cannot decode, or not a list
-            data = (b'{"kind": "PodList", "items": ' + (b"[" * 5000 + b"]" * 5000
-                    if fault == "deep" else b'{"a": 1}') + b"}")
+        if fault in ("deep", "items", "empty"):  # a body Python cannot decode, or not a list
+            data = b"" if fault == "empty" else (b'{"kind": "PodList", "items": ' + (
+                b"[" * 5000 + b"]" * 5000 if fault == "deep" else b'{"a": 1}') + b"}")
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -446,6 +447,7 @@ def test_pages_that_fail_in_passing_are_tried_again_and_read_whole(tmp_path: Pat
     ("drop", "the connection broke while the list was sent (Connection broken: "
              "IncompleteRead"),
     ("cut", "the answer was not whole JSON (Unterminated string"),
+    ("empty", "the answer was empty"),
 ])
 def test_a_kind_that_keeps_failing_is_a_problem_naming_it_and_the_rest_is_read(
         tmp_path: Path, fault: str, reason: str) -> None:
