@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ingest._aws_calls import Calls
+from ingest._scrub import strip_launch_templates
 
 __all__ = ["NOT_FOUND", "Documents", "Templates", "data_stores", "ec2", "eks", "iam",
            "organizations", "s3"]
@@ -228,6 +229,7 @@ def ec2(calls: Calls, region: str, templates: Templates) -> Documents:
     for (param, ref), wanted in sorted(templates.items()):
         for page in versions.pages("LaunchTemplateVersions", ref,
                                    **{param: ref, "Versions": sorted(wanted)}):
+            strip_launch_templates(page)  # bootstrap scripts often hold credentials
             yield versions.source, page
 
 

@@ -12,13 +12,18 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from ingest._objects import Origin, ParsedObjects, parse_object
+from ingest._objects import TOO_DEEP, Origin, ParsedObjects, parse_document
+from ingest._unicode import SURROGATE_ESCAPE, replace_lone_surrogates
 from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
 from riskgraph.errors import Problem
 
 _BLANK = re.compile(r"[ \t\n\r]*")
 # The C scanner behind json.loads, which decodes one value at a given index.
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+class _TooDeep(json.JSONDecodeError):
+    """Valid JSON, perhaps, but nested deeper than Python decodes."""
 
 
 class _JsonText:
@@ -78,9 +83,13 @@ class _JsonText:
                 if self._more():
                     continue
                 raise
+            except RecursionError:  # the C scanner recurses once per level
+                raise _TooDeep(TOO_DEEP, self.text, self.pos) from None
             if end == len(self.text) and not isinstance(value, dict | list | str) \
                     and self._more():
                 continue  # a number may go on in the next chunk
+            if SURROGATE_ESCAPE.search(self.text, self.pos, end):
+                value = replace_lone_surrogates(value)
             origin = Origin(self.text, self.pos, end, self.line())
             self.pos = end
             return value, origin
@@ -104,6 +113,7 @@ def _json_object(reader: _JsonText, source: str, out: ParsedObjects) -> None:
     top: dict[str, Any] = {}
     listed = ParsedObjects()  # items with a kind, committed once the object proves a List
     untyped: list[tuple[dict[str, Any], Origin]] = []  # API-list items waiting for the kind
+    streamed = False  # whether "items" was an array, read item by item
     try:
         while not reader.take("}"):
             key, _ = reader.value()
@@ -114,13 +124,13 @@ def _json_object(reader: _JsonText, source: str, out: ParsedObjects) -> None:
                 list_kind = top.get("kind")
                 for item, origin in reader.elements():
                     if not isinstance(item, dict) or "kind" in item:
-                        parse_object(item, source, origin, listed)
+                        parse_document(item, source, origin, listed)
                     elif isinstance(list_kind, str) and list_kind.endswith("List"):
-                        parse_object({**item, "kind": list_kind.removesuffix("List")}, source,
+                        parse_document({**item, "kind": list_kind.removesuffix("List")}, source,
                                      origin, listed)
                     else:  # the list's kind comes later in the text
                         untyped.append((item, origin))
-                top["items"] = None
+                top["items"], streamed = None, True
             else:
                 top[key] = reader.value()[0]
                 if key == SNAPSHOT_KEY:  # refuse an unknown format before reading its items
@@ -136,18 +146,19 @@ def _json_object(reader: _JsonText, source: str, out: ParsedObjects) -> None:
     if SNAPSHOT_KEY in top:
         out.extend(listed)
         for item, origin in untyped:
-            parse_object(item, source, origin, out)
+            parse_document(item, source, origin, out)
         top.pop("items", None)
-        parse_object(top, source, None, out)  # the header: version and recorded problems
+        parse_document(top, source, None, out)  # the header: version and recorded problems
         return
-    if "items" in top and isinstance(kind, str) and kind.endswith("List"):
+    if streamed and isinstance(kind, str) and kind.endswith("List"):
         out.extend(listed)
         for item, origin in untyped:
-            parse_object({**item, "kind": kind.removesuffix("List")}, source, origin, out)
+            parse_document({**item, "kind": kind.removesuffix("List")}, source, origin, out)
         return
-    top.pop("items", None)  # not a list after all: no kind riskgraph reads has "items"
+    if streamed:  # not a list after all: no kind riskgraph reads has "items"
+        top.pop("items")
     same_text = reader.text is text
-    parse_object(top, source, Origin(text, start, reader.pos if same_text else start, line), out)
+    parse_document(top, source, Origin(text, start, reader.pos if same_text else start, line), out)
 
 
 def parse_json(stream: IO[str], text: str, source: str, out: ParsedObjects,
@@ -165,10 +176,11 @@ def parse_json(stream: IO[str], text: str, source: str, out: ParsedObjects,
             elif char == "[":
                 reader.pos += 1
                 for item, origin in reader.elements():
-                    parse_object(item, source, origin, out)
+                    parse_document(item, source, origin, out)
             else:
                 value, origin = reader.value()
-                parse_object(value, source, origin, out)
+                parse_document(value, source, origin, out)
     except json.JSONDecodeError as error:
-        out.problems.append(Problem(source, f"not valid JSON ({error.msg}); the rest of the "
-                                    "file is skipped", reader.line(max(error.pos, reader.pos))))
+        what = error.msg if isinstance(error, _TooDeep) else f"not valid JSON ({error.msg})"
+        out.problems.append(Problem(source, f"{what}; the rest of the file is skipped",
+                                    reader.line(max(error.pos, reader.pos))))

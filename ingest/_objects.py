@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ingest._yaml import MAX_DEPTH, YAML_LOADER
 from ingest.aws_files import parse_aws_document
 from ingest.aws_snapshot import AWS_SNAPSHOT_KEY, parse_aws_snapshot
 from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
@@ -22,8 +23,8 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.models import MODEL_BY_KIND, K8sObject
 
 _PRECISE_LINES = 100  # problems per input whose field is located exactly (re-parses the object)
-#: The fastest safe YAML loader available (libyaml's when installed).
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Why a document nested too deep to read was skipped.
+TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep, which no Kubernetes or AWS object is"
 
 
 @dataclass
@@ -121,6 +122,16 @@ def _parse_snapshot(doc: dict[str, Any], source: str, origin: Origin | None,
         parse_object(item, source, origin and origin.within("items", index), out)
 
 
+def parse_document(doc: Any, source: str, origin: Origin | None, out: ParsedObjects) -> None:
+    """:func:`parse_object` for a whole decoded document: one that recurses too deep for
+    Python (YAML aliases can nest a value without nesting its text) is a problem."""
+    try:
+        parse_object(doc, source, origin, out)
+    except RecursionError:
+        out.problems.append(Problem(source, TOO_DEEP + "; document skipped",
+                                    origin.line if origin is not None else None))
+
+
 def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObjects) -> None:
     """Validate one decoded document (an object, a ``List``, an API list or a riskgraph
     snapshot) into ``out``.
@@ -135,8 +146,7 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
     if doc is None:
         return
     if isinstance(doc, list):
-        for index, item in enumerate(doc):
-            parse_object(item, source, origin and origin.within(index), out)
+        _parse_array(doc, source, origin, out)
         return
     if not isinstance(doc, dict):
         out.problems.append(Problem(source, f"expected a Kubernetes object, found "
@@ -149,12 +159,9 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
         parse_aws_snapshot(doc, source, out)
         return
     kind = doc.get("kind")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
-        item_kind = kind.removesuffix("List")
-        for index, item in enumerate(doc["items"]):
-            if isinstance(item, dict) and item_kind and "kind" not in item:
-                item = {**item, "kind": item_kind}
-            parse_object(item, source, origin and origin.within("items", index), out)
+    if isinstance(kind, str) and kind.endswith("List") and kind not in MODEL_BY_KIND \
+            and "items" in doc:
+        _parse_list(doc, kind, source, origin, out)
         return
     if kind is None and parse_aws_document(doc, source, out.aws, out.problems):
         return
@@ -167,8 +174,7 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
         out.unknown_kinds[kind] += 1
         return
     try:
-        out.objects.append(model.model_validate(doc))
-        out.origins.append(source)
+        obj = model.model_validate(doc)
     except ValidationError as error:
         first = error.errors()[0]
         fields = [f"{_json_path(d['loc']) or '<object>'}: {d['msg']}" for d in error.errors()[:3]]
@@ -177,3 +183,55 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
             source, "malformed, skipped: " + "; ".join(fields) + (
                 f" (and {more} more)" if more > 0 else ""),
             _line(origin, out, first["loc"]), _describe(doc)))
+        return
+    if not obj.name:
+        out.problems.append(Problem(source, _no_name(doc), _line(origin, out, ("metadata",)),
+                                    _describe(doc)))
+        return
+    out.objects.append(obj)
+    out.origins.append(source)
+
+
+def _no_name(doc: dict[str, Any]) -> str:
+    meta = doc.get("metadata")
+    prefix = meta.get("generateName") if isinstance(meta, dict) else None
+    if isinstance(prefix, str) and prefix:
+        return (f"object has no metadata.name, only generateName {prefix!r}: the API server "
+                "makes up the name when it is created, so no path could name it; skipped")
+    return "object has no metadata.name, which kubectl and the API server refuse; skipped"
+
+
+def _parse_array(doc: list[Any], source: str, origin: Origin | None,
+                 out: ParsedObjects) -> None:
+    """Each value of an array; arrays within it are walked without recursion, so an
+    array nested a thousand deep is no ``RecursionError``."""
+    stack = [(iter(enumerate(doc)), origin)]
+    while stack:
+        items, at = stack[-1]
+        step = next(items, None)
+        if step is None:
+            stack.pop()
+            continue
+        index, item = step
+        if isinstance(item, list):
+            stack.append((iter(enumerate(item)), at and at.within(index)))
+        else:
+            parse_object(item, source, at and at.within(index), out)
+
+
+def _parse_list(doc: dict[str, Any], kind: str, source: str, origin: Origin | None,
+                out: ParsedObjects) -> None:
+    """A ``List`` or an API list (``PodList``): each item, of the list's kind unless it says."""
+    items = doc["items"]
+    if items is None:  # how Go writes an empty list
+        return
+    if not isinstance(items, list):
+        out.problems.append(Problem(
+            source, f"{kind} whose 'items' is {type(items).__name__}, not a list; nothing "
+            "read from it", _line(origin, out, ("items",))))
+        return
+    item_kind = kind.removesuffix("List")
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item_kind and "kind" not in item:
+            item = {**item, "kind": item_kind}
+        parse_object(item, source, origin and origin.within("items", index), out)

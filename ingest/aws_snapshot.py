@@ -6,6 +6,9 @@
      "documents": [{"source": "aws:iam get-account-authorization-details",
                     "document": {<the response as the AWS CLI prints it>}}, ...]}
 
+No document holds a value that may be a credential: a launch template's ``UserData`` is
+replaced by ``UserDataBytes``, its size, as it is read (``ingest._scrub``).
+
 It is read back like any other input file (``ingest.read_k8s``): ``ingest._objects``
 hands the decoded object to :func:`parse_aws_snapshot`, which checks the version, keeps the
 recorded problems and parses each document as ``ingest.aws_files`` parses CLI output. This

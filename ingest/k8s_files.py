@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import sys
 from codecs import BOM_UTF16_BE, BOM_UTF16_LE
 from collections.abc import Iterable, Iterator
@@ -23,7 +24,8 @@ from typing import IO
 import yaml
 
 from ingest._json_stream import parse_json
-from ingest._objects import YAML_LOADER, Origin, ParsedObjects, parse_object
+from ingest._objects import TOO_DEEP, Origin, ParsedObjects, parse_document
+from ingest._yaml import YAML_LOADER, expands_too_far, too_deep
 from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
 from riskgraph.estate.inventory import Inventory
@@ -31,6 +33,8 @@ from riskgraph.estate.inventory import Inventory
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 STDIN = "-"
 _CHUNK = 1 << 24  # characters of JSON text decoded per read
+_ALIASED = ("its aliases (*name) expand it far beyond its text, or make it hold itself, "
+            "which kubectl refuses; document skipped")
 _DOC_SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
 
 
@@ -56,6 +60,13 @@ def _parse_yaml(text: str, source: str, out: ParsedObjects) -> None:
         if not chunk.strip():
             continue
         try:
+            if too_deep(chunk):
+                out.problems.append(Problem(source, TOO_DEEP + "; document skipped",
+                                            first_line))
+                continue
+            if expands_too_far(chunk):
+                out.problems.append(Problem(source, _ALIASED, first_line))
+                continue
             doc = yaml.load(chunk, Loader=YAML_LOADER)  # a safe loader: no arbitrary objects
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
@@ -64,7 +75,7 @@ def _parse_yaml(text: str, source: str, out: ParsedObjects) -> None:
             out.problems.append(Problem(source, f"not valid YAML ({problem}); document "
                                         "skipped", line))
             continue
-        parse_object(doc, source, Origin(chunk, 0, len(chunk), first_line), out)
+        parse_document(doc, source, Origin(chunk, 0, len(chunk), first_line), out)
 
 
 # Files ---------------------------------------------------------------------------------
@@ -103,29 +114,69 @@ def _parse_binary(binary: IO[bytes], source: str, out: ParsedObjects) -> None:
         stream.detach()  # leave the binary stream (standard input, perhaps) to its owner
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(directory):
+def _file_type(mode: int) -> str | None:
+    """What a file that is not a regular one is (None for a regular file)."""
+    for test, name in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "a special file"
+
+
+def _walk(directory: Path, problems: list[Problem]) -> Iterator[Path]:
+    """The regular manifest files under ``directory``: reading a pipe or a device found
+    there could wait forever, so those are reported, like folders that cannot be listed."""
+    def unlisted(error: OSError) -> None:
+        problems.append(Problem(str(error.filename or directory), f"cannot read directory "
+                                f"({error.strerror}); the files in it are skipped"))
+
+    for root, dirs, files in os.walk(directory, onerror=unlisted):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        yield from (Path(root, f) for f in files if not f.startswith(".")
-                    and os.path.splitext(f)[1].lower() in MANIFEST_SUFFIXES)
+        for name in files:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in \
+                    MANIFEST_SUFFIXES:
+                continue
+            path = Path(root, name)
+            try:
+                kind = _file_type(path.stat().st_mode)
+            except OSError as error:
+                problems.append(Problem(str(path), f"cannot read: {error.strerror}"))
+                continue
+            if kind is None:
+                yield path
+            else:
+                problems.append(Problem(str(path), f"{kind}, not a regular file; skipped"))
 
 
 def manifest_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
-    """The files to read: given files as they are, directories searched recursively."""
+    """The files to read: given files as they are (pipes too, as ``<(kubectl ...)`` gives),
+    directories searched recursively for regular files."""
     files: list[Path] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(_walk(path))
-            if not found:
+        if str(raw) == STDIN:
+            files.append(path)
+            continue
+        try:
+            mode = path.stat().st_mode
+        except OSError as error:
+            problems.append(Problem(str(path), "no such file or directory" if isinstance(
+                error, FileNotFoundError) else f"cannot read: {error.strerror}"))
+            continue
+        kind = _file_type(mode)
+        if stat.S_ISDIR(mode):
+            reported = len(problems)
+            found = sorted(_walk(path, problems))
+            if not found and len(problems) == reported:
                 problems.append(Problem(str(path), "directory holds no .yaml, .yml or .json "
                                         "file"))
             files.extend(found)
-        elif str(raw) == STDIN or path.exists():  # files, and pipes such as <(kubectl ...)
+        elif kind is None or stat.S_ISFIFO(mode):
             files.append(path)
         else:
-            problems.append(Problem(str(path), "no such file or directory"))
+            problems.append(Problem(str(path), f"{kind}, not a file or a pipe; skipped"))
     return files, problems
 
 

@@ -2,27 +2,29 @@
 ``kubernetes`` client as raw API JSON, so that a live cluster, a snapshot of it and a
 ``kubectl get -o json`` dump all go through the same parser (``ingest._objects``).
 
-Secret values never leave this module: a Secret's ``data`` and ``stringData``, a ConfigMap's
-data (but that of ``kube-system/aws-auth``, which maps IAM to Kubernetes users, and the VPC
-CNI's network policy switch, :data:`~riskgraph.models.k8s.KEPT_CONFIG_DATA`) and their
-``last-applied-configuration`` copies are dropped as each page arrives. A resource type the
-credentials may not list (403) or the cluster does not serve (404) becomes a problem and the
-rest is still read; an unreachable server or refused credentials is an ``InputError``.
+Secret values never leave this module: what can hold one (a Secret's data, a ConfigMap's,
+containers' literal environment values; see ``ingest._scrub``) is dropped as each page
+arrives. A resource type the credentials may not list (403), the cluster does not serve
+(404), or whose list keeps failing (429 or a 5xx, a connection broken mid-body, a body cut
+short: each page is tried four times, see ``ingest._k8s_pages``) becomes a problem naming
+it and the rest is still read; an unreachable server or refused credentials is an
+``InputError``.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ingest._k8s_pages import RETRY_DELAYS, RETRY_STATUSES, PageFailure, fetch_page
 from ingest._k8s_resources import RESOURCES, Resource
 from ingest._objects import ParsedObjects, parse_object
+from ingest._scrub import strip_k8s
 from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
-from riskgraph.models.base import DROPPED_ANNOTATIONS
-from riskgraph.models.k8s import strip_config_data
 
 if TYPE_CHECKING:
     from kubernetes.client.exceptions import ApiException
@@ -33,7 +35,6 @@ __all__ = ["PAGE_SIZE", "RESOURCES", "KubeTarget", "LiveCluster", "PageProgress"
 #: Objects asked for per request: big enough to be quick, small enough that one page of
 #: pods stays a few megabytes.
 PAGE_SIZE = 500
-_TIMEOUT = (10, 300)  # seconds to connect, and to wait for one page
 
 
 class PageRead(NamedTuple):
@@ -62,20 +63,12 @@ class KubeTarget:
     in_cluster: bool = False
 
 
-def _strip_secrets(kind: str, item: dict[str, Any]) -> None:
-    """Drop what can hold secret values (and ``managedFields``, bookkeeping only), in place."""
-    meta = item.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    meta.pop("managedFields", None)
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        for annotation in DROPPED_ANNOTATIONS:
-            annotations.pop(annotation, None)
-    if kind == "Secret":
-        item.pop("data", None)
-        item.pop("stringData", None)
-    elif kind == "ConfigMap":
-        strip_config_data(item)
+class _GiveUp(Exception):
+    """A page that could not be had; ``token`` is where the list goes on (None: it ends)."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__(token)
+        self.token = token
 
 
 def _status(error: ApiException) -> dict[str, Any]:
@@ -98,7 +91,8 @@ class LiveCluster:
         When the kubeconfig (or in-cluster configuration) cannot be loaded.
     """
 
-    def __init__(self, target: KubeTarget, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, target: KubeTarget, page_size: int = PAGE_SIZE,
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
@@ -118,7 +112,7 @@ class LiveCluster:
                 + (f", context {target.context!r}" if target.context else ""))
             raise InputError(f"cannot load {where}: {error}") from None
         self.server: str = configuration.host
-        self.page_size = page_size
+        self.page_size, self.retry_delays = page_size, retry_delays
         self.problems: list[Problem] = []
         self._api_client = client.ApiClient(configuration)
 
@@ -151,16 +145,14 @@ class LiveCluster:
 
     def _list(self, resource: Resource, progress: PageProgress | None
               ) -> Iterator[dict[str, Any]]:
-        from kubernetes.client.exceptions import ApiException
-
         list_call = resource.list_call(self._api_client)
         token: str | None = None
         page = count = 0
         while True:
             try:
-                body = self._page(list_call, token)
-            except ApiException as error:
-                token = self._failed(resource, error, token)
+                body = self._page(list_call, token, resource)
+            except _GiveUp as stop:
+                token = stop.token
                 if token is None:
                     if progress is not None:
                         progress(PageRead(resource.plural, page, count, True))
@@ -170,7 +162,7 @@ class LiveCluster:
             items = body.get("items") or []
             for item in items:
                 if isinstance(item, dict):
-                    _strip_secrets(resource.kind, item)
+                    strip_k8s(resource.kind, item)
                     yield {"apiVersion": resource.api_version, "kind": resource.kind, **item}
             count += len(items)
             token = (body.get("metadata") or {}).get("continue") or None
@@ -179,28 +171,40 @@ class LiveCluster:
             if token is None:
                 return
 
-    def _page(self, list_call: Callable[..., Any], token: str | None) -> dict[str, Any]:
-        import urllib3
+    def _page(self, list_call: Callable[..., Any], token: str | None, resource: Resource
+              ) -> dict[str, Any]:
+        """One page, tried again after each of ``retry_delays`` while it fails in passing.
 
-        try:
-            response = list_call(limit=self.page_size, _continue=token,
-                                 _preload_content=False, _request_timeout=_TIMEOUT)
-        except urllib3.exceptions.HTTPError as error:
-            reason = getattr(error, "reason", None) or error
-            raise InputError(
-                f"cannot reach the API server of {self.label}: {reason}. Check that the "
-                "cluster is up, that this is the context you meant (--k8s-context, "
-                "--kubeconfig) and that you are on its network or VPN") from None
-        try:
-            body = json.loads(response.data)
-        except ValueError:
-            body = None
-        finally:
-            response.release_conn()
-        if not isinstance(body, dict):
-            raise InputError(f"the API server of {self.label} did not answer with a JSON "
-                             "list; is the server address in the kubeconfig right?")
-        return body
+        Raises
+        ------
+        _GiveUp
+            When the page cannot be had; its token is where to go on (None: stop the kind).
+        """
+        from kubernetes.client.exceptions import ApiException
+
+        tries = 0
+        while True:
+            last = tries == len(self.retry_delays)
+            try:
+                return fetch_page(list_call, token, self.page_size, self.label,
+                                  resource.plural)
+            except ApiException as error:
+                if error.status not in RETRY_STATUSES or last:
+                    raise _GiveUp(self._failed(resource, error, token)) from None
+            except PageFailure as failure:
+                if not failure.transient or last:
+                    self._give_up(resource, failure.reason, failure.transient, token)
+                    raise _GiveUp(None) from None
+            time.sleep(self.retry_delays[tries])
+            tries += 1
+
+    def _give_up(self, resource: Resource, reason: str, retried: bool, token: str | None
+                 ) -> None:
+        tries = f" ({len(self.retry_delays) + 1} tries)" if retried else ""
+        rest = "the rest of them (the pages before were read)" if token else "them"
+        self.problems.append(Problem(
+            f"{self.label} {resource.path}", f"could not list {resource.plural}: {reason}"
+            f"{tries} — analysis continues without {rest}"))
 
     def _failed(self, resource: Resource, error: ApiException, token: str | None
                 ) -> str | None:
@@ -237,12 +241,13 @@ class LiveCluster:
                              f"({message}). Check that the context's token or `aws eks "
                              "get-token` login is current, e.g. with `kubectl --context "
                              f"{self.context} get namespaces`") from None
-        raise InputError(f"the API server of {self.label} failed to list {name} ({message})"
-                         ) from None
+        self._give_up(resource, message, error.status in RETRY_STATUSES, token)
+        return None
 
 
 def read_cluster(target: KubeTarget, progress: PageProgress | None = None,
-                 page_size: int = PAGE_SIZE) -> ParsedObjects:
+                 page_size: int = PAGE_SIZE, retry_delays: tuple[float, ...] = RETRY_DELAYS
+                 ) -> ParsedObjects:
     """Read every kind riskgraph knows from a live cluster into parsed objects.
 
     Resource types that could not be listed are in the result's ``problems``.
@@ -252,4 +257,4 @@ def read_cluster(target: KubeTarget, progress: PageProgress | None = None,
     InputError
         When the cluster cannot be read at all (configuration, connection, credentials).
     """
-    return LiveCluster(target, page_size).read(progress)
+    return LiveCluster(target, page_size, retry_delays).read(progress)

@@ -9,7 +9,8 @@ A snapshot is analysed later, or elsewhere, exactly like the cluster it was take
 Reading needs no code of its own beyond the header: ``--k8s`` streams the ``items`` like any
 ``kubectl get -o json`` dump (``ingest._json_stream``) and ``ingest._objects.parse_object``
 checks the version and carries the recorded problems into the Inventory. Secret values are
-never in a snapshot: the live reader strips them before anything is written. Writing is
+never in a snapshot (nor ConfigMap data, nor containers' literal env values): the live reader
+strips them before anything is written (``ingest._scrub``). Writing is
 :mod:`ingest.snapshot_writers`, beside the live readers it drives.
 """
 

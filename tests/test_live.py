@@ -8,9 +8,12 @@ lacks, 401 for a wrong token. Nothing of ours is mocked; no network leaves the m
 
 from __future__ import annotations
 
+import base64
 import json
+import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import networkx as nx
 import pytest
 
-from ingest import KubeTarget, PageRead, load_k8s, read_cluster
+from ingest import KubeTarget, PageRead, load_k8s, parse_text, read_cluster
 from ingest.k8s_live import RESOURCES
 from riskgraph.builder import build_graph
 from riskgraph.cli import main
@@ -46,9 +49,17 @@ class FakeApiServer(ThreadingHTTPServer):
 
     def __init__(self, forbidden: frozenset[str] = frozenset(),
                  missing: frozenset[str] = frozenset(),
-                 expired: frozenset[str] = frozenset()) -> None:
+                 expired: frozenset[str] = frozenset(),
+                 faults: dict[str, list[str]] | None = None,
+                 extra: dict[str, list[dict[str, Any]]] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.forbidden, self.missing, self.expired = forbidden, missing, expired
+        self.extra = extra or {}  # per path, items added to the fixtures' first page
+        #: Per path, how the next requests fail, one fault each: "500", "429", "400", "drop"
+        #: (the connection closes half way through the body), "cut" (a whole answer of half
+        #: a body), "empty", "deep" (nested past Python's limit), "items" (not a list),
+        #: "html" (a web page), "" (none).
+        self.faults = faults or {}
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
 
     @property
@@ -62,13 +73,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read ``server.requests`` instead."""
 
-    def _send(self, code: int, body: dict[str, Any]) -> None:
+    def _send(self, code: int, body: dict[str, Any], fault: str = "") -> None:
         data = json.dumps(body).encode()
+        sent = data[:len(data) // 2] if fault in ("drop", "cut") else data
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(data if fault == "drop" else sent)))
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(sent)
+        self.close_connection = self.close_connection or fault == "drop"
 
     def _status(self, code: int, reason: str, message: str, **extra: Any) -> None:
         self._send(code, {"kind": "Status", "apiVersion": "v1", "metadata": extra,
@@ -81,7 +94,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append((url.path, query))
         token = query.get("continue", [""])[0]
         resource = url.path.rsplit("/", 1)[-1]
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+        pending = self.server.faults.get(url.path)
+        fault = pending.pop(0) if pending else ""
+        if fault in ("deep", "items", "empty"):  # a body Python cannot decode, or not a list
+            data = b"" if fault == "empty" else (b'{"kind": "PodList", "items": ' + (
+                b"[" * 5000 + b"]" * 5000 if fault == "deep" else b'{"a": 1}') + b"}")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif fault == "html":  # a web server, not the Kubernetes API
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "22")
+            self.end_headers()
+            self.wfile.write(b"<html>Welcome!</html>\n")
+        elif fault in ("500", "429", "400"):
+            self._status(int(fault), {"500": "InternalError", "429": "TooManyRequests",
+                                      "400": "BadRequest"}[fault], "etcdserver: timed out")
+        elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
             self._status(401, "Unauthorized", "Unauthorized")
         elif url.path in self.server.forbidden:
             self._status(403, "Forbidden", f'{resource} is forbidden: User "auditor" cannot '
@@ -95,16 +126,19 @@ class _Handler(BaseHTTPRequestHandler):
             page = FIXTURES / (url.path.lstrip("/") + (f"@{token.removeprefix('fresh:')}"
                                                         if token else "") + ".json")
             if page.exists():
-                self._send(200, json.loads(page.read_text()))
+                body = json.loads(page.read_text())
             elif token:
-                self._status(400, "BadRequest", "continue key is not valid")
+                return self._status(400, "BadRequest", "continue key is not valid")
             else:
-                self._send(200, {"kind": "List", "apiVersion": "v1",
-                                 "metadata": {"resourceVersion": "91001"}, "items": []})
+                body = {"kind": "List", "apiVersion": "v1",
+                        "metadata": {"resourceVersion": "91001"}, "items": []}
+            if not token:
+                body["items"] += self.server.extra.get(url.path, [])
+            self._send(200, body, fault)
 
 
 @contextmanager
-def serve(**options: frozenset[str]) -> Iterator[FakeApiServer]:
+def serve(**options: Any) -> Iterator[FakeApiServer]:
     server = FakeApiServer(**options)
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
@@ -381,3 +415,229 @@ def test_snapshot_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Pat
             main(args)
         assert exit_info.value.code == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+# Failures in passing ----------------------------------------------------------------------
+
+NO_WAIT = (0.0, 0.0, 0.0)
+
+
+def pod_names(parsed: Any) -> set[str]:
+    return {o.name for o in parsed.objects if o.kind == "Pod"}
+
+
+def pod_requests(server: FakeApiServer) -> int:
+    return sum(path == "/api/v1/pods" for path, _ in server.requests)
+
+
+def test_pages_that_fail_in_passing_are_tried_again_and_read_whole(tmp_path: Path) -> None:
+    faults = {"/api/v1/pods": ["drop", "500", "cut", "", "429"], "/api/v1/secrets": ["drop"]}
+    with serve(faults=faults) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=NO_WAIT)
+    assert not parsed.problems
+    assert pod_names(parsed) == {"storefront-7d9c5b-x2kq8", "payments-api"}
+    assert pod_requests(server) == 6  # three failures, page 1, one failure, page 2
+    assert len([o for o in parsed.objects if o.kind == "Secret"]) == 2
+
+
+@pytest.mark.parametrize(("fault", "reason"), [
+    ("500", "500 Internal Server Error: etcdserver: timed out"),
+    ("429", "429 Too Many Requests: etcdserver: timed out"),
+    ("drop", "the connection broke while the list was sent (Connection broken: "
+             "IncompleteRead"),
+    ("cut", "the answer was not whole JSON (Unterminated string"),
+    ("empty", "the answer was empty"),
+])
+def test_a_kind_that_keeps_failing_is_a_problem_naming_it_and_the_rest_is_read(
+        tmp_path: Path, fault: str, reason: str) -> None:
+    with serve(faults={"/api/v1/pods": ["", fault, fault, fault, fault]}) as server:
+        started = time.monotonic()
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=(0.05, 0.1, 0.2))
+        waited = time.monotonic() - started
+    (problem,) = parsed.problems
+    assert problem.source == f"context fake ({server.url}) /api/v1/pods"
+    assert problem.message.startswith(f"could not list pods: {reason}")
+    assert problem.message.endswith("(4 tries) — analysis continues without the rest of them "
+                                    "(the pages before were read)")
+    assert pod_requests(server) == 5 and waited >= 0.35  # page 1, then page 2 four times
+    assert pod_names(parsed) == {"storefront-7d9c5b-x2kq8"}  # the page that came is kept
+    assert {"Secret", "Deployment", "RoleBinding"} <= {o.kind for o in parsed.objects}
+
+
+def test_an_error_that_is_no_passing_failure_is_not_tried_again(tmp_path: Path) -> None:
+    with serve(faults={"/api/v1/pods": ["400"]}) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=(60.0,))
+    assert [p.message for p in parsed.problems] == [
+        "could not list pods: 400 Bad Request: etcdserver: timed out — analysis continues "
+        "without them"]
+    assert pod_requests(server) == 1 and not pod_names(parsed)
+
+
+@pytest.mark.parametrize(("fault", "reason"), [
+    ("deep", "the answer is nested too deep to read"),
+    ("items", "the answer's 'items' is dict, not a list"),
+])
+def test_an_answer_that_cannot_be_read_gives_up_the_kind_at_once(
+        tmp_path: Path, fault: str, reason: str) -> None:
+    with serve(faults={"/api/v1/pods": [fault]}) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                              retry_delays=(60.0,))
+    assert [p.message for p in parsed.problems] == [
+        f"could not list pods: {reason} — analysis continues without them"]
+    assert pod_requests(server) == 1 and "Secret" in {o.kind for o in parsed.objects}
+
+
+def test_lone_surrogates_are_read_as_go_reads_them(tmp_path: Path) -> None:
+    odd = {"metadata": {"name": "odd\ud800", "namespace": "web",
+                        "labels": {"k\udfff": "v\udc00"}},
+           "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    with serve(extra={"/api/v1/pods": [odd]}) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)))
+    (pod,) = [o for o in parsed.objects if o.name.startswith("odd")]
+    assert (pod.name, pod.metadata.labels) == ("odd\ufffd", {"k\ufffd": "v\ufffd"})
+    text = json.dumps({"kind": "PodList", "items": [odd]}) + json.dumps(pod_like("fine"))
+    assert "\\ud800" in text  # escaped, as JSON writers send it
+    assert [o.name for o in parse_text(text).objects] == ["odd\ufffd", "fine"]
+
+
+def pod_like(name: str) -> dict[str, Any]:
+    return {"kind": "Pod", "metadata": {"name": name}, "spec": {"containers": []}}
+
+
+def test_a_server_that_is_not_the_kubernetes_api_is_an_input_error_naming_the_list(
+        tmp_path: Path) -> None:
+    with serve(faults={"/api/v1/namespaces": ["html"]}) as server, \
+            pytest.raises(InputError) as error:
+        read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)),
+                     retry_delays=NO_WAIT)
+    assert str(error.value) == (
+        f"the API server of context fake ({server.url}) did not answer the list of namespaces "
+        "with JSON; is the server address in the kubeconfig right?")
+
+
+def test_snapshot_survives_one_server_error_and_reports_a_kind_it_could_not_list(
+        api: FakeApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    api.faults.update({"/api/v1/pods": ["500"], "/api/v1/secrets": ["cut"] * 4})
+    config = kubeconfig(tmp_path, api.url)
+    code, _, err = run(["snapshot", "k8s", "--kubeconfig", config, "-o",
+                        str(tmp_path / "snap.json")], capsys)
+    assert code == 0, err
+    assert "could not list secrets: the answer was not whole JSON" in err
+    doc = json.loads((tmp_path / "snap.json").read_text())
+    assert {i["metadata"]["name"] for i in doc["items"] if i["kind"] == "Pod"} == {
+        "storefront-7d9c5b-x2kq8", "payments-api"}
+    assert [p["message"][:34] for p in doc["problems"]] == ["could not list secrets: the answe"
+                                                            "r"]
+
+
+# Canaries: nothing sensitive leaves through snapshots ---------------------------------------
+
+CANARY_ENV = "canary-env-7f3a9c-never-stored"
+CANARY_USER_DATA = "canary-userdata-41d8e2-never-stored"
+CANARY_SCRIPT = f"#!/bin/bash\nexport DB_PASSWORD={CANARY_USER_DATA}\n/etc/eks/bootstrap.sh prod\n"
+_WITH_ENV = [{"name": "DB_PASSWORD", "value": CANARY_ENV},
+             {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "payments-db",
+                                                                  "key": "password"}}}]
+
+
+def _canary_spec() -> dict[str, Any]:
+    return {"hostPID": True, "serviceAccountName": "default",
+            "initContainers": [{"name": "init", "image": "init:1", "env": _WITH_ENV}],
+            "containers": [{"name": "app", "image": "app:1", "env": _WITH_ENV}]}
+
+
+CANARY_ITEMS = {
+    "/api/v1/pods": [{"metadata": {"name": "canary", "namespace": "payments"},
+                      "spec": _canary_spec()}],
+    "/apis/apps/v1/deployments": [{
+        "metadata": {"name": "canary-web", "namespace": "payments"},
+        "spec": {"template": {"metadata": {"labels": {"app": "w"}}, "spec": _canary_spec()}}}],
+    "/apis/batch/v1/cronjobs": [{
+        "metadata": {"name": "canary-job", "namespace": "payments"},
+        "spec": {"jobTemplate": {"spec": {"template": {"spec": _canary_spec()}}}}}],
+}
+
+
+@pytest.fixture
+def aws_snapshot(tmp_path: Path) -> Iterator[Path]:
+    """An AWS snapshot of a moto account whose node group's launch template carries a
+    bootstrap script holding the canary."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from ingest import AwsAccountReader, AwsTarget
+    from ingest.snapshot_writers import write_aws_snapshot
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                region_name="us-east-1")
+        ec2, eks = (session.client(s, endpoint_url=url) for s in ("ec2", "eks"))
+        template = ec2.create_launch_template(LaunchTemplateName="nodes", LaunchTemplateData={
+            "UserData": base64.b64encode(CANARY_SCRIPT.encode()).decode(),
+            "MetadataOptions": {"HttpTokens": "optional"}})["LaunchTemplate"]["LaunchTemplateId"]
+        subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+        role = "arn:aws:iam::123456789012:role/eks-node"
+        eks.create_cluster(name="prod", roleArn=role, resourcesVpcConfig={"subnetIds": [subnet]})
+        eks.create_nodegroup(clusterName="prod", nodegroupName="general", subnets=[subnet],
+                             nodeRole=role, launchTemplate={"id": template, "version": "1"})
+        path = tmp_path / "account.json"
+        write_aws_snapshot(AwsAccountReader(AwsTarget(endpoint_url=url), session), path)
+        yield path
+    finally:
+        server.stop()
+
+
+def test_canaries_reach_no_snapshot_output_or_message(
+        tmp_path: Path, aws_snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A container's literal env value and a launch template's UserData, planted in the live
+    sources and in the files, appear in neither snapshot, no export, no output format and no
+    problem message; what the analysis needs of them stays."""
+    aws_doc = json.loads(aws_snapshot.read_text())
+    templates = [v["LaunchTemplateData"] for d in aws_doc["documents"]
+                 for v in d["document"].get("LaunchTemplateVersions", ())]
+    assert templates and all("UserData" not in t for t in templates)
+    assert {t["UserDataBytes"] for t in templates} == {len(CANARY_SCRIPT)}  # it exists; size
+    with serve(extra=CANARY_ITEMS) as server:
+        k8s_snapshot, _ = snapshot(tmp_path, server, capsys)
+    items = json.loads(k8s_snapshot.read_text())["items"]
+    pod = next(i for i in items if i["metadata"]["name"] == "canary")
+    assert pod["spec"]["containers"][0]["env"] == [{"name": "DB_PASSWORD"}, _WITH_ENV[1]]
+    # The same objects as files, with a broken copy and a nameless one, so messages name them.
+    broken = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken",
+              "namespace": "payments"}, "spec": {**_canary_spec(), "hostPID": "sometimes"}}
+    nameless = {"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "payments"},
+                "spec": _canary_spec()}
+    raw_pod = {"apiVersion": "v1", "kind": "Pod", **CANARY_ITEMS["/api/v1/pods"][0]}
+    (tmp_path / "raw.json").write_text(json.dumps({"kind": "List", "items": [
+        raw_pod, broken, nameless]}))
+    raw_template = {"LaunchTemplateVersions": [{
+        "LaunchTemplateId": "lt-0canary", "VersionNumber": "not-a-number",
+        "LaunchTemplateData": {"UserData": CANARY_USER_DATA}}]}
+    (tmp_path / "raw-aws.json").write_text(json.dumps(raw_template))
+    inputs = [["--k8s", str(k8s_snapshot), "--aws", str(aws_snapshot)],
+              ["--k8s", str(tmp_path / "raw.json"), "--aws", str(tmp_path / "raw-aws.json")]]
+    outputs = [k8s_snapshot.read_text(), aws_snapshot.read_text()]
+    for given in inputs:
+        code, out, err = run(["graph", *given, "--format", "json"], capsys)
+        assert code == 0, err
+        outputs += [out, err]
+        formats = ["table", "json", "dot"] + (["svg"] if shutil.which("dot") else [])
+        for form in formats:
+            target = tmp_path / f"paths.{form}"
+            code, out, err = run(["paths", *given, "--from", "any-pod", "--to", "node",
+                                  "--evidence", "--format", form, "-o", str(target)], capsys)
+            assert code == 0, err
+            outputs += [target.read_text(), out, err]
+    text = "\n".join(outputs)
+    assert "k8s:Pod:payments/canary" in text and "escape.host-pid" in text  # paths were drawn
+    assert "malformed, skipped" in text and "no metadata.name" in text  # messages were made
+    encoded = base64.b64encode(CANARY_SCRIPT.encode()).decode()  # UserData as AWS sends it
+    assert "launch template lt-0canary" in text  # the bad raw template was reported
+    assert CANARY_ENV not in text and CANARY_USER_DATA not in text and encoded not in text

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ingest import inventory_from_text
-from ingest.k8s_live import _strip_secrets
+from ingest._scrub import strip_k8s
 from riskgraph.estate.inventory import Inventory
 from riskgraph.netpol import DEFAULT_CLUSTER_NETWORK, NetworkPolicies, Port
 from riskgraph.netpol.enforcement import detect, enforcement
@@ -303,7 +303,7 @@ def test_the_live_reader_keeps_only_the_switch_of_the_vpc_cni_config_map() -> No
 
     cni, aws_auth, other = item("amazon-vpc-cni"), item("aws-auth"), item("app-settings")
     for raw in (cni, aws_auth, other):
-        _strip_secrets("ConfigMap", raw)
+        strip_k8s("ConfigMap", raw)
     assert cni["data"] == {"enable-network-policy-controller": "true"}
     assert aws_auth["data"] == {"enable-network-policy-controller": "true", "token": "s3cr3t"}
     assert "data" not in other

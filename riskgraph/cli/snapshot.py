@@ -32,10 +32,12 @@ def add_snapshot_parser(commands: argparse._SubParsersAction[argparse.ArgumentPa
         description="List every kind riskgraph analyses (pods, workloads, RBAC, service\n"
                     "accounts, secrets, config maps, services, ingresses, network policies,\n"
                     "namespaces, nodes) in all namespaces, page by page, with the official\n"
-                    "client. Secret values and config map data are never saved (except\n"
-                    "kube-system/aws-auth, which maps IAM to Kubernetes users, and the VPC\n"
-                    "CNI's network policy switch in kube-system/amazon-vpc-cni). A kind the\n"
-                    "credentials may not list is reported and skipped; the rest is saved.",
+                    "client. Secret values, containers' literal env values and config map\n"
+                    "data are never saved (except kube-system/aws-auth, which maps IAM to\n"
+                    "Kubernetes users, and the VPC CNI's network policy switch in\n"
+                    "kube-system/amazon-vpc-cni). A kind the credentials may not list, or\n"
+                    "whose list still fails after four tries, is reported and skipped; the\n"
+                    "rest is saved.",
         epilog=SNAPSHOT_EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cluster = k8s.add_argument_group("cluster (default: the current kubeconfig context)")
@@ -50,8 +52,9 @@ def add_snapshot_parser(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "aws", help="an AWS account, through its APIs",
         description="Read what riskgraph analyses from an AWS account with boto3: IAM\n"
                     "(account authorization details, OIDC providers), EC2 instances,\n"
-                    "launch templates, security groups and VPCs, EKS clusters, node groups,\n"
-                    "add-ons, Pod Identity associations and access entries, Secrets Manager,\n"
+                    "launch templates (UserData only as its size), security groups and\n"
+                    "VPCs, EKS clusters, node groups, add-ons, Pod Identity associations\n"
+                    "and access entries, Secrets Manager,\n"
                     "SSM parameters, S3, ECR and KMS (names and policies; never secret\n"
                     "values), RDS, ElastiCache, OpenSearch and Redshift (endpoints and\n"
                     "security groups) and Organizations SCPs when allowed. A call the\n"
