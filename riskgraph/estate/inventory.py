@@ -16,7 +16,7 @@ from itertools import repeat
 from riskgraph.errors import Problem
 from riskgraph.estate.aws_auth import AwsAuthMapping, aws_auth_mappings
 from riskgraph.estate.aws_inventory import AwsInventory
-from riskgraph.estate.builtin_roles import builtin_cluster_roles
+from riskgraph.estate.builtin_roles import builtin_roles
 from riskgraph.estate.scheduling import NodePool, Placement, Scheduler, placements
 from riskgraph.models import (
     AWS_AUTH,
@@ -168,8 +168,10 @@ class Inventory:
                                  template_of=f"{w.kind}/{w.name}", workload_metadata=w.metadata))
 
     def _add_builtin_roles(self) -> None:
-        have = {r.name for r in self.roles if r.kind == "ClusterRole"}
-        self.roles.extend(r for r in builtin_cluster_roles() if r.name not in have)
+        have = {(r.kind, r.metadata.namespace if r.kind == "Role" else None, r.name)
+                for r in self.roles}
+        self.roles.extend(r for r in builtin_roles()
+                          if (r.kind, r.metadata.namespace, r.name) not in have)
 
     def _index(self) -> None:
         self._pods_by_ns: dict[str, list[Pod]] = defaultdict(list)
