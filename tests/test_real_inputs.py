@@ -3,9 +3,16 @@ builds the graph from manifests and asks the path question the user asked."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 from ingest import inventory_from_text
 from queries import attack_paths
 from riskgraph.builder import build_graph
+from riskgraph.cli import main
 
 READER = """
 kind: ServiceAccount
@@ -54,3 +61,47 @@ def test_reading_a_token_secret_gives_its_service_account() -> None:
 
 def test_reading_an_opaque_secret_gives_no_service_account() -> None:
     assert _route(READER % "Opaque", "sa:default/reader", "cluster-admin") == []
+
+
+CONTROLLER = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ctl, namespace: ops}
+spec:
+  template:
+    spec:
+      serviceAccountName: ctl
+      containers: [{name: manager, image: ctl, ports: [{name: metrics, containerPort: 8082}]}]
+---
+kind: ClusterRoleBinding
+metadata: {name: ctl-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: ctl, namespace: ops}]
+---
+kind: Pod
+metadata: {name: shell, namespace: shop}
+spec:
+  containers: [{name: sh, image: busybox}]
+"""
+
+
+def _cli_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str
+               ) -> list[dict[str, Any]]:
+    (tmp_path / "estate.yaml").write_text(CONTROLLER)
+    assert main(["paths", "--k8s", str(tmp_path / "estate.yaml"), "--from", "pod:shop/shell",
+                 "--to", "cluster-admin", "--format", "json", "-q", *extra]) == 0
+    paths: list[dict[str, Any]] = json.loads(capsys.readouterr().out)["paths"]
+    return paths
+
+
+def test_a_metrics_port_is_a_costly_possible_step_unless_told_otherwise(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (app,) = _cli_paths(tmp_path, capsys)
+    onto = next(s for s in app["steps"] if s["to"] == "k8s:Container:ops/ctl/manager")
+    assert onto["confidence"] == "possible" and "named metrics" in onto["reason"]
+    assert app["cost"] > 8.0
+    (every,) = _cli_paths(tmp_path, capsys, "--assume-exploitable", "all")
+    onto = next(s for s in every["steps"] if s["to"] == "k8s:Container:ops/ctl/manager")
+    assert onto["confidence"] == "likely" and "--assume-exploitable all" in onto["reason"]
+    assert every["cost"] < app["cost"]
+    assert _cli_paths(tmp_path, capsys, "--assume-exploitable", "none") == []

@@ -107,6 +107,7 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True) -> Inve
         inv = parsed.inventory()
     inv.pod_security_default = args.pod_security_default
     inv.network_policy_enforcement = _ENFORCEMENT[args.network_policy]
+    inv.assume_exploitable = args.assume_exploitable
     kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
     say(f"read {sum(inv.counts.values())} objects from {len(inv.sources)} "
         f"source{'s' * (len(inv.sources) != 1)}" + (f" ({kinds})" if kinds else ""))

@@ -87,6 +87,9 @@ class Inventory:
     #: Whether NetworkPolicies are enforced (``--network-policy``); None: detect it from
     #: the input (see :mod:`riskgraph.netpol.enforcement`).
     network_policy_enforcement: bool | None = None
+    #: Which listening ports reaching counts as compromising (``--assume-exploitable``):
+    #: ``app`` ports (not metrics, health or webhook ones), ``all`` or ``none``.
+    assume_exploitable: str = "app"
     #: The mappings of the kube-system/aws-auth ConfigMap, read once here.
     aws_auth: list[AwsAuthMapping] = field(default_factory=list)
     #: The AWS account(s) read alongside the cluster; empty when none was given.

@@ -89,7 +89,9 @@ def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
         ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
             else "not isolated for ingress"
         for pod, index, container in listeners[b]:
-            yield target_edge(to_hub, pod, index, container, ports,
-                              f"a source the policies admit (target class {b}, {ingress})",
-                              "certain")
-    yield from node_edges(classes, reached_by, why)
+            edge = target_edge(inv.assume_exploitable, to_hub, pod, index, container, ports,
+                               f"a source the policies admit (target class {b}, {ingress})",
+                               "certain")
+            if edge is not None:
+                yield edge
+    yield from node_edges(classes, reached_by, why, inv.assume_exploitable)

@@ -1,8 +1,12 @@
 """net.reach: a container opens a connection to a port another container listens on.
 
-Reaching a listening port counts as compromising that container (an exposed service is
-assumed exploitable). Only ports containers declare are targets; a Service in front of
-them is ``net.routes-to``'s.
+Reaching a listening port counts as compromising that container as far as the
+``--assume-exploitable`` assumption goes (:mod:`riskgraph.techniques.net._exploit`): a
+container with an application port ``likely``; one listening only on metrics, health or
+webhook ports ``possible`` at a high cost; under ``none`` no step onto a container (and so
+no edge at all). Only ports containers declare are targets; a Service in front of them is
+``net.routes-to``'s. The confidences below are the network's; the step onto the container
+is the weaker of it and the assumption's.
 
 NetworkPolicies count only when enforced (:mod:`riskgraph.netpol.enforcement`: the
 inventory's override, else a detected engine). Without enforcement, or without any
@@ -31,7 +35,7 @@ node their class hubs do not already reach; the node's other containers enter
 (:mod:`riskgraph.techniques.net._node`).
 
 Cost: 0.1 into and between hubs, 2.0 for the step onto the container (reaching a port is
-easy, exploiting what listens there is not free).
+easy, exploiting what listens there is not free), 8.0 when it listens only on side ports.
 """
 
 from __future__ import annotations
@@ -69,11 +73,15 @@ def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
                        f"container {pod.name}/{container.name} opens connections across the "
                        f"pod network (network policies are {why})", (), confidence, HUB_COST)
     for pod, index, container in _listeners(inv):
-        yield target_edge(FLAT_HUB, pod, index, container, listening_ports(container),
-                          "any pod on the flat network", confidence)
+        edge = target_edge(inv.assume_exploitable, FLAT_HUB, pod, index, container,
+                           listening_ports(container), "any pod on the flat network", confidence)
+        if edge is not None:
+            yield edge
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
+    if inv.assume_exploitable == "none":
+        return
     enforced, why = enforcement(inv)
     if enforced and inv.network_policies:
         yield from enforced_edges(inv, why)
@@ -171,6 +179,41 @@ metadata: {name: deny-egress, namespace: shop}
 spec: {podSelector: {}, policyTypes: [Egress]}
 """
 
+_SIDE_PORTS = """
+kind: Pod
+metadata: {name: client, namespace: shop}
+spec: {containers: [{name: curl, image: curl}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ctl, namespace: ops}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: manager, image: ctl, ports: [{name: metrics, containerPort: 8082}]}
+      - {name: hooks, image: hooks, ports: [{name: webhook-server, containerPort: 9443},
+                                            {name: healthz, containerPort: 8081}]}
+---
+kind: Pod
+metadata: {name: api, namespace: shop}
+spec:
+  containers:
+  - {name: app, image: api, ports: [{containerPort: 8080}, {containerPort: 8081, name: admin}],
+     livenessProbe: {httpGet: {path: /healthz, port: admin}}}
+  - {name: sidecar, image: sidecar, readinessProbe: {tcpSocket: {port: 15021}},
+     ports: [{containerPort: 15090, name: http-envoy-prom}, {containerPort: 15021}],
+     startupProbe: {grpc: {port: 15021}}}
+---
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}],
+                readinessProbe: {httpGet: {path: /healthz, port: 80}}}]
+"""
+_CTL, _HOOKS = "k8s:Container:ops/ctl/manager", "k8s:Container:ops/ctl/hooks"
+_PROBED, _HEALTH_ONLY = "k8s:Container:shop/api/app", "k8s:Container:shop/api/sidecar"
+
 _CLIENT, _WEB, _PG = ("k8s:Container:shop/client/curl", "k8s:Container:shop/web/nginx",
                       "k8s:Container:db/pg/postgres")
 _CALICO_NODE = "k8s:Container:kube-system/calico-node/calico-node"
@@ -207,7 +250,19 @@ TECHNIQUE = Technique(
             _PODS,
             frozenset({(_CLIENT, FLAT_HUB), (_WEB, FLAT_HUB), (_PG, FLAT_HUB),
                        (FLAT_HUB, _WEB), (FLAT_HUB, _PG)}),
-            {(FLAT_HUB, _PG): "certain"},
+            {(FLAT_HUB, _PG): "likely", (_CLIENT, FLAT_HUB): "certain"},
+        ),
+        Example(
+            "side ports: metrics, webhook and probe-only ports are long shots; an app port "
+            "beside a probe-only one, or the one port a probe also uses, is not",
+            _SIDE_PORTS,
+            frozenset({(_CLIENT, FLAT_HUB), (_CTL, FLAT_HUB), (_HOOKS, FLAT_HUB),
+                       (_PROBED, FLAT_HUB), (_HEALTH_ONLY, FLAT_HUB), (_WEB, FLAT_HUB),
+                       (FLAT_HUB, _CTL), (FLAT_HUB, _HOOKS), (FLAT_HUB, _PROBED),
+                       (FLAT_HUB, _HEALTH_ONLY), (FLAT_HUB, _WEB)}),
+            {(FLAT_HUB, _CTL): "possible", (FLAT_HUB, _HOOKS): "possible",
+             (FLAT_HUB, _HEALTH_ONLY): "possible", (FLAT_HUB, _PROBED): "likely",
+             (FLAT_HUB, _WEB): "likely"},
         ),
         Example(
             "policies but no enforcing engine found: flat, likely",
@@ -223,7 +278,7 @@ TECHNIQUE = Technique(
                        (_CALICO_NODE, _FROM_REST), (_FROM_CLIENT, _TO_WEB),
                        (_FROM_REST, _TO_WEB), (_FROM_CLIENT, _TO_PG),
                        (_TO_WEB, _WEB), (_TO_PG, _PG)}),
-            {(_TO_PG, _PG): "certain"},
+            {(_TO_PG, _PG): "likely"},
         ),
         Example(
             "Calico enforces deny-all ingress where the only listener runs",
@@ -240,7 +295,7 @@ spec:
             _CALICO + _HOST_AGENT % "n1" + _DENY_DB,
             frozenset({("k8s:Container:monitoring/agent/scrape", node_hub("n1")),
                        (node_hub("n1"), _PG)}),
-            {(node_hub("n1"), _PG): "certain"},
+            {(node_hub("n1"), _PG): "likely"},
         ),
         Example(
             "Calico enforces deny-all; the hostNetwork pod runs on another node than postgres",
@@ -251,7 +306,7 @@ spec:
             _CALICO + _EXPORTER % "n1",
             _EXPORTER_CLASS_EDGES | {("k8s:Container:shop/app/app", host_hub("n1")),
                                      (host_hub("n1"), _METRICS)},
-            {(host_hub("n1"), _METRICS): "certain"},
+            {(host_hub("n1"), _METRICS): "likely"},
         ),
         Example(
             "an app denied all egress on another node than the exporter reaches nothing",

@@ -1,6 +1,8 @@
 """net.routes-to: a Service sends traffic to the containers behind it, and an Ingress to
-its Services. Reaching a listening port counts as compromising the container (an exposed
-service is assumed exploitable)."""
+its Services. Reaching a listening port counts as compromising the container as far as the
+``--assume-exploitable`` assumption goes (:mod:`riskgraph.techniques.net._exploit`): an
+application port ``likely``; a port serving only metrics, health or a webhook ``possible``
+and costly; under ``none`` no Service-to-container step is drawn."""
 
 from __future__ import annotations
 
@@ -8,11 +10,14 @@ import json
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.confidence import weakest
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod, Service
 from riskgraph.models.k8s import ServicePort
+from riskgraph.models.pod import ContainerPort
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import container_vertex
+from riskgraph.techniques.net._exploit import exploit
 
 
 def _json(value: object) -> str:
@@ -23,22 +28,25 @@ def _target(port: ServicePort) -> int | str:
     return port.target_port if port.target_port is not None else port.port
 
 
-def _listeners(pod: Pod, port: ServicePort, target: int | str) -> tuple[list[Container], bool]:
-    """Containers that serve a service port, and whether a container declared it.
+def _listeners(pod: Pod, port: ServicePort, target: int | str
+               ) -> list[tuple[Container, ContainerPort | None]]:
+    """Containers that serve a service port, each with the port it declared (None when
+    no container declares it).
 
     A numeric target port that no container declares still works (declaring ports is
     optional), so then every app container may be the listener.
     """
     protocol = port.protocol.upper()
-    matches = [c for c in pod.spec.containers for p in c.ports
-               if p.protocol.upper() == protocol
-               and (p.name == target if isinstance(target, str) else p.container_port == target)]
+    matches: list[tuple[Container, ContainerPort | None]] = [
+        (c, p) for c in pod.spec.containers for p in c.ports
+        if p.protocol.upper() == protocol
+        and (p.name == target if isinstance(target, str) else p.container_port == target)]
     if matches or isinstance(target, str):
-        return matches, True
-    return list(pod.spec.containers), False
+        return matches
+    return [(c, None) for c in pod.spec.containers]
 
 
-def _service_edges(inv: Inventory, service: Service) -> Iterator[Edge]:
+def _service_edges(inv: Inventory, service: Service, mode: str) -> Iterator[Edge]:
     ns = service.namespace or "default"
     sid = ids.k8s_id("Service", service.name, ns)
     pods = inv.pods_matching(ns, service.spec.selector)
@@ -50,19 +58,22 @@ def _service_edges(inv: Inventory, service: Service) -> Iterator[Edge]:
              for index, port in enumerate(service.spec.ports)]
     for pod in pods:
         for port, target, port_proof in ports:
-            containers, declared = _listeners(pod, port, target)
-            for container in containers:
+            for container, declared in _listeners(pod, port, target):
+                weighed = exploit(mode, container, None if declared is None else [declared])
+                if weighed is None:
+                    continue
                 yield Edge(sid, container_vertex(pod, container),
                            f"service {ns}/{service.name} selects pod {pod.name} and sends port "
                            f"{port.port}/{port.protocol} to container {container.name} "
-                           f"(target port {target})",
+                           f"(target port {target}); {weighed.why}",
                            (selector_proof, port_proof),
-                           "certain" if declared else "likely")
+                           weakest("certain" if declared else "likely", weighed.confidence),
+                           weighed.cost)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
     for service in inv.services:
-        yield from _service_edges(inv, service)
+        yield from _service_edges(inv, service, inv.assume_exploitable)
     for ingress in inv.ingresses:
         ns = ingress.namespace or "default"
         iid = ids.k8s_id("Ingress", ingress.name, ns)
