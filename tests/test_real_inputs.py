@@ -59,6 +59,18 @@ def test_reading_a_token_secret_gives_its_service_account() -> None:
                           "k8s:ClusterRoleBinding:ops-admin", "k8s:ClusterAdmin"]
 
 
+def test_the_token_step_names_the_type_and_the_annotation() -> None:
+    inv = inventory_from_text(READER % "kubernetes.io/service-account-token")
+    graph = build_graph(inv)
+    step = graph.edges["k8s:Secret:kube-system/ops-admin-token",
+                       "k8s:ServiceAccount:kube-system/ops-admin", "k8s.token-secret"]
+    assert step["confidence"] == "certain"
+    assert step["evidence"] == [
+        'k8s:Secret:kube-system/ops-admin-token: type="kubernetes.io/service-account-token"',
+        'k8s:Secret:kube-system/ops-admin-token: '
+        'metadata.annotations["kubernetes.io/service-account.name"]="ops-admin"']
+
+
 def test_reading_an_opaque_secret_gives_no_service_account() -> None:
     assert _route(READER % "Opaque", "sa:default/reader", "cluster-admin") == []
 

@@ -84,6 +84,23 @@ def _dac_added(container: Container, need: Need) -> str | None:
     return None
 
 
+def raised_only_by_files(who: str, capability: str) -> str:
+    """Why an added capability of a non-root process is only ``likely`` to be held."""
+    return (f"; it runs as {who}, whose added CAP_{capability} counts only if the runtime "
+            "or the program's file capabilities raise it")
+
+
+def non_root(pod: Pod, container: Container, path: str) -> tuple[str, tuple[str, ...]] | None:
+    """(who, evidence) when the container provably runs as a user other than root and is
+    not privileged; None otherwise."""
+    if is_privileged(container):
+        return None
+    uid, proven, proof = _user(pod, container, path)
+    if uid == 0 or (uid is None and not proven):
+        return None
+    return (f"user {uid}" if uid is not None else "a non-root user"), proof
+
+
 def root_file_access(pod: Pod, container: Container, path: str, need: Need) -> Access | None:
     """Whether the container's process can read or write root-only host files; None when it
     provably cannot.
@@ -99,18 +116,17 @@ def root_file_access(pod: Pod, container: Container, path: str, need: Need) -> A
     """
     if is_privileged(container):
         return ROOT
-    uid, non_root, proof = _user(pod, container, path)
-    if uid == 0:
+    if _user(pod, container, path)[0] == 0:
         return ROOT
-    if uid is None and not non_root:
+    found = non_root(pod, container, path)
+    if found is None:
         return Access("likely", "; the image decides its user (no runAsUser or runAsNonRoot), "
                                 "assumed root", ())
-    who = f"user {uid}" if uid is not None else "a non-root user"
+    who, proof = found
     capability = _dac_added(container, need)
     if capability is None:
         return None
-    return Access("likely", f"; it runs as {who}, whose added CAP_{capability} counts only if "
-                            "the runtime or the program's file capabilities raise it",
+    return Access("likely", raised_only_by_files(who, capability),
                   (*proof, evidence(pod, f"{path}.securityContext.capabilities.add",
                                     _own_adds(container))))
 

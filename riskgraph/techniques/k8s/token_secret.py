@@ -16,6 +16,7 @@ Every way to a Secret vertex (``rbac.secrets-read`` and its namespace hubs,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from riskgraph import ids
@@ -34,8 +35,9 @@ def find(inv: Inventory) -> Iterator[Edge]:
             continue
         namespace = secret.metadata.namespace or "default"
         sid = ids.k8s_id("Secret", secret.name, namespace)
-        proof = (f"{sid}: type={TOKEN_TYPE}",
-                 f'{sid}: metadata.annotations["{ACCOUNT_ANNOTATION}"]="{account}"')
+        proof = (f"{sid}: type={json.dumps(TOKEN_TYPE)}",
+                 f"{sid}: metadata.annotations[{json.dumps(ACCOUNT_ANNOTATION)}]="
+                 f"{json.dumps(account)}")
         reason = (f"secret {namespace}/{secret.name} holds a token of service account "
                   f"{namespace}/{account}, which authenticates as that account")
         known = inv.service_account(namespace, account) is not None
