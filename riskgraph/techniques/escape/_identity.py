@@ -22,7 +22,6 @@ from enum import Enum
 
 from riskgraph.confidence import Confidence
 from riskgraph.models import Container, Pod
-from riskgraph.models.pod import SecurityContext
 from riskgraph.techniques._shared.common import evidence, is_privileged
 
 
@@ -45,15 +44,11 @@ class Access:
 ROOT = Access("certain", "", ())
 
 
-def _own(container: Container) -> SecurityContext | None:
-    return container.security_context
-
-
 def _user(pod: Pod, container: Container, path: str) -> tuple[int | None, bool, tuple[str, ...]]:
     """(runAsUser, runAsNonRoot, their evidence): the container's field wins over the pod's."""
-    own, shared = _own(container), pod.spec.security_context
+    own, shared = container.security_context, pod.spec.security_context
     uid: int | None = None
-    non_root = False
+    proven = False
     proof: list[str] = []
     if own is not None and own.run_as_user is not None:
         uid = own.run_as_user
@@ -62,17 +57,17 @@ def _user(pod: Pod, container: Container, path: str) -> tuple[int | None, bool, 
         uid = shared.run_as_user
         proof.append(evidence(pod, "securityContext.runAsUser", uid))
     if own is not None and own.run_as_non_root is not None:
-        non_root = own.run_as_non_root
-        proof.append(evidence(pod, f"{path}.securityContext.runAsNonRoot", non_root))
+        proven = own.run_as_non_root
+        proof.append(evidence(pod, f"{path}.securityContext.runAsNonRoot", proven))
     elif shared is not None and shared.run_as_non_root is not None:
-        non_root = shared.run_as_non_root
-        proof.append(evidence(pod, "securityContext.runAsNonRoot", non_root))
-    return uid, non_root, tuple(proof)
+        proven = shared.run_as_non_root
+        proof.append(evidence(pod, "securityContext.runAsNonRoot", proven))
+    return uid, proven, tuple(proof)
 
 
 def _dac_added(container: Container, need: Need) -> str | None:
     """The first capability of ``need`` the container adds (and does not drop by name)."""
-    own = _own(container)
+    own = container.security_context
     if own is None or own.capabilities is None:
         return None
     added = {c.upper().removeprefix("CAP_") for c in own.capabilities.add}
@@ -114,9 +109,7 @@ def root_file_access(pod: Pod, container: Container, path: str, need: Need) -> A
     need
         Reading or writing (connecting to a socket is a write).
     """
-    if is_privileged(container):
-        return ROOT
-    if _user(pod, container, path)[0] == 0:
+    if is_privileged(container) or _user(pod, container, path)[0] == 0:
         return ROOT
     found = non_root(pod, container, path)
     if found is None:
@@ -132,5 +125,5 @@ def root_file_access(pod: Pod, container: Container, path: str, need: Need) -> A
 
 
 def _own_adds(container: Container) -> list[str]:
-    own = _own(container)
+    own = container.security_context
     return list(own.capabilities.add) if own and own.capabilities else []

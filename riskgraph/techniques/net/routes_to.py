@@ -96,7 +96,8 @@ TECHNIQUE = Technique(
     find=find,
     examples=(
         Example(
-            "numeric and named target ports, and an ingress backend",
+            "numeric and named target ports (a metrics port only possible), and an ingress "
+            "backend",
             """
 apiVersion: apps/v1
 kind: Deployment
@@ -107,7 +108,7 @@ spec:
     spec:
       containers:
       - {name: nginx, image: nginx, ports: [{containerPort: 8080, name: http}]}
-      - {name: metrics, image: exp, ports: [{containerPort: 9100}]}
+      - {name: metrics, image: exp, ports: [{containerPort: 9100, name: http-metrics}]}
 ---
 kind: Service
 metadata: {name: web, namespace: shop}
@@ -129,6 +130,9 @@ spec:
             frozenset({("k8s:Service:shop/web", "k8s:Container:shop/web/nginx"),
                        ("k8s:Service:shop/metrics", "k8s:Container:shop/web/metrics"),
                        ("k8s:Ingress:shop/site", "k8s:Service:shop/web")}),
+            {("k8s:Service:shop/web", "k8s:Container:shop/web/nginx"): "likely",
+             ("k8s:Service:shop/metrics", "k8s:Container:shop/web/metrics"): "possible",
+             ("k8s:Ingress:shop/site", "k8s:Service:shop/web"): "certain"},
         ),
         Example(
             "selector in another namespace, unmatched labels, wrong protocol and port name",
