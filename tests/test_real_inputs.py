@@ -117,3 +117,21 @@ def test_a_metrics_port_is_a_costly_possible_step_unless_told_otherwise(
     assert onto["confidence"] == "likely" and "--assume-exploitable all" in onto["reason"]
     assert every["cost"] < app["cost"]
     assert _cli_paths(tmp_path, capsys, "--assume-exploitable", "none") == []
+
+
+def test_a_metrics_service_marks_its_https_port_for_net_reach_too() -> None:
+    scaffold = CONTROLLER.replace(
+        "containers: [{name: manager, image: ctl, ports: [{name: metrics, containerPort: 8082}]}]",
+        "containers: [{name: manager, image: ctl, ports: [{name: https, containerPort: 8443}]}]"
+    ).replace("    spec:\n      serviceAccountName", "    metadata: {labels: {app: ctl}}\n"
+              "    spec:\n      serviceAccountName")
+    service = """---
+kind: Service
+metadata: {name: ctl-controller-manager-metrics-service, namespace: ops}
+spec: {selector: {app: ctl}, ports: [{name: https, port: 8443, targetPort: https}]}
+"""
+    onto = ("hub:net-reach:cluster", "k8s:Container:ops/ctl/manager", "net.reach")
+    assert build_graph(inventory_from_text(scaffold)).edges[onto]["confidence"] == "likely"
+    step = build_graph(inventory_from_text(scaffold + service)).edges[onto]
+    assert step["confidence"] == "possible" and step["cost"] == 8.0
+    assert "service ctl-controller-manager-metrics-service sends port 8443" in step["reason"]

@@ -15,7 +15,7 @@ from riskgraph.models import Container, Pod
 from riskgraph.netpol import NetworkPolicies, PortSet, Signature
 from riskgraph.techniques import Edge
 from riskgraph.techniques._shared.common import container_vertex, evidence
-from riskgraph.techniques.net._exploit import exploit
+from riskgraph.techniques.net._exploit import Assumption
 
 
 def listening_ports(container: Container) -> PortSet:
@@ -24,12 +24,12 @@ def listening_ports(container: Container) -> PortSet:
                         for p in container.ports))
 
 
-def target_edge(mode: str, hub: str, pod: Pod, index: int, container: Container,
+def target_edge(assumed: Assumption, hub: str, pod: Pod, index: int, container: Container,
                 ports: PortSet, who: str, confidence: Confidence, *proof: str) -> Edge | None:
     """The step from a hub onto a listening container (``containers[index]``), weighed by
-    what its ports serve under assumption ``mode`` (:mod:`riskgraph.techniques.net._exploit`);
-    None when the assumption draws no such step."""
-    weighed = exploit(mode, container, container.ports)
+    what its ports serve (:mod:`riskgraph.techniques.net._exploit`); None when the
+    assumption draws no such step."""
+    weighed = assumed.weigh(pod, container, container.ports)
     if weighed is None:
         return None
     return Edge(hub, container_vertex(pod, container),

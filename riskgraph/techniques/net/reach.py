@@ -1,12 +1,10 @@
 """net.reach: a container opens a connection to a port another container listens on.
 
-Reaching a listening port counts as compromising that container as far as the
-``--assume-exploitable`` assumption goes (:mod:`riskgraph.techniques.net._exploit`): a
-container with an application port ``likely``; one listening only on metrics, health or
-webhook ports ``possible`` at a high cost; under ``none`` no step onto a container (and so
-no edge at all). Only ports containers declare are targets; a Service in front of them is
-``net.routes-to``'s. The confidences below are the network's; the step onto the container
-is the weaker of it and the assumption's.
+Reaching a port compromises the container only as far as ``--assume-exploitable`` assumes
+(:mod:`riskgraph.techniques.net._exploit`): an application port ``likely``, only side ports
+(metrics, health, webhook) ``possible`` and costly, ``none``: no edge. The confidences below
+are the network's; the step onto a container takes the weaker of it and the assumption's.
+Only declared ports are targets; a Service in front of them is ``net.routes-to``'s.
 
 NetworkPolicies count only when enforced (:mod:`riskgraph.netpol.enforcement`: the
 inventory's override, else a detected engine). Without enforcement, or without any
@@ -34,8 +32,8 @@ node their class hubs do not already reach; the node's other containers enter
 ``hub:net-reach-host:node/<name>`` toward its hostNetwork listeners their class hubs miss
 (:mod:`riskgraph.techniques.net._node`).
 
-Cost: 0.1 into and between hubs, 2.0 for the step onto the container (reaching a port is
-easy, exploiting what listens there is not free), 8.0 when it listens only on side ports.
+Cost: 0.1 into and between hubs, 2.0 onto the container (exploiting is not free), 8.0 when
+it listens only on side ports.
 """
 
 from __future__ import annotations
@@ -51,6 +49,7 @@ from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import container_vertex
 from riskgraph.techniques.net._classes import listening_ports, target_edge
 from riskgraph.techniques.net._enforced import CAPABILITY, HUB_COST, class_hub, enforced_edges
+from riskgraph.techniques.net._exploit import assumption
 from riskgraph.techniques.net._node import host_hub, node_hub
 
 FLAT_HUB = ids.hub_id(CAPABILITY, ids.CLUSTER_SCOPE)
@@ -72,8 +71,9 @@ def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
             yield Edge(container_vertex(pod, container), FLAT_HUB,
                        f"container {pod.name}/{container.name} opens connections across the "
                        f"pod network (network policies are {why})", (), confidence, HUB_COST)
+    assumed = assumption(inv)
     for pod, index, container in _listeners(inv):
-        edge = target_edge(inv.assume_exploitable, FLAT_HUB, pod, index, container,
+        edge = target_edge(assumed, FLAT_HUB, pod, index, container,
                            listening_ports(container), "any pod on the flat network", confidence)
         if edge is not None:
             yield edge
@@ -184,16 +184,13 @@ kind: Pod
 metadata: {name: client, namespace: shop}
 spec: {containers: [{name: curl, image: curl}]}
 ---
-apiVersion: apps/v1
-kind: Deployment
+kind: Pod
 metadata: {name: ctl, namespace: ops}
 spec:
-  template:
-    spec:
-      containers:
-      - {name: manager, image: ctl, ports: [{name: metrics, containerPort: 8082}]}
-      - {name: hooks, image: hooks, ports: [{name: webhook-server, containerPort: 9443},
-                                            {name: healthz, containerPort: 8081}]}
+  containers:
+  - {name: manager, image: ctl, ports: [{name: metrics, containerPort: 8082}]}
+  - {name: hooks, image: hooks, ports: [{name: webhook-server, containerPort: 9443},
+                                        {name: healthz, containerPort: 8081}]}
 ---
 kind: Pod
 metadata: {name: api, namespace: shop}
@@ -207,9 +204,8 @@ spec:
 ---
 kind: Pod
 metadata: {name: web, namespace: shop}
-spec:
-  containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}],
-                readinessProbe: {httpGet: {path: /healthz, port: 80}}}]
+spec: {containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}],
+                     readinessProbe: {httpGet: {path: /healthz, port: 80}}}]}
 """
 _CTL, _HOOKS = "k8s:Container:ops/ctl/manager", "k8s:Container:ops/ctl/hooks"
 _PROBED, _HEALTH_ONLY = "k8s:Container:shop/api/app", "k8s:Container:shop/api/sidecar"

@@ -17,7 +17,7 @@ from riskgraph.models.k8s import ServicePort
 from riskgraph.models.pod import ContainerPort
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import container_vertex
-from riskgraph.techniques.net._exploit import exploit
+from riskgraph.techniques.net._exploit import Assumption, assumption
 
 
 def _json(value: object) -> str:
@@ -46,7 +46,7 @@ def _listeners(pod: Pod, port: ServicePort, target: int | str
     return [(c, None) for c in pod.spec.containers]
 
 
-def _service_edges(inv: Inventory, service: Service, mode: str) -> Iterator[Edge]:
+def _service_edges(inv: Inventory, service: Service, assumed: Assumption) -> Iterator[Edge]:
     ns = service.namespace or "default"
     sid = ids.k8s_id("Service", service.name, ns)
     pods = inv.pods_matching(ns, service.spec.selector)
@@ -59,7 +59,7 @@ def _service_edges(inv: Inventory, service: Service, mode: str) -> Iterator[Edge
     for pod in pods:
         for port, target, port_proof in ports:
             for container, declared in _listeners(pod, port, target):
-                weighed = exploit(mode, container, None if declared is None else [declared])
+                weighed = assumed.weigh(pod, container, None if declared is None else [declared])
                 if weighed is None:
                     continue
                 yield Edge(sid, container_vertex(pod, container),
@@ -72,8 +72,9 @@ def _service_edges(inv: Inventory, service: Service, mode: str) -> Iterator[Edge
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
+    assumed = assumption(inv)
     for service in inv.services:
-        yield from _service_edges(inv, service, inv.assume_exploitable)
+        yield from _service_edges(inv, service, assumed)
     for ingress in inv.ingresses:
         ns = ingress.namespace or "default"
         iid = ids.k8s_id("Ingress", ingress.name, ns)
@@ -84,6 +85,11 @@ def find(inv: Inventory) -> Iterator[Edge]:
                            f"{backend.target_service}",
                            (f"{iid}: backend.service.name={_json(backend.target_service)}",))
 
+
+_METRICS_SERVICE = "k8s:Service:ops/ctl-controller-manager-metrics-service"
+_WEBHOOK_SERVICE, _PROMETHEUS = ("k8s:Service:ops/ctl-webhook-service",
+                                 "k8s:Service:ops/prometheus-server")
+_PROXY, _MANAGER = "k8s:Container:ops/ctl/proxy", "k8s:Container:ops/ctl/manager"
 
 TECHNIQUE = Technique(
     id="net.routes-to",
@@ -133,6 +139,43 @@ spec:
             {("k8s:Service:shop/web", "k8s:Container:shop/web/nginx"): "likely",
              ("k8s:Service:shop/metrics", "k8s:Container:shop/web/metrics"): "possible",
              ("k8s:Ingress:shop/site", "k8s:Service:shop/web"): "certain"},
+        ),
+        Example(
+            "Services named for metrics or a webhook mark the ports they send to; one named "
+            "for prometheus serves an application",
+            """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ctl, namespace: ops}
+spec:
+  template:
+    metadata: {labels: {app: ctl}}
+    spec:
+      containers:
+      - {name: proxy, image: kube-rbac-proxy, ports: [{containerPort: 8443, name: https}]}
+      - {name: manager, image: ctl, ports: [{containerPort: 9443}]}
+---
+kind: Service
+metadata: {name: ctl-controller-manager-metrics-service, namespace: ops}
+spec: {selector: {app: ctl}, ports: [{name: https, port: 8443, targetPort: https}]}
+---
+kind: Service
+metadata: {name: ctl-webhook-service, namespace: ops}
+spec: {selector: {app: ctl}, ports: [{port: 443, targetPort: 9443}]}
+---
+kind: Pod
+metadata: {name: prometheus, namespace: ops, labels: {app: prometheus}}
+spec:
+  containers: [{name: server, image: prometheus, ports: [{containerPort: 9090, name: web}]}]
+---
+kind: Service
+metadata: {name: prometheus-server, namespace: ops}
+spec: {selector: {app: prometheus}, ports: [{port: 80, targetPort: web}]}
+""",
+            frozenset({(_METRICS_SERVICE, _PROXY), (_WEBHOOK_SERVICE, _MANAGER),
+                       (_PROMETHEUS, "k8s:Container:ops/prometheus/server")}),
+            {(_METRICS_SERVICE, _PROXY): "possible", (_WEBHOOK_SERVICE, _MANAGER): "possible",
+             (_PROMETHEUS, "k8s:Container:ops/prometheus/server"): "likely"},
         ),
         Example(
             "selector in another namespace, unmatched labels, wrong protocol and port name",
