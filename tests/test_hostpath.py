@@ -8,13 +8,14 @@ from ingest import inventory_from_text
 from riskgraph.models import Pod
 from riskgraph.techniques import Technique, all_techniques
 from riskgraph.techniques.escape._hostpath import (
+    canonical,
     covered,
     covers,
     exposures,
     host_mounts,
     normalise,
-    spellings,
 )
+from riskgraph.techniques.escape._identity import Need, root_file_access
 from riskgraph.techniques.escape.hostpath_read import CREDENTIAL_PATHS
 from riskgraph.techniques.escape.hostpath_write import SENSITIVE_PATHS
 from riskgraph.techniques.escape.runtime_socket import RUNTIME_SOCKETS
@@ -44,12 +45,13 @@ def test_normalise(raw: str, expected: str) -> None:
     assert normalise(raw) == expected
 
 
-def test_var_run_and_run_are_two_spellings_of_one_directory() -> None:
-    assert spellings("/var/run/docker.sock") == (("var", "run", "docker.sock"),
-                                                 ("run", "docker.sock"))
-    assert spellings("/run") == (("run",), ("var", "run"))
-    assert spellings("/var/runner") == (("var", "runner"),)
-    assert spellings("/") == ((),)
+def test_paths_resolve_the_node_os_symlinks() -> None:
+    assert canonical("/var/run/docker.sock") == ("run", "docker.sock")
+    assert canonical("/run") == ("run",)
+    assert canonical("//var/lock/subsys") == ("run", "lock", "subsys")
+    assert canonical("/var/runner") == ("var", "runner")
+    assert canonical("/var") == ("var",)
+    assert canonical("/") == ()
 
 
 @pytest.mark.parametrize(("mounted", "listed"), [
@@ -64,8 +66,8 @@ def test_var_run_and_run_are_two_spellings_of_one_directory() -> None:
     ("/run/", "/run/crio/crio.sock"),
     ("/var/run/containerd", "/run/containerd/containerd.sock"),
     ("/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock"),
-    ("/var", "/var/run/docker.sock"),
     ("/var", "/var/lib/kubelet/pki"),
+    ("/var", "/var/lib/kubelet/pods"),
     ("/home", "/home/*/.ssh"),
     ("/home/bob", "/home/*/.ssh"),
     ("/home/bob/.ssh", "/home/*/.ssh"),
@@ -83,6 +85,10 @@ def test_covers(mounted: str, listed: str) -> None:
     ("/etcetera", "/etc"),
     ("/et", "/etc"),
     ("/var/log", "/var/run/docker.sock"),
+    # /var/run is a symlink: through a mount of /var it resolves in the container.
+    ("/var", "/var/run/docker.sock"),
+    ("/var", "/run/containerd/containerd.sock"),
+    ("/var/", "/var/run/containerd/containerd.sock"),
     ("/var/run/secrets", "/var/run/docker.sock"),
     ("/run/containerd/io.containerd.runtime.v2.task", "/run/containerd/containerd.sock"),
     ("/var/runner", "/var/run/docker.sock"),
@@ -143,19 +149,19 @@ def test_a_container_reaches_only_the_hostpath_volumes_it_mounts() -> None:
 
 def test_exposures_match_the_mount_not_the_volume() -> None:
     pod = pod_from(MOUNTS)
-    found = list(exposures([pod], SENSITIVE_PATHS))
+    found = list(exposures([pod], SENSITIVE_PATHS, Need.READ))
     assert [(e.container.name, e.container_path) for e in found] == [("app", "containers[0]")]
     ((mount, paths),) = found[0].matches
     assert mount.host_path == "/etc/cron.d" and paths == ("/etc/cron.d",)
     # The mount is read-only and /var/run holds nothing sensitive: nothing writable is left.
-    assert list(exposures([pod], SENSITIVE_PATHS, writable_only=True)) == []
+    assert list(exposures([pod], SENSITIVE_PATHS, Need.WRITE, writable_only=True)) == []
     # The unmounted "/" volume would cover every credential path; nobody mounts it.
-    assert list(exposures([pod], CREDENTIAL_PATHS)) == []
+    assert list(exposures([pod], CREDENTIAL_PATHS, Need.READ)) == []
 
 
 def test_exposure_evidence_names_the_volume_and_the_mount() -> None:
     pod = pod_from(MOUNTS)
-    (found,) = exposures([pod], RUNTIME_SOCKETS)
+    (found,) = exposures([pod], RUNTIME_SOCKETS, Need.WRITE)
     assert found.evidence() == (
         'k8s:Pod:ops/agent: spec.volumes[1].hostPath.path="/var/run/"',
         'k8s:Pod:ops/agent: spec.containers[0].volumeMounts[2]='
@@ -180,7 +186,7 @@ spec:
         image: shipper
         volumeMounts: [{name: sock, mountPath: /sock, subPath: ""}]
 """, "test_hostpath")
-    (found,) = exposures(inv.pods, RUNTIME_SOCKETS)
+    (found,) = exposures(inv.pods, RUNTIME_SOCKETS, Need.WRITE)
     assert found.evidence()[0] == ('k8s:DaemonSet:logging/logs: spec.template.spec.volumes[0]'
                                    '.hostPath.path="/run/containerd/containerd.sock"')
     assert found.describe() == "the host's /run/containerd/containerd.sock"
@@ -208,3 +214,47 @@ spec:
 def test_plain_pods_do_not_escape(technique: Technique) -> None:
     inv = inventory_from_text(PLAIN, "test_hostpath")
     assert list(technique.find(inv)) == []
+
+
+def _access(context: str, pod_context: str = "{}", need: Need = Need.READ) -> str | None:
+    pod = pod_from(f"""
+kind: Pod
+metadata: {{name: p, namespace: ops}}
+spec:
+  securityContext: {pod_context}
+  containers: [{{name: c, image: x, securityContext: {context}}}]
+""")
+    found = root_file_access(pod, pod.spec.containers[0], "containers[0]", need)
+    return None if found is None else found.confidence
+
+
+@pytest.mark.parametrize(("context", "pod_context", "need", "expected"), [
+    ("{}", "{}", Need.READ, "likely"),                                  # the image decides
+    ("{runAsUser: 0}", "{runAsNonRoot: true}", Need.WRITE, "certain"),  # container wins
+    ("{privileged: true, runAsUser: 1000}", "{}", Need.WRITE, "certain"),
+    ("{}", "{runAsUser: 1000}", Need.READ, None),
+    ("{runAsNonRoot: true}", "{}", Need.READ, None),
+    ("{capabilities: {add: [DAC_READ_SEARCH]}}", "{runAsUser: 1000}", Need.READ, "likely"),
+    # DAC_READ_SEARCH bypasses read checks only: no writing, no connecting to a socket.
+    ("{capabilities: {add: [DAC_READ_SEARCH]}}", "{runAsUser: 1000}", Need.WRITE, None),
+    ("{capabilities: {add: [ALL], drop: [DAC_OVERRIDE]}}", "{runAsUser: 1}", Need.WRITE, None),
+    ("{capabilities: {add: [ALL]}}", "{runAsUser: 1}", Need.WRITE, "likely"),
+])
+def test_root_only_files_weigh_the_user_and_its_capabilities(
+        context: str, pod_context: str, need: Need, expected: str | None) -> None:
+    assert _access(context, pod_context, need) == expected
+
+
+def test_a_non_root_reason_names_the_user_and_the_capability() -> None:
+    pod = pod_from("""
+kind: Pod
+metadata: {name: p, namespace: ops}
+spec:
+  containers:
+  - {name: c, image: x, securityContext: {runAsUser: 7, capabilities: {add: [DAC_OVERRIDE]}}}
+""")
+    found = root_file_access(pod, pod.spec.containers[0], "containers[0]", Need.WRITE)
+    assert found is not None and "user 7" in found.why and "CAP_DAC_OVERRIDE" in found.why
+    assert found.proof == (
+        'k8s:Pod:ops/p: spec.containers[0].securityContext.runAsUser=7',
+        'k8s:Pod:ops/p: spec.containers[0].securityContext.capabilities.add=["DAC_OVERRIDE"]')

@@ -45,6 +45,46 @@ rules: []
     assert by_name["view"].rules == []
 
 
+_DEFAULT_ROLE_BINDINGS = """
+kind: ClusterRoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: metrics-server:system:auth-delegator}
+subjects: [{kind: ServiceAccount, name: metrics-server, namespace: kube-system}]
+roleRef: {kind: ClusterRole, name: "system:auth-delegator"}
+---
+kind: RoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: metrics-server-auth-reader, namespace: kube-system}
+subjects: [{kind: ServiceAccount, name: metrics-server, namespace: kube-system}]
+roleRef: {kind: Role, name: extension-apiserver-authentication-reader}
+"""
+
+
+def test_bindings_to_default_system_roles_resolve_with_their_real_rules() -> None:
+    inv = inventory_from_text(_DEFAULT_ROLE_BINDINGS)
+    assert inv.problems == []
+    delegator, reader = (inv.role_for(b) for b in inv.bindings)
+    assert delegator is not None and reader is not None
+    assert [(r.resources, r.verbs) for r in delegator.rules] == [
+        (["tokenreviews"], ["create"]), (["subjectaccessreviews"], ["create"])]
+    assert reader.kind == "Role" and reader.metadata.namespace == "kube-system"
+    assert [(r.resources, r.resource_names) for r in reader.rules] == [
+        (["configmaps"], ["extension-apiserver-authentication"])]
+
+
+def test_default_namespaced_roles_exist_only_in_their_namespace_and_the_input_wins() -> None:
+    inv = inventory_from_text(_DEFAULT_ROLE_BINDINGS.replace("namespace: kube-system}\nsub",
+                                                             "namespace: shop}\nsub") + """---
+kind: Role
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: "system:controller:token-cleaner", namespace: kube-system}
+rules: []
+""")
+    assert [p.obj for p in inv.problems] == ["RoleBinding shop/metrics-server-auth-reader"]
+    cleaners = [r for r in inv.roles if r.name == "system:controller:token-cleaner"]
+    assert [r.rules for r in cleaners] == [[]]
+
+
 def test_pool_placement_is_certain_for_one_pool_and_possible_for_several() -> None:
     text = """
 apiVersion: apps/v1

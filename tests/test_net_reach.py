@@ -92,8 +92,9 @@ def test_the_inventory_flag_overrides_detection() -> None:
     assert enforcement(flat) == (False, "not enforced (set by the user)")
     edges = list(get("net.reach").find(flat))
     assert (FLAT_HUB, "k8s:Container:db/pg/postgres") in {(e.source, e.target) for e in edges}
-    # The user said so: the flat network is not a guess.
-    assert {e.confidence for e in edges} == {"certain"}
+    # The user said so: the flat network is not a guess; exploiting postgres's port is.
+    assert {e.confidence for e in edges if e.target == FLAT_HUB} == {"certain"}
+    assert {e.confidence for e in edges if e.source == FLAT_HUB} == {"likely"}
     assert not any(e.target == "k8s:Container:db/pg/postgres" for e in get("net.reach").find(inv))
     detected_none = forced(inventory_from_text(PODS), True)
     assert not any(e.target == "k8s:Container:db/pg/postgres"
@@ -300,7 +301,8 @@ def test_a_host_network_pod_reaches_isolated_listeners_of_its_own_node_only() ->
     assert {s for s, t in edges if t == hub} == {"k8s:Container:monitoring/agent/c"}
     assert not any(s.startswith("hub:net-reach-node:node/n2") for s, _ in edges)
     step = edges[hub, "k8s:Container:db/pg/postgres"]
-    assert step.confidence == "certain" and "never block" in step.reason
+    assert step.confidence == "likely" and "never block" in step.reason
+    assert "application port is assumed exploitable" in step.reason
     assert "k8s:Pod:db/pg: spec.nodeName=\"n1\"" in step.evidence
     entry = edges["k8s:Container:monitoring/agent/c", hub]
     assert "k8s:Pod:monitoring/agent: spec.hostNetwork=true" in entry.evidence

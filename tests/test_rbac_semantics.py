@@ -6,6 +6,7 @@ import pytest
 
 from ingest import inventory_from_text
 from riskgraph.builder import build_graph
+from riskgraph.estate.builtin_roles import builtin_roles
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import PolicyRule
 from riskgraph.techniques import Edge, get
@@ -484,14 +485,16 @@ def test_aggregated_clusterrole_holds_the_rules_of_matching_roles() -> None:
 def test_aggregation_selectors_match_expressions_and_or() -> None:
     roles = (labelled("a", "{team: a}", LIST_SECRETS) + labelled("b", "{team: b}", EXEC)
              + labelled("none", "{other: x}", EXEC))
+    builtin = {r.name for r in builtin_roles() if r.kind == "ClusterRole"}
+    assert {"cluster-admin", "admin", "edit", "view", "system:auth-delegator"} <= builtin
     for selectors, expected in (
             ('[{matchExpressions: [{key: team, operator: In, values: [a, c]}]}]', {"a"}),
             ('[{matchExpressions: [{key: team, operator: Exists}]}]', {"a", "b"}),
             # NotIn and DoesNotExist also select roles without the key: the built-in ones too.
             ('[{matchExpressions: [{key: team, operator: NotIn, values: [a]}]}]',
-             {"b", "none", "cluster-admin", "admin", "edit", "view"}),
+             {"b", "none"} | builtin),
             ('[{matchExpressions: [{key: team, operator: DoesNotExist}]}]',
-             {"none", "cluster-admin", "admin", "edit", "view"}),
+             {"none"} | builtin),
             ('[{matchLabels: {team: a}, matchExpressions: [{key: tier, operator: Exists}]}]',
              set()),
             ('[{matchLabels: {team: z}}, {matchLabels: {team: b}}]', {"b"})):
@@ -947,15 +950,32 @@ def test_csr_approval_needs_create_approve_signer_and_read() -> None:
     assert pairs("rbac.csr-approve", cluster_role(kubelet_signer)) == set()
 
 
-def test_webhook_control_mutating_create_is_certain_validating_likely() -> None:
+def test_webhook_control_mutating_is_admin_validating_sees_secrets() -> None:
     group = "admissionregistration.k8s.io"
     for resource, verbs, expected in (
             ("mutatingwebhookconfigurations", "[create]", "certain"),
-            ("mutatingwebhookconfigurations", "[patch]", "likely"),
-            ("validatingwebhookconfigurations", "[create, update]", "likely")):
+            ("mutatingwebhookconfigurations", "[patch]", "likely")):
         text = cluster_role(f"{{apiGroups: [{group}], resources: [{resource}], verbs: {verbs}}}")
         found = edges("rbac.webhook-control", inventory_from_text(text))
         assert [(e.target, e.confidence) for e in found] == [("k8s:ClusterAdmin", expected)]
+    validating = cluster_role(f"{{apiGroups: [{group}], resources: "
+                              "[validatingwebhookconfigurations], verbs: [create, update]}")
+    # Without secrets in the input a validating webhook leads nowhere, and never to admin.
+    assert edges("rbac.webhook-control", inventory_from_text(validating)) == []
+    found = edges("rbac.webhook-control", inventory_from_text(validating + """---
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: ops-admin-token
+  namespace: kube-system
+  annotations: {kubernetes.io/service-account.name: ops-admin}
+"""))
+    assert {(e.source, e.target, e.confidence) for e in found} == {
+        ("k8s:ClusterRoleBinding:cr-b", "hub:webhook-admitted-secrets:cluster", "likely"),
+        ("hub:webhook-admitted-secrets:cluster", "hub:webhook-admitted-secrets:ns/kube-system",
+         "certain"),
+        ("hub:webhook-admitted-secrets:ns/kube-system", "k8s:Secret:kube-system/ops-admin-token",
+         "certain")}
 
 
 def test_aws_auth_write_only_in_kube_system_and_for_that_name() -> None:

@@ -90,6 +90,12 @@ def input_options(namespace_flag: bool = True) -> argparse.ArgumentParser:
                             "looks for Calico, Cilium, Antrea, kube-router or Weave Net in the "
                             "input (default); 'enforced' when it does and the input does not "
                             "show it (e.g. the VPC CNI's policy agent); 'flat' to ignore them")
+    group.add_argument("--assume-exploitable", default="app", choices=("none", "app", "all"),
+                       help="which listening ports a pod that reaches them is assumed to "
+                            "exploit: 'app' (default) counts application ports as likely and "
+                            "metrics, health, probe and webhook ports as a costly possible "
+                            "step; 'all' counts every port as an application port; 'none' "
+                            "draws no step onto a reached container")
     status_options(group)
     return parent
 

@@ -113,6 +113,7 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True,
         inv = parsed.inventory(args.default_namespace)
     inv.pod_security_default = args.pod_security_default
     inv.network_policy_enforcement = _ENFORCEMENT[args.network_policy]
+    inv.assume_exploitable = args.assume_exploitable
     kinds = ", ".join(f"{kind} {n}" for kind, n in inv.counts.most_common())
     say(f"read {plural(sum(inv.counts.values()), 'object')} from "
         f"{plural(len(inv.sources), 'source')}" + (f" ({kinds})" if kinds else ""))

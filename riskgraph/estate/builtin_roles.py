@@ -1,7 +1,10 @@
-"""The default user-facing ClusterRoles (cluster-admin, admin, edit, view).
+"""The default roles of every cluster: the user-facing ClusterRoles (cluster-admin, admin,
+edit, view), the ``system:`` ClusterRoles of the default RBAC policy and the Roles it puts in
+kube-system and kube-public.
 
-A manifest that binds ``cluster-admin`` must be understood even when the input holds no
-cluster dump, so riskgraph ships these roles and adds each one the input lacks.
+A manifest that binds ``cluster-admin`` or ``system:auth-delegator`` must be understood even
+when the input holds no cluster dump, so riskgraph ships these roles and adds each one the
+input lacks.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ BUILTIN_ANNOTATION = "riskgraph.io/builtin"
 
 @cache
 def _load() -> tuple[Role, ...]:
-    text = resources.files("riskgraph").joinpath("data/builtin-clusterroles.yaml").read_text()
+    text = resources.files("riskgraph").joinpath("data/builtin-roles.yaml").read_text()
     roles = []
     for doc in yaml.safe_load_all(text):
         role = Role.model_validate(doc)
@@ -27,6 +30,6 @@ def _load() -> tuple[Role, ...]:
     return tuple(roles)
 
 
-def builtin_cluster_roles() -> list[Role]:
-    """Fresh copies of the built-in ClusterRoles."""
+def builtin_roles() -> list[Role]:
+    """Fresh copies of the built-in ClusterRoles and Roles."""
     return [role.model_copy(deep=True) for role in _load()]

@@ -17,7 +17,7 @@ from riskgraph.errors import Problem
 from riskgraph.estate.aws_auth import AwsAuthMapping, aws_auth_mappings
 from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.estate.binding_checks import binding_problems
-from riskgraph.estate.builtin_roles import builtin_cluster_roles
+from riskgraph.estate.builtin_roles import builtin_roles
 from riskgraph.estate.scheduling import NodePool, Placement, Scheduler, placements
 from riskgraph.models import (
     AWS_AUTH,
@@ -88,6 +88,9 @@ class Inventory:
     #: Whether NetworkPolicies are enforced (``--network-policy``); None: detect it from
     #: the input (see :mod:`riskgraph.netpol.enforcement`).
     network_policy_enforcement: bool | None = None
+    #: Which listening ports reaching counts as compromising (``--assume-exploitable``):
+    #: ``app`` ports (not metrics, health or webhook ones), ``all`` or ``none``.
+    assume_exploitable: str = "app"
     #: The mappings of the kube-system/aws-auth ConfigMap, read once here.
     aws_auth: list[AwsAuthMapping] = field(default_factory=list)
     #: The AWS account(s) read alongside the cluster; empty when none was given.
@@ -176,8 +179,10 @@ class Inventory:
                                  template_of=f"{w.kind}/{w.name}", workload_metadata=w.metadata))
 
     def _add_builtin_roles(self) -> None:
-        have = {r.name for r in self.roles if r.kind == "ClusterRole"}
-        self.roles.extend(r for r in builtin_cluster_roles() if r.name not in have)
+        have = {(r.kind, r.metadata.namespace if r.kind == "Role" else None, r.name)
+                for r in self.roles}
+        self.roles.extend(r for r in builtin_roles()
+                          if (r.kind, r.metadata.namespace, r.name) not in have)
 
     def _index(self) -> None:
         self._pods_by_ns: dict[str, list[Pod]] = defaultdict(list)

@@ -50,6 +50,26 @@ class ContainerPort:
 
 
 @dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class ProbeAction:
+    """The port of a probe's ``httpGet``, ``tcpSocket`` or ``grpc`` action."""
+
+    port: int | str | None = None
+
+
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
+class Probe:
+    http_get: ProbeAction | None = None
+    tcp_socket: ProbeAction | None = None
+    grpc: ProbeAction | None = None
+
+    @property
+    def ports(self) -> list[int | str]:
+        """The ports (numbers or container port names) the probe connects to."""
+        return [a.port for a in (self.http_get, self.tcp_socket, self.grpc)
+                if a is not None and a.port is not None]
+
+
+@dataclass(config=K8S_CONFIG, slots=True, kw_only=True)
 class KeyRef:
     name: str | None = None
     key: str | None = None
@@ -99,6 +119,16 @@ class Container:
     env: list[EnvVar] = Field(default_factory=list)
     env_from: list[EnvFromSource] = Field(default_factory=list)
     volume_mounts: list[VolumeMount] = Field(default_factory=list)
+    liveness_probe: Probe | None = None
+    readiness_probe: Probe | None = None
+    startup_probe: Probe | None = None
+
+    @property
+    def probed_ports(self) -> set[int | str]:
+        """The ports (numbers or names) any of the container's probes connect to."""
+        return {port for probe in (self.liveness_probe, self.readiness_probe,
+                                   self.startup_probe) if probe is not None
+                for port in probe.ports}
 
     @field_validator("ports", "env", "env_from", "volume_mounts", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from riskgraph.techniques._shared.common import (
     has_capability,
     spec_source,
 )
+from riskgraph.techniques.escape._identity import non_root, raised_only_by_files
 
 UNCONFINED = "Unconfined"
 #: The deprecated per-container AppArmor annotation, still honoured by the kubelet.
@@ -79,7 +80,12 @@ def capability_escapes(inv: Inventory, capability: str, consequence: str) -> Ite
     """
     for pod, container, path in containers_with_security_context(inv.pods):
         if has_capability(container, capability):
+            # A non-root process loses added capabilities on exec, unless raised again.
+            user = non_root(pod, container, path)
+            why, proof = ("", ()) if user is None else (
+                raised_only_by_files(user[0], capability), user[1])
             yield from escape_edges(
                 inv, pod, container,
                 f"container {pod.name}/{container.name} has CAP_{capability}, so it "
-                f"{consequence}", (capability_evidence(pod, container, path),))
+                f"{consequence}{why}", (capability_evidence(pod, container, path), *proof),
+                "certain" if user is None else "likely")

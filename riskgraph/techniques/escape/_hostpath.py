@@ -4,8 +4,9 @@ A container reaches a hostPath volume only through its own volumeMounts; the hos
 mount exposes is the volume's ``hostPath.path`` joined with the mount's ``subPath``. A
 mounted path *covers* a listed path when, after normalising, it is that path or one of its
 ancestors; listed paths may hold ``fnmatch`` patterns per component (``/home/*/.ssh``).
-``/var/run`` and ``/run`` name the same directory: on every mainstream distribution
-``/var/run`` is a symlink to ``/run``, so a path below either has two spellings.
+Paths are compared as the node resolves them: ``/var/run`` is a symlink to ``/run`` (and
+``/var/lock`` to ``/run/lock``) on the EKS node images, so ``/var/run/x`` and ``/run/x`` are
+one path, and a mount of ``/var`` does not reach below ``/run``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,17 @@ from functools import lru_cache
 from riskgraph.models import Container, Pod
 from riskgraph.models.pod import VolumeMount
 from riskgraph.techniques._shared.common import containers, evidence
+from riskgraph.techniques.escape._identity import Access, Need, root_file_access
 
 Components = tuple[str, ...]
 
-_RUN = ("run",)
-_VAR_RUN = ("var", "run")
+#: The node OS's symlinks among the paths the techniques list, as the EKS-optimised Amazon
+#: Linux 2 and 2023 AMIs (and Bottlerocket, Ubuntu) lay them out: ``/var/run`` -> ``/run``
+#: and ``/var/lock`` -> ``/run/lock``.
+NODE_SYMLINKS: dict[Components, Components] = {
+    ("var", "run"): ("run",),
+    ("var", "lock"): ("run", "lock"),
+}
 
 
 def normalise(path: str) -> str:
@@ -46,25 +53,20 @@ def components(path: str) -> Components:
 
 
 def canonical(path: str) -> Components:
-    """The components of the path, spelling ``/var/run`` as ``/run``."""
-    parts = components(path)
-    return _RUN + parts[2:] if parts[:2] == _VAR_RUN else parts
+    """The components of the path the host really means, its symlinks resolved.
 
+    The kubelet resolves a hostPath on the host, so ``/var/run/x`` is ``/run/x``. The
+    symlink itself is not: mounted through an ancestor (``/var``), ``run`` is a link the
+    container resolves in its own mount namespace, so ``/var`` holds no host socket.
 
-def spellings(path: str) -> tuple[Components, ...]:
-    """Every name of the same host directory: a path below ``/var/run`` is also below ``/run``.
-
-    >>> spellings("/var/run/docker.sock")
-    (('var', 'run', 'docker.sock'), ('run', 'docker.sock'))
-    >>> spellings("/etc")
-    (('etc',),)
+    >>> canonical("/var/run/docker.sock"), canonical("/var/lib")
+    (('run', 'docker.sock'), ('var', 'lib'))
     """
     parts = components(path)
-    if parts[:2] == _VAR_RUN:
-        return parts, _RUN + parts[2:]
-    if parts[:1] == _RUN:
-        return parts, _VAR_RUN + parts[1:]
-    return (parts,)
+    for link, target in NODE_SYMLINKS.items():
+        if parts[:len(link)] == link:
+            return target + parts[len(link):]
+    return parts
 
 
 def _is_prefix(mounted: Components, listed: Components) -> bool:
@@ -73,17 +75,19 @@ def _is_prefix(mounted: Components, listed: Components) -> bool:
 
 
 def covers(mounted: str, listed: str) -> bool:
-    """True when host path ``mounted`` is ``listed`` or one of its ancestors.
+    """True when host path ``mounted`` is ``listed`` or one of its real ancestors.
 
-    ``listed`` may use ``fnmatch`` patterns per component. A path strictly below ``listed``
-    does not cover it.
+    Both are compared as the host resolves them (:func:`canonical`). ``listed`` may use
+    ``fnmatch`` patterns per component. A path strictly below ``listed`` does not cover it.
 
     >>> covers("/", "/etc/shadow"), covers("/run", "/var/run/docker.sock")
     (True, True)
     >>> covers("/home/bob", "/home/*/.ssh"), covers("/etc/foo", "/etc")
     (True, False)
+    >>> covers("/var", "/var/run/docker.sock"), covers("/var/run", "/run/containerd")
+    (False, True)
     """
-    return any(_is_prefix(m, t) for m in spellings(mounted) for t in spellings(listed))
+    return _is_prefix(canonical(mounted), canonical(listed))
 
 
 # A few distinct host paths recur across thousands of pods: answer each (path, list) once.
@@ -151,9 +155,11 @@ class Exposure:
     container: Container
     container_path: str
     matches: tuple[tuple[HostMount, tuple[str, ...]], ...]
+    #: Whether the container's user can open the root-only files there.
+    access: Access
 
     def evidence(self) -> tuple[str, ...]:
-        """The volume and the mount fields behind each match."""
+        """The volume and the mount fields behind each match, and the user's fields."""
         proof: list[str] = []
         for host_mount, _ in self.matches:
             mount = host_mount.mount
@@ -165,7 +171,7 @@ class Exposure:
                                   host_mount.volume_path))
             proof.append(evidence(
                 self.pod, f"{self.container_path}.volumeMounts[{host_mount.mount_index}]", fields))
-        return tuple(proof)
+        return (*proof, *self.access.proof)
 
     def describe(self) -> str:
         """``the host's /var/run (which holds /var/run/docker.sock)`` for every match."""
@@ -182,9 +188,10 @@ class Exposure:
         return " and ".join(parts)
 
 
-def exposures(pods: Iterable[Pod], listed: tuple[str, ...], *,
+def exposures(pods: Iterable[Pod], listed: tuple[str, ...], need: Need, *,
               writable_only: bool = False) -> Iterator[Exposure]:
-    """Every container whose hostPath mounts cover one of ``listed``.
+    """Every container whose hostPath mounts cover one of ``listed`` (root-only files) and
+    whose user may ``need`` them (:func:`~riskgraph.techniques.escape._identity.root_file_access`).
 
     With ``writable_only`` a mount marked ``readOnly`` does not count.
     """
@@ -200,5 +207,8 @@ def exposures(pods: Iterable[Pod], listed: tuple[str, ...], *,
                 hits = covered(host_mount.host_path, listed)
                 if hits:
                     matches.append((host_mount, hits))
-            if matches:
-                yield Exposure(pod, container, path, tuple(matches))
+            if not matches:
+                continue
+            access = root_file_access(pod, container, path, need)
+            if access is not None:
+                yield Exposure(pod, container, path, tuple(matches), access)

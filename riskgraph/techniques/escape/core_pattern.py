@@ -12,18 +12,19 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import escape_edges
 from riskgraph.techniques.escape._hostpath import exposures
+from riskgraph.techniques.escape._identity import Need
 
 CORE_PATTERN = ("/proc/sys/kernel/core_pattern",)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for found in exposures(inv.pods, CORE_PATTERN, writable_only=True):
+    for found in exposures(inv.pods, CORE_PATTERN, Need.WRITE, writable_only=True):
         yield from escape_edges(
             inv, found.pod, found.container,
             f"container {found.pod.name}/{found.container.name} mounts {found.describe()} "
             "writable, so it can point core_pattern at its own program, which the kernel runs "
-            "as root on the node when a process crashes",
-            found.evidence())
+            f"as root on the node when a process crashes{found.access.why}",
+            found.evidence(), found.access.confidence)
 
 
 TECHNIQUE = Technique(

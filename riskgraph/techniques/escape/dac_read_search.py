@@ -19,6 +19,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
                               "the node's credentials")
 
 
+_NODE = "k8s:Node:ip-10-0-4-2.ec2.internal"
+
 TECHNIQUE = Technique(
     id="escape.dac-read-search",
     title="CAP_DAC_READ_SEARCH container reads host files",
@@ -51,7 +53,8 @@ spec:
             frozenset({("k8s:Container:ops/backup/restic", "k8s:NodePool:any")}),
         ),
         Example(
-            "live pod with DAC_READ_SEARCH escapes to its node",
+            "live pod with DAC_READ_SEARCH escapes to its node; as a non-root user only "
+            "likely (the capability must be raised again after exec)",
             """
 kind: Pod
 metadata: {name: scanner, namespace: security}
@@ -61,9 +64,14 @@ spec:
   - name: scan
     image: scanner
     securityContext: {capabilities: {add: [dac_read_search]}}
+  - name: scan-as-user
+    image: scanner
+    securityContext: {runAsUser: 1000, capabilities: {add: [DAC_READ_SEARCH]}}
 """,
-            frozenset({("k8s:Container:security/scanner/scan",
-                        "k8s:Node:ip-10-0-4-2.ec2.internal")}),
+            frozenset({("k8s:Container:security/scanner/scan", _NODE),
+                       ("k8s:Container:security/scanner/scan-as-user", _NODE)}),
+            {("k8s:Container:security/scanner/scan", _NODE): "certain",
+             ("k8s:Container:security/scanner/scan-as-user", _NODE): "likely"},
         ),
         Example(
             "DAC_OVERRIDE is not DAC_READ_SEARCH; plain container",

@@ -1,7 +1,10 @@
 """escape.hostpath-read: a hostPath over the node's credential files discloses them.
 
 SSH keys, password hashes, the kubelet's client certificate and kubeconfig, and the
-control-plane files under ``/etc/kubernetes`` let the reader act as the node.
+control-plane files under ``/etc/kubernetes`` let the reader act as the node. They are
+closed to users other than root, so the container's user counts
+(:mod:`riskgraph.techniques.escape._identity`): a proven non-root user without
+``CAP_DAC_OVERRIDE`` or ``CAP_DAC_READ_SEARCH`` reads none of them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import escape_edges
 from riskgraph.techniques.escape._hostpath import exposures
+from riskgraph.techniques.escape._identity import Need
 
 CREDENTIAL_PATHS = (
     "/root/.ssh", "/home/*/.ssh", "/etc/shadow", "/var/lib/kubelet/pki",
@@ -20,13 +24,26 @@ CREDENTIAL_PATHS = (
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for found in exposures(inv.pods, CREDENTIAL_PATHS):
+    for found in exposures(inv.pods, CREDENTIAL_PATHS, Need.READ):
         yield from escape_edges(
             inv, found.pod, found.container,
             f"container {found.pod.name}/{found.container.name} mounts {found.describe()}, "
-            "so it can read the node's credentials",
-            found.evidence())
+            f"so it can read the node's credentials{found.access.why}",
+            found.evidence(), found.access.confidence)
 
+
+_NON_ROOT = """
+kind: Pod
+metadata: {name: inspector, namespace: ops}
+spec:
+  nodeName: n1
+  volumes: [{name: host, hostPath: {path: /}}]
+  containers:
+  - name: scan
+    image: scanner
+    volumeMounts: [{name: host, mountPath: /host, readOnly: true}]
+    securityContext: %s
+"""
 
 TECHNIQUE = Technique(
     id="escape.hostpath-read",
@@ -80,6 +97,20 @@ spec:
                         "k8s:Node:ip-10-0-1-5.ec2.internal"),
                        ("k8s:Container:monitoring/certwatch/debug",
                         "k8s:Node:ip-10-0-1-5.ec2.internal")}),
+        ),
+        Example(
+            "read-only / mounted by a non-root user: CAP_DAC_READ_SEARCH reads, likely",
+            _NON_ROOT % "{runAsUser: 65534, capabilities: {add: [DAC_READ_SEARCH]}}",
+            frozenset({("k8s:Container:ops/inspector/scan", "k8s:Node:n1")}),
+            {("k8s:Container:ops/inspector/scan", "k8s:Node:n1"): "likely"},
+        ),
+        Example(
+            "read-only / mounted by a non-root user without DAC capabilities: nothing to read",
+            _NON_ROOT % """
+      runAsUser: 65534
+      runAsNonRoot: true
+      readOnlyRootFilesystem: true
+      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}""",
         ),
         Example(
             "near misses: kubelet pods dir, a project dir beside .ssh, an unmounted /root",

@@ -12,6 +12,7 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import escape_edges
 from riskgraph.techniques.escape._hostpath import exposures
+from riskgraph.techniques.escape._identity import Need
 
 SENSITIVE_PATHS = (
     "/", "/etc", "/root", "/home", "/usr", "/bin", "/sbin", "/lib", "/boot",
@@ -21,12 +22,12 @@ SENSITIVE_PATHS = (
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for found in exposures(inv.pods, SENSITIVE_PATHS, writable_only=True):
+    for found in exposures(inv.pods, SENSITIVE_PATHS, Need.WRITE, writable_only=True):
         yield from escape_edges(
             inv, found.pod, found.container,
             f"container {found.pod.name}/{found.container.name} mounts {found.describe()} "
-            "writable, so it can plant code that the node runs as root",
-            found.evidence())
+            f"writable, so it can plant code that the node runs as root{found.access.why}",
+            found.evidence(), found.access.confidence)
 
 
 TECHNIQUE = Technique(

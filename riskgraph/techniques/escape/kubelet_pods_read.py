@@ -29,6 +29,7 @@ from riskgraph.techniques._shared.common import (
     namespace_of,
 )
 from riskgraph.techniques.escape._hostpath import exposures
+from riskgraph.techniques.escape._identity import Need
 
 KUBELET_PODS = ("/var/lib/kubelet/pods",)
 CAPABILITY = "kubelet-pods-read"
@@ -61,11 +62,12 @@ def _account(pod: Pod) -> str:
 
 def _entries(inv: Inventory) -> Iterator[tuple[Edge, str | None, list[str]]]:
     """Edges from containers into hubs, with the node or the pools each enters."""
-    for found in exposures(inv.pods, KUBELET_PODS):
+    for found in exposures(inv.pods, KUBELET_PODS, Need.READ):
         pod, container = found.pod, found.container
         source, proof = container_vertex(pod, container), found.evidence()
         base = (f"container {pod.name}/{container.name} mounts {found.describe()}, where the "
-                "kubelet keeps the service-account tokens of the pods on its node")
+                f"kubelet keeps the service-account tokens of the pods on its node"
+                f"{found.access.why}")
         node = pod.spec.node_name
         if node:
             yield (Edge(source, node_hub(node), f"{base}; it runs on node {node}", proof,

@@ -1,6 +1,16 @@
 """escape.runtime-socket: the container runtime's socket starts a privileged container on the node.
 
 A read-only mount protects nothing: connecting to a Unix socket is not a write to the file.
+The socket is ``root:root`` 0660, so the container's user must be able to write root-only
+files (:mod:`riskgraph.techniques.escape._identity`): a proven non-root user without
+``CAP_DAC_OVERRIDE`` cannot connect.
+
+Assumed node layout: the EKS-optimised Amazon Linux 2 and 2023 AMIs (Bottlerocket and
+Ubuntu alike), where ``/var/run`` is a symlink to ``/run``. A hostPath of ``/var/run`` is
+resolved by the kubelet on the host and reaches ``/run/containerd``; a hostPath of ``/var``
+is not, as its ``run`` entry is a symlink the container resolves in its own mount
+namespace. So ``/``, ``/run``, ``/var/run``, ``/run/containerd`` and the socket itself reach
+the socket, ``/var`` does not.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import escape_edges
 from riskgraph.techniques.escape._hostpath import exposures
+from riskgraph.techniques.escape._identity import Need
 
 RUNTIME_SOCKETS = (
     "/var/run/docker.sock",
@@ -23,13 +34,24 @@ RUNTIME_SOCKETS = (
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    for found in exposures(inv.pods, RUNTIME_SOCKETS):
+    for found in exposures(inv.pods, RUNTIME_SOCKETS, Need.WRITE):
         yield from escape_edges(
             inv, found.pod, found.container,
             f"container {found.pod.name}/{found.container.name} mounts {found.describe()}, "
-            "so it can start a privileged container on the node",
-            found.evidence())
+            f"so it can start a privileged container on the node{found.access.why}",
+            found.evidence(), found.access.confidence)
 
+
+_HOST_ROOT = """
+kind: Pod
+metadata: {name: node-debug, namespace: ops}
+spec:
+  nodeName: n1
+  volumes:
+  - {name: host, hostPath: {path: /}}
+  - {name: var, hostPath: {path: /var}}
+  securityContext: %s
+  containers:%s"""
 
 TECHNIQUE = Technique(
     id="escape.runtime-socket",
@@ -84,6 +106,49 @@ spec:
 """,
             frozenset({("k8s:Container:ci/builder/buildkit", "k8s:Node:ip-10-0-1-5.ec2.internal"),
                        ("k8s:Container:ci/builder/cleaner", "k8s:Node:ip-10-0-1-5.ec2.internal")}),
+        ),
+        Example(
+            "who connects: root certain, the image's user likely, non-root with "
+            "CAP_DAC_OVERRIDE likely",
+            _HOST_ROOT % ("{}", """
+  - name: root
+    image: tools
+    securityContext: {runAsUser: 0, capabilities: {drop: [ALL]}}
+    volumeMounts: [{name: host, mountPath: /host, readOnly: true}]
+  - name: image-user
+    image: tools
+    volumeMounts: [{name: host, mountPath: /host, readOnly: true}]
+  - name: dac
+    image: tools
+    securityContext: {runAsUser: 1000, capabilities: {add: [CAP_DAC_OVERRIDE]}}
+    volumeMounts: [{name: host, mountPath: /host, readOnly: true}]
+"""),
+            frozenset({(f"k8s:Container:ops/node-debug/{name}", "k8s:Node:n1")
+                       for name in ("root", "image-user", "dac")}),
+            {("k8s:Container:ops/node-debug/root", "k8s:Node:n1"): "certain",
+             ("k8s:Container:ops/node-debug/image-user", "k8s:Node:n1"): "likely",
+             ("k8s:Container:ops/node-debug/dac", "k8s:Node:n1"): "likely"},
+        ),
+        Example(
+            "a non-root user without DAC capabilities cannot open the root-owned socket, and "
+            "the host's /var holds no socket (its run is a symlink resolved in the container)",
+            _HOST_ROOT % ("{runAsNonRoot: true}", """
+  - name: nobody
+    image: tools
+    securityContext:
+      runAsUser: 65534
+      runAsNonRoot: true
+      readOnlyRootFilesystem: true
+      capabilities: {drop: [ALL]}
+    volumeMounts: [{name: host, mountPath: /host, readOnly: true}]
+  - name: non-root-pod
+    image: tools
+    volumeMounts: [{name: host, mountPath: /host, readOnly: true}]
+  - name: var
+    image: tools
+    securityContext: {runAsUser: 0}
+    volumeMounts: [{name: var, mountPath: /host-var}]
+"""),
         ),
         Example(
             "near misses: /var/log, a socket volume nobody mounts, paths below or beside it",

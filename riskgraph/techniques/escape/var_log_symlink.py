@@ -26,6 +26,7 @@ from riskgraph.techniques._shared.common import (
 )
 from riskgraph.techniques._shared.rbac_rules import Grant, binding_vertex, grants, home_namespace
 from riskgraph.techniques.escape._hostpath import exposures
+from riskgraph.techniques.escape._identity import Need
 
 LOG_PATHS = ("/var/log", "/var/log/pods")
 LOG_RESOURCES = ("pods/log", "nodes/log")
@@ -98,7 +99,7 @@ def _subject_evidence(binding: RoleBinding, index: int) -> str:
 
 def find(inv: Inventory) -> Iterator[Edge]:
     by_identity: dict[IdentityKey, list[tuple[Grant, int]]] | None = None
-    for found in exposures(inv.pods, LOG_PATHS, writable_only=True):
+    for found in exposures(inv.pods, LOG_PATHS, Need.WRITE, writable_only=True):
         pod, container = found.pod, found.container
         token = token_held(inv, pod, container)
         if token is None:
@@ -117,9 +118,9 @@ def find(inv: Inventory) -> Iterator[Edge]:
             f"container {pod.name}/{container.name} mounts {found.describe()} writable and holds "
             f"the token of service account {ns}/{account}, and {grant.phrase}: it can swap a "
             f"log file for a symlink the kubelet follows when serving {grant.resource}, and "
-            "read any file of the node",
+            f"read any file of the node{found.access.why}",
             (*found.evidence(), token, _subject_evidence(grant.binding, index),
-             *grant.evidence))
+             *grant.evidence), found.access.confidence)
 
 
 TECHNIQUE = Technique(
@@ -136,7 +137,8 @@ TECHNIQUE = Technique(
     find=find,
     examples=(
         Example(
-            "log shipper with nodes/log; a live pod whose namespace's accounts may view logs",
+            "log shipper with nodes/log; a live pod whose namespace's accounts may view logs "
+            "(its non-root twin cannot write the root-owned log directories)",
             """
 apiVersion: apps/v1
 kind: DaemonSet
@@ -149,6 +151,7 @@ spec:
       containers:
       - name: fluentd
         image: fluentd
+        securityContext: {runAsUser: 0}
         volumeMounts: [{name: varlog, mountPath: /var/log}]
 ---
 kind: ClusterRole
@@ -170,6 +173,17 @@ spec:
     image: busybox
     volumeMounts: [{name: pods, mountPath: /logs}]
 ---
+kind: Pod
+metadata: {name: nonroot, namespace: dev}
+spec:
+  nodeName: n1
+  securityContext: {runAsNonRoot: true}
+  volumes: [{name: pods, hostPath: {path: /var/log/pods}}]
+  containers:
+  - name: sh
+    image: busybox
+    volumeMounts: [{name: pods, mountPath: /logs}]
+---
 kind: RoleBinding
 metadata: {name: dev-viewers, namespace: dev}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
@@ -178,7 +192,7 @@ subjects: [{kind: Group, name: "system:serviceaccounts:dev"}]
             frozenset({("k8s:Container:logging/fluentd/fluentd", "k8s:NodePool:any"),
                        ("k8s:Container:dev/debug/sh", "k8s:Node:n1")}),
             {("k8s:Container:logging/fluentd/fluentd", "k8s:NodePool:any"): "certain",
-             ("k8s:Container:dev/debug/sh", "k8s:Node:n1"): "certain"},
+             ("k8s:Container:dev/debug/sh", "k8s:Node:n1"): "likely"},
         ),
         Example(
             "near misses: read-only mount, no token, rights elsewhere or on another pod only",

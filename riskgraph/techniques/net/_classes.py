@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from riskgraph.confidence import Confidence
+from riskgraph.confidence import Confidence, weakest
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod
 from riskgraph.netpol import NetworkPolicies, PortSet, Signature
 from riskgraph.techniques import Edge
 from riskgraph.techniques._shared.common import container_vertex, evidence
+from riskgraph.techniques.net._exploit import Assumption
 
 
 def listening_ports(container: Container) -> PortSet:
@@ -23,14 +24,20 @@ def listening_ports(container: Container) -> PortSet:
                         for p in container.ports))
 
 
-def target_edge(hub: str, pod: Pod, index: int, container: Container, ports: PortSet,
-                who: str, confidence: Confidence, *proof: str) -> Edge:
-    """The step from a hub onto a listening container (``containers[index]``)."""
+def target_edge(assumed: Assumption, hub: str, pod: Pod, index: int, container: Container,
+                ports: PortSet, who: str, confidence: Confidence, *proof: str) -> Edge | None:
+    """The step from a hub onto a listening container (``containers[index]``), weighed by
+    what its ports serve (:mod:`riskgraph.techniques.net._exploit`); None when the
+    assumption draws no such step."""
+    weighed = assumed.weigh(pod, container, container.ports)
+    if weighed is None:
+        return None
     return Edge(hub, container_vertex(pod, container),
                 f"{who} reaches container {pod.name}/{container.name}, listening on {ports}; "
-                "an exposed service is assumed exploitable",
+                f"{weighed.why}",
                 (evidence(pod, f"containers[{index}].ports",
-                          [p.container_port for p in container.ports]), *proof), confidence)
+                          [p.container_port for p in container.ports]), *proof),
+                weakest(confidence, weighed.confidence), weighed.cost)
 
 
 @dataclass

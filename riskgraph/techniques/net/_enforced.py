@@ -13,6 +13,7 @@ from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.techniques import Edge
 from riskgraph.techniques._shared.common import container_vertex
 from riskgraph.techniques.net._classes import Candidates, Classes, target_edge
+from riskgraph.techniques.net._exploit import assumption
 from riskgraph.techniques.net._node import node_edges
 
 CAPABILITY = "net-reach"
@@ -56,6 +57,7 @@ def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
     source_sig, members = classes.sources, classes.members
     target_sig, listeners = classes.targets, classes.listeners
     candidates = Candidates(pols, target_sig)
+    assumed = assumption(inv)
     to_hubs = [class_hub(pols, "to", sig.ingress, sig.peers, sig.named_ports, [str(ports)])
                for sig, ports in target_sig]
     reached: set[int] = set()
@@ -98,7 +100,9 @@ def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
         ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
             else "not isolated for ingress"
         for pod, index, container in listeners[b]:
-            yield target_edge(to_hub, pod, index, container, ports,
-                              f"a source the policies admit (target class {b}, {ingress})",
-                              "certain")
-    yield from node_edges(classes, reached_by, why)
+            edge = target_edge(assumed, to_hub, pod, index, container, ports,
+                               f"a source the policies admit (target class {b}, {ingress})",
+                               "certain")
+            if edge is not None:
+                yield edge
+    yield from node_edges(classes, reached_by, why, assumed)

@@ -21,6 +21,7 @@ from riskgraph import ids
 from riskgraph.techniques import Edge
 from riskgraph.techniques._shared.common import container_vertex, evidence
 from riskgraph.techniques.net._classes import Classes, NodeMembers, listening_ports, target_edge
+from riskgraph.techniques.net._exploit import Assumption
 
 CAPABILITY = "net-reach-node"
 HOST_CAPABILITY = "net-reach-host"
@@ -38,7 +39,8 @@ def host_hub(node: str) -> str:
     return ids.hub_id(HOST_CAPABILITY, f"node/{node}")
 
 
-def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str) -> Iterator[Edge]:
+def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str,
+               assumed: Assumption) -> Iterator[Edge]:
     """The node-to-pod edges of the enforced network.
 
     Parameters
@@ -49,10 +51,12 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str) -> I
         Source class -> the target classes its hub already leads to.
     why
         What "network policies are" (the enforcement explanation).
+    assumed
+        Which ports count as exploitable (``--assume-exploitable``).
     """
     nothing: set[int] = set()
     for node, members in classes.nodes.items():
-        yield from _to_host(node, members, reached, why)
+        yield from _to_host(node, members, reached, why, assumed)
         if not members.senders:
             continue
         # Only targets every sender's class misses need the node hub.
@@ -69,14 +73,16 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str) -> I
                        (evidence(pod, "hostNetwork", True), evidence(pod, "nodeName", node)),
                        cost=HUB_COST)
         for pod, index, container, target in targets:
-            yield target_edge(hub, pod, index, container, classes.targets[target][1],
-                              f"node {node}'s own address (NetworkPolicies never block a "
-                              f"pod's traffic with its node)", "certain",
-                              evidence(pod, "nodeName", node))
+            edge = target_edge(assumed, hub, pod, index, container, classes.targets[target][1],
+                               f"node {node}'s own address (NetworkPolicies never block a "
+                               f"pod's traffic with its node)", "certain",
+                               evidence(pod, "nodeName", node))
+            if edge is not None:
+                yield edge
 
 
 def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
-             why: str) -> Iterator[Edge]:
+             why: str, assumed: Assumption) -> Iterator[Edge]:
     """The node's containers into its hostNetwork listeners their class hubs miss."""
     hosts = [t for t in members.listeners if t[0].spec.host_network]
     if not hosts:
@@ -95,7 +101,9 @@ def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
                    (evidence(pod, "nodeName", node),), cost=HUB_COST)
     for pod, index, container, target in hosts:
         if target in missed:
-            yield target_edge(hub, pod, index, container, listening_ports(container),
-                              f"a pod on node {node} (NetworkPolicies never block a pod's "
-                              f"traffic with its node)", "certain",
-                              evidence(pod, "hostNetwork", True))
+            edge = target_edge(assumed, hub, pod, index, container, listening_ports(container),
+                               f"a pod on node {node} (NetworkPolicies never block a pod's "
+                               f"traffic with its node)", "certain",
+                               evidence(pod, "hostNetwork", True))
+            if edge is not None:
+                yield edge

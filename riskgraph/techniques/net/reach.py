@@ -1,8 +1,10 @@
 """net.reach: a container opens a connection to a port another container listens on.
 
-Reaching a listening port counts as compromising that container (an exposed service is
-assumed exploitable). Only ports containers declare are targets; a Service in front of
-them is ``net.routes-to``'s.
+Reaching a port compromises the container only as far as ``--assume-exploitable`` assumes
+(:mod:`riskgraph.techniques.net._exploit`): an application port ``likely``, only side ports
+(metrics, health, webhook) ``possible`` and costly, ``none``: no edge. The confidences below
+are the network's; the step onto a container takes the weaker of it and the assumption's.
+Only declared ports are targets; a Service in front of them is ``net.routes-to``'s.
 
 NetworkPolicies count only when enforced (:mod:`riskgraph.netpol.enforcement`: the
 inventory's override, else a detected engine). Without enforcement, or without any
@@ -31,8 +33,8 @@ node their class hubs do not already reach; the node's other containers enter
 ``hub:net-reach-host:node/<name>`` toward its hostNetwork listeners their class hubs miss
 (:mod:`riskgraph.techniques.net._node`).
 
-Cost: 0.1 into and between hubs, 2.0 for the step onto the container (reaching a port is
-easy, exploiting what listens there is not free).
+Cost: 0.1 into and between hubs, 2.0 onto the container (exploiting is not free), 8.0 when
+it listens only on side ports.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import container_vertex
 from riskgraph.techniques.net._classes import listening_ports, target_edge
 from riskgraph.techniques.net._enforced import CAPABILITY, HUB_COST, enforced_edges
+from riskgraph.techniques.net._exploit import assumption
 from riskgraph.techniques.net._node import host_hub, node_hub
 
 FLAT_HUB = ids.hub_id(CAPABILITY, ids.CLUSTER_SCOPE)
@@ -69,12 +72,17 @@ def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
             yield Edge(container_vertex(pod, container), FLAT_HUB,
                        f"container {pod.name}/{container.name} opens connections across the "
                        f"pod network (network policies are {why})", (), confidence, HUB_COST)
+    assumed = assumption(inv)
     for pod, index, container in _listeners(inv):
-        yield target_edge(FLAT_HUB, pod, index, container, listening_ports(container),
-                          "any pod on the flat network", confidence)
+        edge = target_edge(assumed, FLAT_HUB, pod, index, container,
+                           listening_ports(container), "any pod on the flat network", confidence)
+        if edge is not None:
+            yield edge
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
+    if inv.assume_exploitable == "none":
+        return
     enforced, why = enforcement(inv)
     if enforced and inv.network_policies:
         yield from enforced_edges(inv, why)
@@ -172,6 +180,37 @@ metadata: {name: deny-egress, namespace: shop}
 spec: {podSelector: {}, policyTypes: [Egress]}
 """
 
+_SIDE_PORTS = """
+kind: Pod
+metadata: {name: client, namespace: shop}
+spec: {containers: [{name: curl, image: curl}]}
+---
+kind: Pod
+metadata: {name: ctl, namespace: ops}
+spec:
+  containers:
+  - {name: manager, image: ctl, ports: [{name: metrics, containerPort: 8082}]}
+  - {name: hooks, image: hooks, ports: [{name: webhook-server, containerPort: 9443},
+                                        {name: healthz, containerPort: 8081}]}
+---
+kind: Pod
+metadata: {name: api, namespace: shop}
+spec:
+  containers:
+  - {name: app, image: api, ports: [{containerPort: 8080}, {containerPort: 8081, name: admin}],
+     livenessProbe: {httpGet: {path: /healthz, port: admin}}}
+  - {name: sidecar, image: sidecar, readinessProbe: {tcpSocket: {port: 15021}},
+     ports: [{containerPort: 15090, name: http-envoy-prom}, {containerPort: 15021}],
+     startupProbe: {grpc: {port: 15021}}}
+---
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec: {containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}],
+                     readinessProbe: {httpGet: {path: /healthz, port: 80}}}]}
+"""
+_CTL, _HOOKS = "k8s:Container:ops/ctl/manager", "k8s:Container:ops/ctl/hooks"
+_PROBED, _HEALTH_ONLY = "k8s:Container:shop/api/app", "k8s:Container:shop/api/sidecar"
+
 _CLIENT, _WEB, _PG = ("k8s:Container:shop/client/curl", "k8s:Container:shop/web/nginx",
                       "k8s:Container:db/pg/postgres")
 _CALICO_NODE = "k8s:Container:kube-system/calico-node/calico-node"
@@ -210,7 +249,19 @@ TECHNIQUE = Technique(
             _PODS,
             frozenset({(_CLIENT, FLAT_HUB), (_WEB, FLAT_HUB), (_PG, FLAT_HUB),
                        (FLAT_HUB, _WEB), (FLAT_HUB, _PG)}),
-            {(FLAT_HUB, _PG): "certain"},
+            {(FLAT_HUB, _PG): "likely", (_CLIENT, FLAT_HUB): "certain"},
+        ),
+        Example(
+            "side ports: metrics, webhook and probe-only ports are long shots; an app port "
+            "beside a probe-only one, or the one port a probe also uses, is not",
+            _SIDE_PORTS,
+            frozenset({(_CLIENT, FLAT_HUB), (_CTL, FLAT_HUB), (_HOOKS, FLAT_HUB),
+                       (_PROBED, FLAT_HUB), (_HEALTH_ONLY, FLAT_HUB), (_WEB, FLAT_HUB),
+                       (FLAT_HUB, _CTL), (FLAT_HUB, _HOOKS), (FLAT_HUB, _PROBED),
+                       (FLAT_HUB, _HEALTH_ONLY), (FLAT_HUB, _WEB)}),
+            {(FLAT_HUB, _CTL): "possible", (FLAT_HUB, _HOOKS): "possible",
+             (FLAT_HUB, _HEALTH_ONLY): "possible", (FLAT_HUB, _PROBED): "likely",
+             (FLAT_HUB, _WEB): "likely"},
         ),
         Example(
             "policies but no enforcing engine found: flat, likely",
@@ -226,7 +277,7 @@ TECHNIQUE = Technique(
                        (_CALICO_NODE, _FROM_REST), (_FROM_CLIENT, _TO_WEB),
                        (_FROM_REST, _TO_WEB), (_FROM_CLIENT, _TO_PG),
                        (_TO_WEB, _WEB), (_TO_PG, _PG)}),
-            {(_TO_PG, _PG): "certain"},
+            {(_TO_PG, _PG): "likely"},
         ),
         Example(
             "Calico enforces deny-all ingress where the only listener runs",
@@ -243,7 +294,7 @@ spec:
             _CALICO + _HOST_AGENT % "n1" + _DENY_DB,
             frozenset({("k8s:Container:monitoring/agent/scrape", node_hub("n1")),
                        (node_hub("n1"), _PG)}),
-            {(node_hub("n1"), _PG): "certain"},
+            {(node_hub("n1"), _PG): "likely"},
         ),
         Example(
             "Calico enforces deny-all; the hostNetwork pod runs on another node than postgres",
@@ -254,7 +305,7 @@ spec:
             _CALICO + _EXPORTER % "n1",
             _EXPORTER_CLASS_EDGES | {("k8s:Container:shop/app/app", host_hub("n1")),
                                      (host_hub("n1"), _METRICS)},
-            {(host_hub("n1"), _METRICS): "certain"},
+            {(host_hub("n1"), _METRICS): "likely"},
         ),
         Example(
             "an app denied all egress on another node than the exporter reaches nothing",

@@ -1,6 +1,8 @@
 """net.routes-to: a Service sends traffic to the containers behind it, and an Ingress to
-its Services. Reaching a listening port counts as compromising the container (an exposed
-service is assumed exploitable)."""
+its Services. Reaching a listening port counts as compromising the container as far as the
+``--assume-exploitable`` assumption goes (:mod:`riskgraph.techniques.net._exploit`): an
+application port ``likely``; a port serving only metrics, health or a webhook ``possible``
+and costly; under ``none`` no Service-to-container step is drawn."""
 
 from __future__ import annotations
 
@@ -8,11 +10,14 @@ import json
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.confidence import weakest
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod, Service
 from riskgraph.models.k8s import ServicePort
+from riskgraph.models.pod import ContainerPort
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import container_vertex
+from riskgraph.techniques.net._exploit import Assumption, assumption
 
 
 def _json(value: object) -> str:
@@ -23,22 +28,25 @@ def _target(port: ServicePort) -> int | str:
     return port.target_port if port.target_port is not None else port.port
 
 
-def _listeners(pod: Pod, port: ServicePort, target: int | str) -> tuple[list[Container], bool]:
-    """Containers that serve a service port, and whether a container declared it.
+def _listeners(pod: Pod, port: ServicePort, target: int | str
+               ) -> list[tuple[Container, ContainerPort | None]]:
+    """Containers that serve a service port, each with the port it declared (None when
+    no container declares it).
 
     A numeric target port that no container declares still works (declaring ports is
     optional), so then every app container may be the listener.
     """
     protocol = port.protocol.upper()
-    matches = [c for c in pod.spec.containers for p in c.ports
-               if p.protocol.upper() == protocol
-               and (p.name == target if isinstance(target, str) else p.container_port == target)]
+    matches: list[tuple[Container, ContainerPort | None]] = [
+        (c, p) for c in pod.spec.containers for p in c.ports
+        if p.protocol.upper() == protocol
+        and (p.name == target if isinstance(target, str) else p.container_port == target)]
     if matches or isinstance(target, str):
-        return matches, True
-    return list(pod.spec.containers), False
+        return matches
+    return [(c, None) for c in pod.spec.containers]
 
 
-def _service_edges(inv: Inventory, service: Service) -> Iterator[Edge]:
+def _service_edges(inv: Inventory, service: Service, assumed: Assumption) -> Iterator[Edge]:
     ns = service.namespace or "default"
     sid = ids.k8s_id("Service", service.name, ns)
     pods = inv.pods_matching(ns, service.spec.selector)
@@ -50,19 +58,23 @@ def _service_edges(inv: Inventory, service: Service) -> Iterator[Edge]:
              for index, port in enumerate(service.spec.ports)]
     for pod in pods:
         for port, target, port_proof in ports:
-            containers, declared = _listeners(pod, port, target)
-            for container in containers:
+            for container, declared in _listeners(pod, port, target):
+                weighed = assumed.weigh(pod, container, None if declared is None else [declared])
+                if weighed is None:
+                    continue
                 yield Edge(sid, container_vertex(pod, container),
                            f"service {ns}/{service.name} selects pod {pod.name} and sends port "
                            f"{port.port}/{port.protocol} to container {container.name} "
-                           f"(target port {target})",
+                           f"(target port {target}); {weighed.why}",
                            (selector_proof, port_proof),
-                           "certain" if declared else "likely")
+                           weakest("certain" if declared else "likely", weighed.confidence),
+                           weighed.cost)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
+    assumed = assumption(inv)
     for service in inv.services:
-        yield from _service_edges(inv, service)
+        yield from _service_edges(inv, service, assumed)
     for ingress in inv.ingresses:
         ns = ingress.namespace or "default"
         iid = ids.k8s_id("Ingress", ingress.name, ns)
@@ -73,6 +85,11 @@ def find(inv: Inventory) -> Iterator[Edge]:
                            f"{backend.target_service}",
                            (f"{iid}: backend.service.name={_json(backend.target_service)}",))
 
+
+_METRICS_SERVICE = "k8s:Service:ops/ctl-controller-manager-metrics-service"
+_WEBHOOK_SERVICE, _PROMETHEUS = ("k8s:Service:ops/ctl-webhook-service",
+                                 "k8s:Service:ops/prometheus-server")
+_PROXY, _MANAGER = "k8s:Container:ops/ctl/proxy", "k8s:Container:ops/ctl/manager"
 
 TECHNIQUE = Technique(
     id="net.routes-to",
@@ -86,7 +103,8 @@ TECHNIQUE = Technique(
     fix_point=None,
     examples=(
         Example(
-            "numeric and named target ports, and an ingress backend",
+            "numeric and named target ports (a metrics port only possible), and an ingress "
+            "backend",
             """
 apiVersion: apps/v1
 kind: Deployment
@@ -97,7 +115,7 @@ spec:
     spec:
       containers:
       - {name: nginx, image: nginx, ports: [{containerPort: 8080, name: http}]}
-      - {name: metrics, image: exp, ports: [{containerPort: 9100}]}
+      - {name: metrics, image: exp, ports: [{containerPort: 9100, name: http-metrics}]}
 ---
 kind: Service
 metadata: {name: web, namespace: shop}
@@ -119,6 +137,46 @@ spec:
             frozenset({("k8s:Service:shop/web", "k8s:Container:shop/web/nginx"),
                        ("k8s:Service:shop/metrics", "k8s:Container:shop/web/metrics"),
                        ("k8s:Ingress:shop/site", "k8s:Service:shop/web")}),
+            {("k8s:Service:shop/web", "k8s:Container:shop/web/nginx"): "likely",
+             ("k8s:Service:shop/metrics", "k8s:Container:shop/web/metrics"): "possible",
+             ("k8s:Ingress:shop/site", "k8s:Service:shop/web"): "certain"},
+        ),
+        Example(
+            "Services named for metrics or a webhook mark the ports they send to; one named "
+            "for prometheus serves an application",
+            """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ctl, namespace: ops}
+spec:
+  template:
+    metadata: {labels: {app: ctl}}
+    spec:
+      containers:
+      - {name: proxy, image: kube-rbac-proxy, ports: [{containerPort: 8443, name: https}]}
+      - {name: manager, image: ctl, ports: [{containerPort: 9443}]}
+---
+kind: Service
+metadata: {name: ctl-controller-manager-metrics-service, namespace: ops}
+spec: {selector: {app: ctl}, ports: [{name: https, port: 8443, targetPort: https}]}
+---
+kind: Service
+metadata: {name: ctl-webhook-service, namespace: ops}
+spec: {selector: {app: ctl}, ports: [{port: 443, targetPort: 9443}]}
+---
+kind: Pod
+metadata: {name: prometheus, namespace: ops, labels: {app: prometheus}}
+spec:
+  containers: [{name: server, image: prometheus, ports: [{containerPort: 9090, name: web}]}]
+---
+kind: Service
+metadata: {name: prometheus-server, namespace: ops}
+spec: {selector: {app: prometheus}, ports: [{port: 80, targetPort: web}]}
+""",
+            frozenset({(_METRICS_SERVICE, _PROXY), (_WEBHOOK_SERVICE, _MANAGER),
+                       (_PROMETHEUS, "k8s:Container:ops/prometheus/server")}),
+            {(_METRICS_SERVICE, _PROXY): "possible", (_WEBHOOK_SERVICE, _MANAGER): "possible",
+             (_PROMETHEUS, "k8s:Container:ops/prometheus/server"): "likely"},
         ),
         Example(
             "selector in another namespace, unmatched labels, wrong protocol and port name",
