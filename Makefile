@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian machine:
 #   make demo   set everything up, print the ranked attack paths of the demo estate (to
-#               secrets, and into AWS account admin), write demo-paths.svg
+#               secrets, and into AWS account admin), the fixes that cut them, write
+#               demo-paths.svg
 #   make test   set everything up, run the whole suite (unit, CLI, notebook, lint, types)
 
 PYTHON ?= python3
@@ -32,6 +33,7 @@ graphviz:
 demo: $(STAMP) graphviz
 	$(BIN)/riskgraph paths --demo --to secret
 	$(BIN)/riskgraph paths --demo --to aws-admin --quiet
+	$(BIN)/riskgraph fixes --demo --to secret --quiet
 	$(BIN)/riskgraph paths --demo --to secret --format svg -o demo-paths.svg --quiet \
 	  && echo "wrote demo-paths.svg"
 

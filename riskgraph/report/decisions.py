@@ -55,9 +55,19 @@ def fixes_table(plan: Mapping[str, Any], what: str = "paths") -> str:
     return "\n\n".join(blocks) + "\n\n" + footer
 
 
+#: Classes of what falls besides the crown jewels, by vertex kind.
+_CLASS_OF_KIND = {"ServiceAccount": "service-account", "Node": "node", "NodePool": "node",
+                  "IAMRole": "iam-principal", "IAMUser": "iam-principal"}
+
+
+def _class(item: Mapping[str, Any]) -> str | None:
+    return item["crown_jewel"] or _CLASS_OF_KIND.get(item["kind"])
+
+
 def blast_table(blast: Mapping[str, Any], *, per_class: int = 5) -> str:
-    """Blast radius: counts by crown-jewel class and by kind, then the crown jewels
-    cheapest first, ``per_class`` per class."""
+    """Blast radius: counts by crown-jewel class and by kind, then what falls by class
+    (crown jewels, service accounts, nodes, IAM principals), cheapest first, ``per_class``
+    per class."""
     reachable = blast["reachable"]
     if not reachable:
         return f"Nothing is reachable from {blast['source']} within the bounds."
@@ -69,16 +79,19 @@ def blast_table(blast: Mapping[str, Any], *, per_class: int = 5) -> str:
                                           summary["by_kind"].items()), "  "), ""]
     lines.append(f"{'CLASS':<18}  {'COST':>5}  {'HOPS':>4}  {'CONFIDENCE':<10}  ID")
     shown: dict[str, int] = {}
+    hidden = 0
     for item in reachable:
-        jewel = item["crown_jewel"]
-        if not jewel or shown.get(jewel, 0) >= per_class:
+        cls = _class(item)
+        if cls is None:
             continue
-        shown[jewel] = shown.get(jewel, 0) + 1
-        lines.append(f"{jewel:<18}  {item['cost']:>5g}  {item['hops']:>4}  "
+        if shown.get(cls, 0) >= per_class:
+            hidden += 1
+            continue
+        shown[cls] = shown.get(cls, 0) + 1
+        lines.append(f"{cls:<18}  {item['cost']:>5g}  {item['hops']:>4}  "
                      f"{item['confidence']:<10}  {item['id']}")
-    hidden = sum(summary["crown_jewels"].values()) - sum(shown.values())
     if hidden:
-        lines.append(f"... and {hidden} more crown jewels (--format json lists everything)")
+        lines.append(f"... and {hidden} more (--format json lists everything)")
     return "\n".join(lines)
 
 
