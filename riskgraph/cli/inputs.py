@@ -103,6 +103,7 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True) -> Inve
         parsed.extend(account.read(call_reporter(say)))
     if args.eks_cluster:
         parsed.aws.cluster_name = args.eks_cluster
+    parsed.aws.as_of = args.as_of
     with gc_paused():
         inv = parsed.inventory()
     inv.pod_security_default = args.pod_security_default

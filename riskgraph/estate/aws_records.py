@@ -5,6 +5,7 @@ from their resource (access and resource policies), waiting for
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 
 from riskgraph.models.aws import (
     AccessEntry,
@@ -73,6 +74,8 @@ class AwsRecords:
     known_accounts: set[str] = field(default_factory=set)
     #: The EKS cluster name the Kubernetes input is (``--eks-cluster``); decided when None.
     cluster_name: str | None = None
+    #: The time conditions on dates are decided at (``--as-of``); None: when analysed.
+    as_of: datetime | None = None
     sources: list[str] = field(default_factory=list)
 
     def extend(self, other: AwsRecords) -> None:
@@ -87,6 +90,7 @@ class AwsRecords:
         self.pending_secret_policies.update(other.pending_secret_policies)
         self.known_accounts |= other.known_accounts
         self.cluster_name = self.cluster_name or other.cluster_name
+        self.as_of = self.as_of or other.as_of
 
     @property
     def empty(self) -> bool:

@@ -7,8 +7,9 @@ asking about one principal and a few actions costs a few statement checks.
 
 Condition keys known offline are filled in from the inventory: ``aws:PrincipalArn``,
 ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:username`` (users),
-``aws:PrincipalTag/<key>`` and ``aws:ResourceAccount``; for role trust policies also the
-role's tags as ``aws:ResourceTag/<key>`` and ``iam:ResourceTag/<key>``. The caller's
+``aws:PrincipalTag/<key>``, ``aws:ResourceAccount`` and the time keys at the analysis time
+(:mod:`riskgraph.iam.context`); for role trust policies also the role's tags as
+``aws:ResourceTag/<key>`` and ``iam:ResourceTag/<key>``. The caller's
 ``context`` adds to and overrides them.
 """
 
@@ -16,17 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from riskgraph.errors import Problem
 from riskgraph.estate.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.iam.admin import admin_decision
 from riskgraph.iam.cache import compiled_for
-from riskgraph.iam.conditions import (
-    Context,
-    normalize_context,
-    principal_context,
-    role_tag_context,
-)
+from riskgraph.iam.conditions import Context, normalize_context
+from riskgraph.iam.context import principal_context, role_tag_context, time_context
 from riskgraph.iam.evaluate import Decision, combine, decide, denied, judge
 from riskgraph.iam.policy import (
     Caller,
@@ -49,6 +47,12 @@ class AccountAccess:
     def __init__(self, aws: AwsInventory) -> None:
         self.aws = aws
         self._c = compiled_for(aws)
+
+    @property
+    def now(self) -> datetime:
+        """The analysis time date conditions are decided at: the inventory's ``as_of``,
+        else when its policies were first compiled."""
+        return self.aws.as_of or self._c.now
 
     # Compiling -------------------------------------------------------------------------
 
@@ -110,7 +114,7 @@ class AccountAccess:
         is_user = ":user/" in arn
         caller = Caller(arn=arn, account=account, is_user=is_user,
                         has_boundary=boundary is not None)
-        context = principal_context(arn, tags)
+        context = principal_context(arn, tags, self.now)
         scps = tuple(self.policy(source, document, "scp")
                      for source, document in self.aws.scps_for(account))
         found = PrincipalPolicies(caller, tuple(identity), boundary, scps, context)
@@ -227,7 +231,8 @@ class AccountAccess:
             return known.caller, known.context
         caller = Caller(arn=principal_arn, account=account_of(principal_arn or "") or None,
                         service=service, federated=federated)
-        return caller, normalize_context({"aws:PrincipalIsAWSService": service is not None})
+        return caller, normalize_context({"aws:PrincipalIsAWSService": service is not None}
+                                         ) | time_context(self.now, None)
 
     def trust_policy(self, role: IamRole) -> Policy:
         """The role's compiled trust policy (source ``<role ARN> AssumeRolePolicyDocument``;

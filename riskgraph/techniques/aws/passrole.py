@@ -20,6 +20,7 @@ from riskgraph import ids
 from riskgraph.estate.aws_inventory import IamPrincipal
 from riskgraph.estate.inventory import Inventory
 from riskgraph.iam import AccountAccess, Decision
+from riskgraph.iam.context import role_tag_context
 from riskgraph.models.aws import IamRole
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques.aws._common import (
@@ -88,8 +89,9 @@ def _trusting(access: AccountAccess, roles: list[IamRole]
 def _may_pass(access: AccountAccess, principal: IamPrincipal, service: str,
               trusted: dict[str, tuple[IamRole, Decision]], arn: str, pattern: str
               ) -> Decision:
-    return all_of((access.can(principal, PASS, arn, context={"iam:PassedToService": service}),
-                   trusted[arn][1]))
+    role, trusts = trusted[arn]
+    context = {"iam:PassedToService": service, **role_tag_context(role.tags)}
+    return all_of((access.can(principal, PASS, arn, context=context), trusts))
 
 
 def find(inv: Inventory) -> Iterator[Edge]:

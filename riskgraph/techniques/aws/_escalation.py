@@ -1,0 +1,96 @@
+"""The values an attacker would put in an IAM write call to escalate, so that the call's
+own condition keys are decided with them.
+
+``iam:AttachRolePolicy`` limited by ``iam:PolicyARN`` to a read-only policy escalates
+nothing: the step exists only when some policy that grants escalation passes the
+condition. The candidates are the AWS-managed ``AdministratorAccess`` and ``IAMFullAccess``
+(full IAM writes itself the rest), customer-managed policies of the input that allow
+``*`` on ``*`` without conditions, and a new policy when the principal may
+``iam:CreatePolicy``. Every call on an IAM user or role also carries the target's current
+permissions boundary as ``iam:PermissionsBoundary`` (absent when it has none) and its tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+from weakref import WeakKeyDictionary
+
+from riskgraph.estate.aws_inventory import AwsInventory, IamPrincipal
+from riskgraph.iam import AccountAccess, Decision
+from riskgraph.iam.conditions import ContextValue
+from riskgraph.iam.context import role_tag_context
+from riskgraph.techniques.aws._index import PROBE, all_of
+
+#: AWS-managed policies whose attachment gives full control, and how to name them.
+GRANTING = (("arn:aws:iam::aws:policy/AdministratorAccess", "AdministratorAccess"),
+            ("arn:aws:iam::aws:policy/IAMFullAccess", "IAMFullAccess"))
+
+
+class Choice(NamedTuple):
+    """One way to fill the call: its condition keys, how the reason names it (``""``: no
+    choice to name), and what else it needs (creating the policy first)."""
+
+    context: dict[str, ContextValue]
+    label: str = ""
+    needs: Decision | None = None
+
+
+_ADMIN_POLICIES: WeakKeyDictionary[AccountAccess, dict[str, list[tuple[str, str]]]] = \
+    WeakKeyDictionary()
+
+
+def _admin_policies(access: AccountAccess, aws: AwsInventory, account: str
+                    ) -> list[tuple[str, str]]:
+    by_account = _ADMIN_POLICIES.get(access)
+    if by_account is None:
+        by_account = _ADMIN_POLICIES[access] = {}
+        for policy in aws.managed_policies:
+            owner = policy.arn.split(":")[4]
+            document = policy.document
+            if not owner or document is None:
+                continue
+            compiled = access.policy(policy.arn, document)
+            if any(s.allow and s.names_everything() and not s.conditions
+                   for s in compiled.statements):
+                by_account.setdefault(owner, []).append((policy.arn, policy.policy_name))
+    return by_account.get(account, [])
+
+
+def target_context(target: IamPrincipal) -> dict[str, ContextValue]:
+    """The keys a write on an IAM role or user carries about it: its boundary and tags."""
+    bound = target.permissions_boundary
+    return {"iam:PermissionsBoundary": [] if bound is None else bound.permissions_boundary_arn,
+            **role_tag_context(target.tags)}
+
+
+def attach_choices(access: AccountAccess, aws: AwsInventory, principal: IamPrincipal,
+                   target: IamPrincipal | None) -> list[Choice]:
+    """The policies ``principal`` could attach to ``target`` (a user or role; ``None`` for a
+    group) to escalate, each as the condition keys of the attach call."""
+    base = {} if target is None else target_context(target)
+    account = principal.account
+    found = [Choice({**base, "iam:PolicyARN": arn}, f" ({name})")
+             for arn, name in (*GRANTING, *_admin_policies(access, aws, account))]
+    create = access.can(principal, "iam:CreatePolicy", f"arn:aws:iam::{account}:policy/{PROBE}")
+    if create.allowed:
+        found.append(Choice({**base, "iam:PolicyARN": f"arn:aws:iam::{account}:policy/{PROBE}"},
+                            " (a policy it creates with iam:CreatePolicy)", create))
+    return found
+
+
+def first_allowed(access: AccountAccess, principal: IamPrincipal, action: str, resource: str,
+                  choices: Iterable[Choice]) -> tuple[str, Decision] | None:
+    """The first choice (a certain one before a likely one) that lets ``principal`` do
+    ``action`` on ``resource``: its label and the decision, with what it needs."""
+    best: tuple[str, Decision] | None = None
+    for choice in choices:
+        decision = access.can(principal, action, resource, context=choice.context)
+        if not decision.allowed:
+            continue
+        if choice.needs is not None:
+            decision = all_of((decision, choice.needs))
+        if decision.confidence == "certain":
+            return choice.label, decision
+        best = best or (choice.label, decision)
+    return best

@@ -1,0 +1,189 @@
+"""IAM escalation reproducers: conditions on the escalation call itself, date conditions
+decided at the analysis time (``--as-of``), and the routes beyond the technique examples."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import inventory_from_text
+from riskgraph.cli import main
+from riskgraph.estate.inventory import Inventory
+from riskgraph.techniques import Edge, Technique
+from riskgraph.techniques.aws import self_escalate
+
+A = "111122223333"
+ADMIN = f"aws:Admin:{A}"
+
+
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::{A}:role/{name}"
+
+
+def user_arn(name: str) -> str:
+    return f"arn:aws:iam::{A}:user/{name}"
+
+
+def allow(actions: str | list[str], resource: str | list[str] = "*",
+          **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": resource, **extra}
+
+
+def role(name: str, statements: Sequence[dict[str, Any]] = (), **fields: Any
+         ) -> dict[str, Any]:
+    found = {"RoleName": name, "Arn": role_arn(name), **fields}
+    if statements:
+        found["RolePolicyList"] = [{"PolicyName": "inline",
+                                    "PolicyDocument": {"Statement": list(statements)}}]
+    return found
+
+
+def user(name: str, statements: Sequence[dict[str, Any]] = (), **fields: Any
+         ) -> dict[str, Any]:
+    found = {"UserName": name, "Arn": user_arn(name), **fields}
+    if statements:
+        found["UserPolicyList"] = [{"PolicyName": "inline",
+                                    "PolicyDocument": {"Statement": list(statements)}}]
+    return found
+
+
+def details(roles: Sequence[dict[str, Any]] = (), users: Sequence[dict[str, Any]] = (),
+            policies: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    return {"RoleDetailList": list(roles), "UserDetailList": list(users),
+            "Policies": list(policies), "GroupDetailList": []}
+
+
+def inventory(*documents: dict[str, Any], as_of: datetime | None = None) -> Inventory:
+    inv = inventory_from_text("".join("---\n" + json.dumps(d) + "\n" for d in documents),
+                              "test")
+    assert not inv.problems, [str(p) for p in inv.problems]
+    inv.aws.as_of = as_of
+    return inv
+
+
+def edges(technique: Technique, inv: Inventory) -> dict[tuple[str, str], Edge]:
+    return {(e.source, e.target): e for e in technique.find(inv)}
+
+
+# Dates against the analysis time (issue 11 item 9, issue 17 item 3) ----------------------
+
+def _self_editor(condition: dict[str, Any]) -> dict[str, Any]:
+    put = allow("iam:PutRolePolicy", role_arn("r"), Condition=condition)
+    put_user = allow("iam:PutUserPolicy", user_arn("u"), Condition=condition)
+    return details([role("r", [put])], [user("u", [put_user])])
+
+
+@pytest.mark.parametrize("condition", [
+    {"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}},
+    {"DateLessThan": {"aws:CurrentTime": "2020-01-01"}},
+    {"DateGreaterThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"}},
+    {"NumericLessThan": {"aws:EpochTime": "1577836800"}},
+], ids=["token-issued-before-2020", "current-time-past", "current-time-future", "epoch"])
+def test_date_conditions_that_cannot_hold_now_grant_nothing(condition: dict[str, Any]
+                                                            ) -> None:
+    found = edges(self_escalate.TECHNIQUE, inventory(_self_editor(condition)))
+    assert found == {}
+
+
+def test_token_issue_time_is_a_recent_session_for_roles_and_absent_for_access_keys() -> None:
+    since = {"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}}
+    found = edges(self_escalate.TECHNIQUE, inventory(_self_editor(since)))
+    assert set(found) == {(role_arn("r"), ADMIN)}
+    assert found[(role_arn("r"), ADMIN)].confidence == "certain"
+
+
+def test_a_token_issued_within_the_session_span_stays_unknown() -> None:
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    recent = {"DateGreaterThan": {"aws:TokenIssueTime": "2026-06-01T06:00:00Z"}}
+    found = edges(self_escalate.TECHNIQUE, inventory(_self_editor(recent), as_of=now))
+    assert found[(role_arn("r"), ADMIN)].confidence == "likely"
+    assert "aws:TokenIssueTime" in found[(role_arn("r"), ADMIN)].reason + " ".join(
+        found[(role_arn("r"), ADMIN)].evidence)
+
+
+def test_a_time_boxed_grant_is_decided_at_the_analysis_time() -> None:
+    until = {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}
+    before = inventory(_self_editor(until), as_of=datetime(2026, 6, 1, tzinfo=UTC))
+    after = inventory(_self_editor(until), as_of=datetime(2027, 6, 1, tzinfo=UTC))
+    assert edges(self_escalate.TECHNIQUE, before)[(role_arn("r"), ADMIN)].confidence \
+        == "certain"
+    assert edges(self_escalate.TECHNIQUE, after) == {}
+
+
+def test_as_of_option_reaches_the_evaluator(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    until = {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}
+    path = tmp_path / "iam.json"
+    path.write_text(json.dumps(_self_editor(until)))
+    query = ["paths", "--aws", str(path), "--from", f"arn:aws:iam::{A}:role/*",
+             "--to", "aws-admin", "--format", "json", "-q"]
+    assert main([*query, "--as-of", "2026-06-01"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["paths"] == 1
+    assert main([*query, "--as-of", "2027-06-01T00:00:00Z"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["paths"] == 0
+    with pytest.raises(SystemExit):
+        main([*query, "--as-of", "next tuesday"])
+    assert "not an ISO date" in capsys.readouterr().err
+
+
+# A1: the condition keys of the escalation call -------------------------------------------
+
+S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def _attacher(condition: dict[str, Any], *extra: dict[str, Any]) -> Inventory:
+    attach = allow("iam:AttachRolePolicy", role_arn("r"), Condition=condition)
+    return inventory(details([role("r", [attach, *extra])]))
+
+
+def test_attach_limited_to_a_read_only_policy_escalates_nothing() -> None:
+    found = edges(self_escalate.TECHNIQUE,
+                  _attacher({"ArnEquals": {"iam:PolicyARN": S3_READ}}))
+    assert found == {}
+
+
+def test_attach_that_admits_administrator_access_escalates_for_certain() -> None:
+    found = edges(self_escalate.TECHNIQUE,
+                  _attacher({"ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:policy/Admin*"}}))
+    edge = found[(role_arn("r"), ADMIN)]
+    assert edge.confidence == "certain"
+    assert "AdministratorAccess" in edge.reason
+
+
+def test_attach_limited_to_own_account_policies_needs_one_that_grants_or_create_policy(
+) -> None:
+    own = {"ArnLike": {"iam:PolicyARN": f"arn:aws:iam::{A}:policy/*"}}
+    assert edges(self_escalate.TECHNIQUE, _attacher(own)) == {}
+    created = edges(self_escalate.TECHNIQUE,
+                    _attacher(own, allow("iam:CreatePolicy")))[(role_arn("r"), ADMIN)]
+    assert "iam:CreatePolicy" in created.reason
+    power = {"PolicyName": "power", "Arn": f"arn:aws:iam::{A}:policy/power",
+             "DefaultVersionId": "v1", "PolicyVersionList": [{
+                 "VersionId": "v1", "IsDefaultVersion": True,
+                 "Document": {"Statement": [allow("*")]}}]}
+    attach = allow("iam:AttachRolePolicy", role_arn("r"), Condition=own)
+    inv = inventory(details([role("r", [attach])], policies=[power]))
+    assert "(power)" in edges(self_escalate.TECHNIQUE, inv)[(role_arn("r"), ADMIN)].reason
+
+
+def test_permissions_boundary_key_is_the_targets_own_boundary() -> None:
+    needs_boundary = {"StringEquals": {"iam:PermissionsBoundary":
+                                       f"arn:aws:iam::{A}:policy/guard"}}
+    put = allow("iam:PutRolePolicy", role_arn("r"), Condition=needs_boundary)
+    assert edges(self_escalate.TECHNIQUE, inventory(details([role("r", [put])]))) == {}
+
+
+def test_resource_tag_condition_is_decided_with_the_targets_tags() -> None:
+    tagged = {"StringEquals": {"iam:ResourceTag/team": "red"}}
+    put = allow("iam:PutRolePolicy", role_arn("r"), Condition=tagged)
+    red = role("r", [put], Tags=[{"Key": "team", "Value": "red"}])
+    blue = role("r", [put], Tags=[{"Key": "team", "Value": "blue"}])
+    assert edges(self_escalate.TECHNIQUE, inventory(details([red])))[
+        (role_arn("r"), ADMIN)].confidence == "certain"
+    assert edges(self_escalate.TECHNIQUE, inventory(details([blue]))) == {}
