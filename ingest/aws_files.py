@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ingest import _aws_endpoint_shapes as endpoints
+from ingest import _aws_service_shapes as services
 from ingest import _aws_shapes as shapes
 from ingest._aws_document import AwsDocument, name_of
 from riskgraph.errors import Problem
@@ -127,6 +128,7 @@ HANDLERS: dict[str, Handler] = {
     "ServerlessCaches": endpoints.serverless_caches,  # elasticache describe-serverless-caches
     "DomainStatusList": endpoints.domains,  # opensearch describe-domains, es describe-...
     "Clusters": endpoints.redshift_clusters,  # redshift describe-clusters
+    "ReportFormat": services.credential_report,  # iam get-credential-report
 }
 
 

@@ -12,7 +12,8 @@ What is read (global services once, the others in each region):
   do not count as attached), each document from ``get-policy-version``, together one more
   document shaped like ``get-account-authorization-details --filter AWSManagedPolicy``.
   Reading all thousand-odd AWS managed policies would multiply the read for policies no
-  principal has. Then ``iam list-open-id-connect-providers``;
+  principal has. Then ``iam list-open-id-connect-providers``, and ``iam
+  generate-credential-report`` / ``get-credential-report`` (console passwords, access keys);
 - ``organizations list-policies --filter SERVICE_CONTROL_POLICY`` and ``describe-policy``
   (allowed from the management account or a delegated administrator);
 - ``s3 list-buckets`` and ``get-bucket-policy``;
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest import _aws_endpoint_reads as endpoint_reads
 from ingest import _aws_reads as reads
+from ingest import _aws_service_reads as service_reads
 from ingest._aws_calls import CallRead, Calls
 from ingest._objects import ParsedObjects
 from ingest.aws_snapshot import parse_aws_response
@@ -137,7 +139,8 @@ class AwsAccountReader:
         yield self._identity()
         templates: reads.Templates = {}
         sections: list[Callable[[], reads.Documents]] = [
-            partial(reads.iam, self._calls), partial(reads.organizations, self._calls),
+            partial(reads.iam, self._calls), partial(service_reads.credential_report, self._calls),
+            partial(reads.organizations, self._calls),
             partial(reads.s3, self._calls)]
         for region in self.regions:  # EKS first: its node groups name the launch templates
             sections += [partial(reads.eks, self._calls, region, templates),

@@ -3,6 +3,7 @@ decided at the analysis time (``--as-of``), and the routes beyond the technique 
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from ingest import inventory_from_text
 from riskgraph.cli import main
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Technique
-from riskgraph.techniques.aws import self_escalate
+from riskgraph.techniques.aws import self_escalate, user_credentials
 
 A = "111122223333"
 ADMIN = f"aws:Admin:{A}"
@@ -187,3 +188,62 @@ def test_resource_tag_condition_is_decided_with_the_targets_tags() -> None:
     assert edges(self_escalate.TECHNIQUE, inventory(details([red])))[
         (role_arn("r"), ADMIN)].confidence == "certain"
     assert edges(self_escalate.TECHNIQUE, inventory(details([blue]))) == {}
+
+
+# A2: console passwords and the credential report -----------------------------------------
+
+def _report(*rows: tuple[str, str, str]) -> dict[str, Any]:
+    header = ("user,arn,password_enabled,access_key_1_active,access_key_1_last_rotated,"
+              "access_key_2_active,access_key_2_last_rotated\n")
+    body = "".join(f"{name},{user_arn(name)},{enabled},{keys}\n" for name, enabled, keys in rows)
+    return {"ReportFormat": "text/csv", "GeneratedTime": "2026-01-01T00:00:00Z",
+            "Content": base64.b64encode((header + body).encode()).decode()}
+
+
+def _helpdesk(action: str) -> dict[str, Any]:
+    return details([role("helpdesk", [allow(action, user_arn("ana"))])], [user("ana")])
+
+
+def test_update_login_profile_without_the_report_is_likely_and_says_why() -> None:
+    edge = edges(user_credentials.TECHNIQUE, inventory(_helpdesk("iam:UpdateLoginProfile")))[
+        (role_arn("helpdesk"), user_arn("ana"))]
+    assert edge.confidence == "likely"
+    assert "already has a console password" in edge.reason
+    assert "no credential report" in edge.reason
+
+
+@pytest.mark.parametrize(("action", "enabled", "found"), [
+    ("iam:UpdateLoginProfile", "true", True), ("iam:UpdateLoginProfile", "false", False),
+    ("iam:CreateLoginProfile", "false", True), ("iam:CreateLoginProfile", "true", False),
+])
+def test_the_report_decides_reset_against_create(action: str, enabled: str,
+                                                 found: bool) -> None:
+    no_keys = "false,N/A,false,N/A"
+    inv = inventory(_helpdesk(action), _report(("ana", enabled, no_keys)))
+    got = edges(user_credentials.TECHNIQUE, inv)
+    assert ((role_arn("helpdesk"), user_arn("ana")) in got) == found
+    if found:
+        edge = got[(role_arn("helpdesk"), user_arn("ana"))]
+        assert edge.confidence == "certain"
+        assert any("password_enabled" in line for line in edge.evidence)
+
+
+def test_the_report_keys_columns_decide_create_access_key() -> None:
+    two = "true,2024-01-01T00:00:00+00:00,false,2024-02-01T00:00:00+00:00"
+    one = "true,2024-01-01T00:00:00+00:00,false,N/A"
+    full = inventory(_helpdesk("iam:CreateAccessKey"), _report(("ana", "false", two)))
+    room = inventory(_helpdesk("iam:CreateAccessKey"), _report(("ana", "false", one)))
+    assert (role_arn("helpdesk"), user_arn("ana")) not in edges(user_credentials.TECHNIQUE,
+                                                                full)
+    assert edges(user_credentials.TECHNIQUE, room)[
+        (role_arn("helpdesk"), user_arn("ana"))].confidence == "certain"
+
+
+def test_a_bad_credential_report_is_a_problem_and_the_rest_is_read() -> None:
+    bad = {"ReportFormat": "text/csv", "Content": "%%% not base64"}
+    inv = inventory_from_text("---\n" + json.dumps(_helpdesk("iam:UpdateLoginProfile"))
+                              + "\n---\n" + json.dumps(bad) + "\n", "aws/report.json")
+    assert [(p.source, p.obj) for p in inv.problems] == [
+        ("aws/report.json", "IAM credential report")]
+    assert "not base64" in inv.problems[0].message
+    assert (role_arn("helpdesk"), user_arn("ana")) in edges(user_credentials.TECHNIQUE, inv)

@@ -39,6 +39,7 @@ from riskgraph.models.aws import (
     S3Bucket,
     SecretsManagerSecret,
     SsmParameter,
+    UserCredentials,
     Vpc,
     account_of,
 )
@@ -95,6 +96,7 @@ class AwsInventory(AwsRecords):
         self._policies = {p.arn: p for p in self.managed_policies}
         self._instances = {i.instance_id: i for i in self.instances}
         self._vpcs = {v.vpc_id: v for v in self.vpcs}
+        self._credentials = {c.arn: c for c in self.credential_reports}
         self._profiles: dict[str, list[IamRole]] = defaultdict(list)
         for role in self.roles:
             for profile in role.instance_profile_list:
@@ -186,6 +188,10 @@ class AwsInventory(AwsRecords):
         """The EC2 instance behind a Kubernetes node (through ``spec.providerID``)."""
         instance_id = instance_id_of(node)
         return self._instances.get(instance_id) if instance_id else None
+
+    def credentials(self, user_arn: str) -> UserCredentials | None:
+        """The user's credential-report row, when the input holds the report."""
+        return self._credentials.get(user_arn)
 
     def vpc(self, vpc_id: str) -> Vpc | None:
         """A VPC read from ``ec2 describe-vpcs``, by id."""

@@ -31,6 +31,7 @@ from riskgraph.models.aws import (
     ServiceControlPolicy,
     ServiceEndpoint,
     SsmParameter,
+    UserCredentials,
     Vpc,
 )
 
@@ -61,6 +62,8 @@ class AwsRecords:
     endpoints: list[ServiceEndpoint] = field(default_factory=list)
     vpcs: list[Vpc] = field(default_factory=list)
     addons: list[EksAddon] = field(default_factory=list)
+    #: Rows of the IAM credential report (console passwords, access keys).
+    credential_reports: list[UserCredentials] = field(default_factory=list)
     #: Documents that arrive apart from their resource, joined by :meth:`finish`.
     #: Keyed by (cluster name, principal ARN).
     pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \

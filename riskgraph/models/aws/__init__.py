@@ -64,6 +64,7 @@ from riskgraph.models.aws.iam import (
     PolicyVersion,
     RoleRef,
     ServiceControlPolicy,
+    UserCredentials,
 )
 from riskgraph.models.aws.network import (
     CidrBlockAssociation,
@@ -128,6 +129,7 @@ __all__ = [
     "ServiceEndpoint",
     "SsmParameter",
     "Tag",
+    "UserCredentials",
     "Vpc",
     "VpcSecurityGroupMembership",
     "account_of",

@@ -1,0 +1,65 @@
+"""The handlers of the AWS CLI outputs read for IAM escalation beyond the principals: the
+IAM credential report, and the resources that run with a role (Lambda functions,
+CloudFormation stacks, CodeBuild projects, Auto Scaling groups and launch configurations).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+from typing import Any
+
+from ingest._aws_document import AwsDocument
+from riskgraph.models.aws import UserCredentials
+
+_REPORT_COLUMNS = ("user", "arn", "password_enabled")
+_NO_DATE = ("", "N/A", "not_supported", "no_information")
+
+
+def _report_text(d: AwsDocument, value: Any) -> str | None:
+    content = d.doc.get("Content")
+    if value != "text/csv":
+        d.problem(f"ReportFormat is {value!r}, not text/csv; skipped", "IAM credential report")
+        return None
+    try:
+        if isinstance(content, bytes):
+            return content.decode()
+        if isinstance(content, str):
+            return base64.b64decode("".join(content.split()), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as error:
+        d.problem(f"Content: not base64 of a CSV text ({error}); skipped",
+                  "IAM credential report")
+        return None
+    d.problem("Content: missing or not a string; skipped", "IAM credential report")
+    return None
+
+
+def _keys(row: dict[str, str]) -> int:
+    """Access keys the user holds: a key slot counts when active or ever rotated."""
+    return sum(1 for n in (1, 2) if row.get(f"access_key_{n}_active") == "true"
+               or row.get(f"access_key_{n}_last_rotated", "N/A") not in _NO_DATE)
+
+
+def credential_report(d: AwsDocument, key: str, value: Any) -> bool:
+    """``iam get-credential-report``: ``Content`` is the CSV report, base64-encoded."""
+    text = _report_text(d, value)
+    if text is None:
+        return True
+    rows = csv.DictReader(io.StringIO(text))
+    missing = [c for c in _REPORT_COLUMNS if c not in (rows.fieldnames or ())]
+    if missing:
+        d.problem(f"Content: the CSV lacks the columns {', '.join(missing)}; skipped",
+                  "IAM credential report")
+        return True
+    for index, row in enumerate(rows):
+        enabled = row["password_enabled"]
+        item = d.model(UserCredentials, {
+            "Arn": row["arn"], "User": row["user"],
+            "PasswordEnabled": None if enabled == "not_supported" else enabled,
+            "AccessKeys": _keys(row)}, f"Content line {index + 2}",
+            f"credential report row of {row['user'] or index + 2}")
+        if item is not None and item.password_enabled is not None:
+            d.out.credential_reports.append(item)
+    return True

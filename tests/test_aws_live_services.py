@@ -1,0 +1,80 @@
+"""Live reads for IAM escalation: the credential report and the resources that run with a
+role, from boto3 against a real moto server on 127.0.0.1; nothing of ours is mocked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto.server import ThreadedMotoServer
+
+from ingest.aws_live import AwsAccountReader, AwsTarget
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def session() -> boto3.Session:
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                         region_name=REGION)
+
+
+def _client(session: boto3.Session, url: str, service: str) -> Any:
+    return session.client(service, endpoint_url=url)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="module")
+def account(moto_url: str, session: boto3.Session) -> dict[str, str]:
+    iam = _client(session, moto_url, "iam")
+    keyed = iam.create_user(UserName="keyed")["User"]["Arn"]
+    iam.create_access_key(UserName="keyed")
+    iam.create_access_key(UserName="keyed")
+    console = iam.create_user(UserName="console")["User"]["Arn"]
+    iam.create_login_profile(UserName="console", Password="Not-a-real-one-1!")
+    return {"keyed": keyed, "console": console}
+
+
+def test_credential_report_is_read_into_the_inventory(moto_url: str, session: boto3.Session,
+                                                      account: dict[str, str]) -> None:
+    reader = AwsAccountReader(AwsTarget(endpoint_url=moto_url), session)
+    documents = list(reader.documents())
+    reports = [d for source, d in documents if source == "aws:iam get-credential-report"]
+    assert len(reports) == 1 and isinstance(reports[0]["Content"], str)
+    json.dumps(reports[0])
+    parsed = reader.read()
+    rows = {row.arn: row for row in parsed.aws.credential_reports}
+    assert rows[account["keyed"]].access_keys == 2
+    assert rows[account["keyed"]].password_enabled is False
+    assert rows[account["console"]].password_enabled is True
+
+
+def test_a_refused_credential_report_is_one_problem_and_the_rest_is_read(
+        moto_url: str, session: boto3.Session, account: dict[str, str]) -> None:
+    reader = AwsAccountReader(AwsTarget(endpoint_url=moto_url), session)
+    with Stubber(reader.client("iam")) as stub:
+        stub.add_response("get_account_authorization_details", {
+            "UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
+            "Policies": [], "IsTruncated": False})
+        stub.add_response("list_open_id_connect_providers", {"OpenIDConnectProviderList": []})
+        stub.add_client_error("generate_credential_report", "AccessDenied", "denied", 403)
+        sources = [source for source, _ in reader.documents()]
+        stub.assert_no_pending_responses()
+    assert "aws:iam get-credential-report" not in sources
+    assert "aws:s3 list-buckets" in sources
+    assert [p.message for p in reader.problems if "credential" in p.source] == [
+        "access denied (AccessDenied): the IAM credential report (console passwords, access "
+        "keys) not read; grant iam:GenerateCredentialReport to read them — analysis "
+        "continues without them"]
