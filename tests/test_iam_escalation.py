@@ -16,7 +16,7 @@ from ingest import inventory_from_text
 from riskgraph.cli import main
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Technique
-from riskgraph.techniques.aws import self_escalate, user_credentials
+from riskgraph.techniques.aws import create_role, passrole, self_escalate, user_credentials
 
 A = "111122223333"
 ADMIN = f"aws:Admin:{A}"
@@ -247,3 +247,87 @@ def test_a_bad_credential_report_is_a_problem_and_the_rest_is_read() -> None:
         ("aws/report.json", "IAM credential report")]
     assert "not base64" in inv.problems[0].message
     assert (role_arn("helpdesk"), user_arn("ana")) in edges(user_credentials.TECHNIQUE, inv)
+
+
+# B4-B6: EC2 through a new profile or a running instance; a role of one's own ---------------
+
+def _ec2_role(name: str, profile: bool) -> dict[str, Any]:
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "ec2.amazonaws.com"}}]}
+    extra = {"InstanceProfileList": [{"InstanceProfileName": name, "Arn":
+                                      f"arn:aws:iam::{A}:instance-profile/{name}"}]}
+    return role(name, AssumeRolePolicyDocument=trust, **(extra if profile else {}))
+
+
+def _instances(state: str) -> dict[str, Any]:
+    return {"Reservations": [{"OwnerId": A, "Instances": [{
+        "InstanceId": "i-0aaa1111", "State": {"Name": state},
+        "Placement": {"AvailabilityZone": "us-east-1a"}}]}]}
+
+
+def test_a_role_without_instance_profile_needs_both_profile_actions() -> None:
+    launch = ["iam:PassRole", "ec2:RunInstances"]
+    both = inventory(details([_ec2_role("admin", False)], [user("dev", [allow(
+        [*launch, "iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"])])]))
+    one = inventory(details([_ec2_role("admin", False)], [user("dev", [allow(
+        [*launch, "iam:CreateInstanceProfile"])])]))
+    hub = f"hub:aws-passrole-ec2-new-profile:aws/{A}"
+    assert {(user_arn("dev"), hub), (hub, role_arn("admin"))} <= set(
+        edges(passrole.TECHNIQUE, both))
+    assert edges(passrole.TECHNIQUE, one) == {}
+
+
+@pytest.mark.parametrize(("state", "actions", "found"), [
+    ("running", ["ec2:ReplaceIamInstanceProfileAssociation", "ssm:StartSession"], True),
+    ("stopped", ["ec2:AssociateIamInstanceProfile", "ssm:SendCommand"], False),
+    ("running", ["ec2:AssociateIamInstanceProfile"], False),
+])
+def test_a_running_instance_takes_the_role_only_when_reachable(state: str, actions: list[str],
+                                                               found: bool) -> None:
+    inv = inventory(details([_ec2_role("web", True)],
+                            [user("ops", [allow(["iam:PassRole", *actions])])]),
+                    _instances(state))
+    got = edges(passrole.TECHNIQUE, inv)
+    assert ((user_arn("ops"), f"hub:aws-passrole-ec2:aws/{A}") in got) == found
+    if found:
+        assert "i-0aaa1111" in got[(user_arn("ops"), f"hub:aws-passrole-ec2:aws/{A}")].reason
+
+
+def test_create_role_is_stopped_by_a_deny_on_assuming_it() -> None:
+    make = allow(["iam:CreateRole", "iam:AttachRolePolicy"])
+    no_assume = {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}
+    free = inventory(details([role("builder", [make])]))
+    denied = inventory(details([role("builder", [make, no_assume])]))
+    assert (role_arn("builder"), ADMIN) in edges(create_role.TECHNIQUE, free)
+    assert edges(create_role.TECHNIQUE, denied) == {}
+
+
+# B8: MFA in trust and identity conditions ------------------------------------------------
+
+def test_mfa_conditions_label_the_step_in_paths_output(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Condition": mfa,
+                            "Principal": {"AWS": f"arn:aws:iam::{A}:root"}}]}
+    admin = allow("*")
+    plain = role("plain", [allow("iam:PutRolePolicy", role_arn("plain"))])
+    guarded = role("guarded", [allow("iam:PutRolePolicy", role_arn("guarded"),
+                                     Condition=mfa)])
+    doc = details([role("breakglass", [admin], AssumeRolePolicyDocument=trust), plain,
+                   guarded], [user("ops", [allow("sts:AssumeRole", role_arn("breakglass"))])])
+    path = tmp_path / "iam.json"
+    path.write_text(json.dumps(doc))
+
+    def steps(source: str) -> list[dict[str, Any]]:
+        assert main(["paths", "--aws", str(path), "--from", source, "--to", "aws-admin",
+                     "--format", "json", "-q"]) == 0
+        found = json.loads(capsys.readouterr().out)["paths"]
+        assert len(found) == 1
+        return list(found[0]["steps"])
+
+    trusted = steps(user_arn("ops"))[0]
+    assert trusted["technique"] == "aws.assume-role"
+    assert trusted["reason"].endswith("(MFA required)") and trusted["confidence"] == "likely"
+    assert steps(role_arn("guarded"))[0]["reason"].endswith("(MFA required)")
+    assert "MFA" not in steps(role_arn("plain"))[0]["reason"]

@@ -40,8 +40,10 @@ _ADMIN_POLICIES: WeakKeyDictionary[AccountAccess, dict[str, list[tuple[str, str]
     WeakKeyDictionary()
 
 
-def _admin_policies(access: AccountAccess, aws: AwsInventory, account: str
-                    ) -> list[tuple[str, str]]:
+def admin_policies(access: AccountAccess, aws: AwsInventory, account: str
+                   ) -> list[tuple[str, str]]:
+    """(ARN, name) of the customer-managed policies of ``account`` allowing ``*`` on ``*``
+    without conditions."""
     by_account = _ADMIN_POLICIES.get(access)
     if by_account is None:
         by_account = _ADMIN_POLICIES[access] = {}
@@ -71,7 +73,7 @@ def attach_choices(access: AccountAccess, aws: AwsInventory, principal: IamPrinc
     base = {} if target is None else target_context(target)
     account = principal.account
     found = [Choice({**base, "iam:PolicyARN": arn}, f" ({name})")
-             for arn, name in (*GRANTING, *_admin_policies(access, aws, account))]
+             for arn, name in (*GRANTING, *admin_policies(access, aws, account))]
     create = access.can(principal, "iam:CreatePolicy", f"arn:aws:iam::{account}:policy/{PROBE}")
     if create.allowed:
         found.append(Choice({**base, "iam:PolicyARN": f"arn:aws:iam::{account}:policy/{PROBE}"},

@@ -23,7 +23,7 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.iam import AccountAccess, Decision, evaluate
 from riskgraph.models.aws import IamGroup, IamRole, IamUser
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques.aws._common import because, confidence_of, setup
+from riskgraph.techniques.aws._common import because, confidence_of, labelled, setup
 from riskgraph.techniques.aws._escalation import (
     Choice,
     attach_choices,
@@ -136,7 +136,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
         for way, decision in ways:
             full = all_of((decision, unbounded))
             yield Edge(principal.arn, ids.admin_id(principal.account),
-                       f"{principal.arn} may grant itself any permission ({way})",
+                       labelled(f"{principal.arn} may grant itself any permission ({way})",
+                                full),
                        because(full), confidence_of(full))
 
 

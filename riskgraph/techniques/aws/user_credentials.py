@@ -30,6 +30,7 @@ from riskgraph.techniques.aws._common import (
     account_hub,
     because,
     confidence_of,
+    labelled,
     setup,
 )
 from riskgraph.techniques.aws._index import PROBE, ArnIndex, all_of
@@ -88,7 +89,7 @@ def _edge(source: str, user: IamUser, way: Way, doing: str, decisions: tuple[Dec
         f"{user.arn}: a user of account {user.account}",)
     evidence += (way.why,) if way.why and way.certain else ()
     confidence = confidence_of(*decisions) if way.certain else "likely"
-    return Edge(source, user.arn, reason, evidence, confidence, cost)
+    return Edge(source, user.arn, labelled(reason, *decisions), evidence, confidence, cost)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
@@ -121,8 +122,9 @@ def find(inv: Inventory) -> Iterator[Edge]:
             actions = " + ".join(a for a in ACTIONS if a in held)
             decision = all_of(everywhere.values())
             yield Edge(principal.arn, hub(principal.account, held),
-                       f"{principal.arn} may create credentials for every user of account "
-                       f"{principal.account} ({actions})", because(decision),
+                       labelled(f"{principal.arn} may create credentials for every user of "
+                                f"account {principal.account} ({actions})", decision),
+                       because(decision),
                        confidence_of(decision))
         for target, granted in direct.values():
             way = _way(inv.aws, target, held | granted.keys())
