@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from ingest._aws_document import AwsDocument
-from riskgraph.models.aws import UserCredentials
+from riskgraph.models.aws import CodeBuildProject, UserCredentials
 
 _REPORT_COLUMNS = ("user", "arn", "password_enabled")
 _NO_DATE = ("", "N/A", "not_supported", "no_information")
@@ -62,4 +62,20 @@ def credential_report(d: AwsDocument, key: str, value: Any) -> bool:
             f"credential report row of {row['user'] or index + 2}")
         if item is not None and item.password_enabled is not None:
             d.out.credential_reports.append(item)
+    return True
+
+
+def build_projects(d: AwsDocument, key: str, value: Any) -> bool:
+    """``codebuild batch-get-projects``; ``list-projects`` holds names only."""
+    items = d.items(key, value)
+    if items and all(isinstance(item, str) for item in items):
+        d.problem("projects: names only (codebuild list-projects); skipped: give "
+                  "batch-get-projects --names ... output", "CodeBuild projects")
+        return True
+    for index, data in enumerate(items):
+        where = f"{key}[{index}]"
+        name = data.get("name") if isinstance(data, dict) else None
+        project = d.model(CodeBuildProject, data, where, f"CodeBuild project {name or where}")
+        if project is not None:
+            d.out.build_projects.append(project)
     return True

@@ -26,6 +26,8 @@ from riskgraph.errors import Problem
 from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.models.aws import (
     AccessEntry,
+    AutoScalingGroup,
+    CloudFormationStack,
     EcrRepository,
     EksAddon,
     EksCluster,
@@ -34,6 +36,7 @@ from riskgraph.models.aws import (
     IamRole,
     IamUser,
     KmsKey,
+    LambdaFunction,
     LaunchTemplateVersion,
     OidcProvider,
     PodIdentityAssociation,
@@ -66,6 +69,10 @@ _LISTS: dict[str, _Resource] = {
     "Buckets": (S3Bucket, "buckets", "S3 bucket", ("Name",)),
     "repositories": (EcrRepository, "repositories", "ECR repository", ("repositoryName",)),
     "Keys": (KmsKey, "kms_keys", "KMS key", ("KeyId",)),  # kms list-keys
+    "Functions": (LambdaFunction, "functions", "Lambda function", ("FunctionName",)),
+    "Stacks": (CloudFormationStack, "stacks", "CloudFormation stack", ("StackName",)),
+    "AutoScalingGroups": (AutoScalingGroup, "scaling_groups", "Auto Scaling group",
+                          ("AutoScalingGroupName",)),
 }
 
 #: Keys whose value is one resource (a describe or get call).
@@ -129,6 +136,7 @@ HANDLERS: dict[str, Handler] = {
     "DomainStatusList": endpoints.domains,  # opensearch describe-domains, es describe-...
     "Clusters": endpoints.redshift_clusters,  # redshift describe-clusters
     "ReportFormat": services.credential_report,  # iam get-credential-report
+    "projects": services.build_projects,  # codebuild batch-get-projects
 }
 
 

@@ -27,7 +27,9 @@ What is read (global services once, the others in each region):
   ``get-key-policy``; ``rds describe-db-instances`` and ``describe-db-clusters``;
   ``elasticache describe-cache-clusters --show-cache-node-info`` and
   ``describe-serverless-caches``; ``opensearch list-domain-names`` and ``describe-domains``
-  (five domains a call); ``redshift describe-clusters``.
+  (five domains a call); ``redshift describe-clusters``; ``lambda list-functions``,
+  ``cloudformation describe-stacks``, ``codebuild list-projects`` and ``batch-get-projects``,
+  ``autoscaling describe-auto-scaling-groups`` (names and roles only).
 
 No call returns a secret's or a parameter's value. A call that fails becomes a problem
 naming the permission to grant, and the rest is still read (``ingest._aws_calls``).
@@ -147,7 +149,8 @@ class AwsAccountReader:
                          partial(reads.ec2, self._calls, region, templates),
                          partial(reads.data_stores, self._calls, region),
                          partial(endpoint_reads.databases, self._calls, region),
-                         partial(endpoint_reads.endpoints, self._calls, region)]
+                         partial(endpoint_reads.endpoints, self._calls, region),
+                         partial(service_reads.role_runners, self._calls, region)]
         for section in sections:
             yield from section()
             self._calls.close()

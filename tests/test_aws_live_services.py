@@ -3,7 +3,9 @@ role, from boto3 against a real moto server on 127.0.0.1; nothing of ours is moc
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +17,7 @@ from moto.server import ThreadedMotoServer
 from ingest.aws_live import AwsAccountReader, AwsTarget
 
 REGION = "us-east-1"
+SECRET = "never-leaves-aws"  # stored in moto; never in a document or the inventory
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,38 @@ def account(moto_url: str, session: boto3.Session) -> dict[str, str]:
     iam.create_access_key(UserName="keyed")
     console = iam.create_user(UserName="console")["User"]["Arn"]
     iam.create_login_profile(UserName="console", Password="Not-a-real-one-1!")
-    return {"keyed": keyed, "console": console}
+    runner = iam.create_role(RoleName="runner", AssumeRolePolicyDocument=json.dumps({
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+            "Service": ["lambda.amazonaws.com", "cloudformation.amazonaws.com",
+                        "codebuild.amazonaws.com"]}}]}))["Role"]["Arn"]
+    _client(session, moto_url, "lambda").create_function(
+        FunctionName="nightly", Runtime="python3.11", Role=runner, Handler="app.handler",
+        Code={"ZipFile": _zip()}, Environment={"Variables": {"TOKEN": SECRET}})
+    _client(session, moto_url, "cloudformation").create_stack(
+        StackName="network", RoleARN=runner, Parameters=[
+            {"ParameterKey": "Password", "ParameterValue": SECRET}],
+        TemplateBody=json.dumps({"Parameters": {"Password": {"Type": "String"}},
+                                 "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+    _client(session, moto_url, "codebuild").create_project(
+        name="release", serviceRole=runner, source={"type": "S3", "location": "bucket/source.zip"},
+        artifacts={"type": "NO_ARTIFACTS"}, environment={
+            "type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+            "environmentVariables": [{"name": "TOKEN", "value": SECRET}]})
+    scaling = _client(session, moto_url, "autoscaling")
+    scaling.create_launch_configuration(LaunchConfigurationName="web", ImageId="ami-12345678",
+                                        InstanceType="t3.micro")
+    scaling.create_auto_scaling_group(AutoScalingGroupName="web", MinSize=0, MaxSize=1,
+                                      LaunchConfigurationName="web",
+                                      AvailabilityZones=[f"{REGION}a"])
+    return {"keyed": keyed, "console": console, "runner": runner}
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
 
 
 def test_credential_report_is_read_into_the_inventory(moto_url: str, session: boto3.Session,
@@ -78,3 +112,19 @@ def test_a_refused_credential_report_is_one_problem_and_the_rest_is_read(
         "access denied (AccessDenied): the IAM credential report (console passwords, access "
         "keys) not read; grant iam:GenerateCredentialReport to read them — analysis "
         "continues without them"]
+
+
+def test_resources_that_run_with_a_role_are_read_without_their_secrets(
+        moto_url: str, session: boto3.Session, account: dict[str, str]) -> None:
+    reader = AwsAccountReader(AwsTarget(endpoint_url=moto_url), session)
+    documents = list(reader.documents())
+    assert SECRET not in json.dumps(documents)
+    parsed = reader.read()
+    aws = parsed.aws
+    assert [(f.function_name, f.role) for f in aws.functions] == [("nightly", account["runner"])]
+    assert [(s.stack_name, s.role_arn) for s in aws.stacks] == [("network", account["runner"])]
+    assert [(p.name, p.service_role) for p in aws.build_projects] == [
+        ("release", account["runner"])]
+    assert [g.auto_scaling_group_name for g in aws.scaling_groups] == ["web"]
+    assert not [p for p in reader.problems if p.source.startswith(
+        ("aws:lambda", "aws:cloudformation", "aws:codebuild", "aws:autoscaling"))]

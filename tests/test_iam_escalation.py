@@ -16,7 +16,13 @@ from ingest import inventory_from_text
 from riskgraph.cli import main
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Technique
-from riskgraph.techniques.aws import create_role, passrole, self_escalate, user_credentials
+from riskgraph.techniques.aws import (
+    create_role,
+    passrole,
+    resource_pivot,
+    self_escalate,
+    user_credentials,
+)
 
 A = "111122223333"
 ADMIN = f"aws:Admin:{A}"
@@ -331,3 +337,58 @@ def test_mfa_conditions_label_the_step_in_paths_output(tmp_path: Path,
     assert trusted["reason"].endswith("(MFA required)") and trusted["confidence"] == "likely"
     assert steps(role_arn("guarded"))[0]["reason"].endswith("(MFA required)")
     assert "MFA" not in steps(role_arn("plain"))[0]["reason"]
+
+
+# B7: pivots through existing resources -------------------------------------------------------
+
+ASG = (f"arn:aws:autoscaling:us-east-1:{A}:autoScalingGroup:6d8c:"
+       "autoScalingGroupName/web")
+
+
+def test_an_auto_scaling_group_launches_a_passed_role() -> None:
+    groups = {"AutoScalingGroups": [{"AutoScalingGroupName": "web",
+                                     "AutoScalingGroupARN": ASG}]}
+    scale = ["iam:PassRole", "autoscaling:CreateLaunchConfiguration"]
+    can = inventory(details([_ec2_role("web", True)], [user("ops", [
+        allow(scale), allow("autoscaling:UpdateAutoScalingGroup", ASG)])]), groups)
+    cannot = inventory(details([_ec2_role("web", True)], [user("ops", [allow(scale)])]),
+                       groups)
+    edge = edges(passrole.TECHNIQUE, can)[(user_arn("ops"), f"hub:aws-passrole-ec2:aws/{A}")]
+    assert "on group web" in edge.reason
+    assert edges(passrole.TECHNIQUE, cannot) == {}
+
+
+def test_pivot_reasons_name_the_resource_and_invoke_makes_it_certain() -> None:
+    function = f"arn:aws:lambda:us-east-1:{A}:function:nightly"
+    functions = {"Functions": [{"FunctionName": "nightly", "FunctionArn": function,
+                                "Role": role_arn("fn")}]}
+    now = inventory(details([role("fn")], [user("dev", [allow(
+        ["lambda:UpdateFunctionConfiguration", "lambda:InvokeFunction"], function)])]),
+        functions)
+    edge = edges(resource_pivot.TECHNIQUE, now)[(user_arn("dev"), role_arn("fn"))]
+    assert edge.confidence == "certain" and "Lambda function nightly" in edge.reason
+
+
+def test_resources_that_run_with_a_role_are_read_and_bad_ones_reported() -> None:
+    text = "---\n" + json.dumps({
+        "Functions": [{"FunctionName": "f", "FunctionArn": "arn:aws:lambda:r:1:function:f",
+                       "Role": "arn:aws:iam::1:role/x",
+                       "Environment": {"Variables": {"TOKEN": "never-kept"}}},
+                      {"FunctionName": "broken"}],
+        "Stacks": [{"StackName": "s", "StackId": "arn:aws:cloudformation:r:1:stack/s/1",
+                    "RoleARN": "arn:aws:iam::1:role/y"}],
+        "AutoScalingGroups": [{"AutoScalingGroupName": "g", "AutoScalingGroupARN":
+                               "arn:aws:autoscaling:r:1:autoScalingGroup:u:"
+                               "autoScalingGroupName/g"}],
+        "projects": [{"name": "p", "arn": "arn:aws:codebuild:r:1:project/p",
+                      "serviceRole": "arn:aws:iam::1:role/z"}]}) + "\n---\n" + json.dumps(
+        {"projects": ["only", "names"]}) + "\n"
+    inv = inventory_from_text(text, "aws/services.json")
+    aws = inv.aws
+    assert [f.role for f in aws.functions] == ["arn:aws:iam::1:role/x"]
+    assert "never-kept" not in repr(aws)
+    assert [s.role_arn for s in aws.stacks] == ["arn:aws:iam::1:role/y"]
+    assert [p.service_role for p in aws.build_projects] == ["arn:aws:iam::1:role/z"]
+    assert [g.auto_scaling_group_name for g in aws.scaling_groups] == ["g"]
+    assert sorted(str(p.obj) for p in inv.problems) == [
+        "CodeBuild projects", "Lambda function broken"]

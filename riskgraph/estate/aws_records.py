@@ -34,6 +34,12 @@ from riskgraph.models.aws import (
     UserCredentials,
     Vpc,
 )
+from riskgraph.models.aws.services import (
+    AutoScalingGroup,
+    CloudFormationStack,
+    CodeBuildProject,
+    LambdaFunction,
+)
 
 
 @dataclass
@@ -64,6 +70,11 @@ class AwsRecords:
     addons: list[EksAddon] = field(default_factory=list)
     #: Rows of the IAM credential report (console passwords, access keys).
     credential_reports: list[UserCredentials] = field(default_factory=list)
+    #: Resources that run with a role (the pivots of aws.resource-pivot and aws.passrole).
+    functions: list[LambdaFunction] = field(default_factory=list)
+    stacks: list[CloudFormationStack] = field(default_factory=list)
+    build_projects: list[CodeBuildProject] = field(default_factory=list)
+    scaling_groups: list[AutoScalingGroup] = field(default_factory=list)
     #: Documents that arrive apart from their resource, joined by :meth:`finish`.
     #: Keyed by (cluster name, principal ARN).
     pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \

@@ -74,6 +74,12 @@ from riskgraph.models.aws.network import (
     ServiceEndpoint,
     Vpc,
 )
+from riskgraph.models.aws.services import (
+    AutoScalingGroup,
+    CloudFormationStack,
+    CodeBuildProject,
+    LambdaFunction,
+)
 
 __all__ = [
     "AccessConfig",
@@ -81,10 +87,13 @@ __all__ = [
     "AccessScope",
     "AssociatedAccessPolicy",
     "AttachedPolicy",
+    "AutoScalingGroup",
     "AwsModel",
     "CidrBlockAssociation",
     "CidrBlockState",
+    "CloudFormationStack",
     "ClusterIdentity",
+    "CodeBuildProject",
     "Ec2Instance",
     "EcrRepository",
     "EksAddon",
@@ -106,6 +115,7 @@ __all__ = [
     "Ipv6Range",
     "KmsKey",
     "KubernetesNetworkConfig",
+    "LambdaFunction",
     "LaunchTemplateData",
     "LaunchTemplateVersion",
     "ManagedPolicy",

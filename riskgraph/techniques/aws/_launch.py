@@ -8,6 +8,9 @@ role's own instance profile.
   ``ec2:AssociateIamInstanceProfile`` (or ``ReplaceIamInstanceProfileAssociation``) on it,
   and the attacker reaches the instance through Systems Manager (``ssm:SendCommand`` or
   ``ssm:StartSession`` on it). An instance reached only over the network is not counted.
+- An Auto Scaling group of the input launches instances with a role when the principal may
+  ``autoscaling:CreateLaunchConfiguration`` (its user data runs at boot) and
+  ``autoscaling:UpdateAutoScalingGroup`` on the group.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ def service_of(route: str) -> str:
 NEW_PROFILE = ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile")
 SWAP = ("ec2:AssociateIamInstanceProfile", "ec2:ReplaceIamInstanceProfileAssociation")
 RUN_ON = ("ssm:SendCommand", "ssm:StartSession")
+SCALE = ("autoscaling:CreateLaunchConfiguration", "autoscaling:UpdateAutoScalingGroup")
 
 
 def new_profile(access: AccountAccess, principal: IamPrincipal) -> Decision | None:
@@ -90,6 +94,25 @@ def swap_on_instance(access: AccountAccess, aws: AwsInventory, principal: IamPri
     return None
 
 
+def scale_group(access: AccountAccess, aws: AwsInventory, principal: IamPrincipal
+                ) -> tuple[Decision, tuple[str, ...]] | None:
+    """An Auto Scaling group of the principal's account it may point at a launch
+    configuration of its own: the decision, and the actions with the group named."""
+    if not may_use(access, principal, "autoscaling"):
+        return None
+    create = can_somewhere(access, principal, SCALE[0])
+    if not create.allowed:
+        return None
+    for group in aws.scaling_groups:
+        if group.account != principal.account:
+            continue
+        update = access.can(principal, SCALE[1], group.auto_scaling_group_arn)
+        if update.allowed:
+            return all_of((create, update)), (
+                SCALE[0], f"{SCALE[1]} on group {group.auto_scaling_group_name}")
+    return None
+
+
 def launchable(access: AccountAccess, aws: AwsInventory, principal: IamPrincipal
                 ) -> dict[str, tuple[Decision, tuple[str, ...]]]:
     """The routes (services) the principal can start compute in, with the actions."""
@@ -100,10 +123,11 @@ def launchable(access: AccountAccess, aws: AwsInventory, principal: IamPrincipal
             if decision.allowed:
                 found[service] = (decision, actions)
                 break
-    if EC2 not in found:
-        swap = swap_on_instance(access, aws, principal)
-        if swap is not None:
-            found[EC2] = swap
+    for other in (swap_on_instance, scale_group):
+        if EC2 not in found:
+            route = other(access, aws, principal)
+            if route is not None:
+                found[EC2] = route
     profile = new_profile(access, principal) if EC2 in found else None
     if profile is not None:
         found[NEW_PROFILE_ROUTE] = (all_of((found[EC2][0], profile)),
