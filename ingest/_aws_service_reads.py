@@ -79,3 +79,20 @@ def role_runners(calls: Calls, region: str) -> Documents:
         if found is not None and found.get("projects"):
             yield batch.source, {"projects": _kept(found["projects"],
                                                    ("name", "arn", "serviceRole"))}
+
+
+def organization(calls: Calls) -> Documents:
+    """``organizations describe-organization`` and ``list-accounts``: which accounts share
+    the organization (``aws:PrincipalOrgID`` in trust and resource policies)."""
+    absent = ("AWSOrganizationsNotInUseException",)
+    describe = calls.operation("organizations", "describe_organization", None,
+                               "the organization", absent)
+    found = describe.call()
+    if found is None:
+        return
+    yield describe.source, found
+    listing = calls.operation("organizations", "list_accounts", None,
+                              "the organization's accounts", absent)
+    accounts = listing.items_of("Accounts")
+    if accounts:
+        yield listing.source, {"Accounts": _kept(accounts, ("Id", "Arn", "Name", "Status"))}

@@ -79,3 +79,29 @@ def build_projects(d: AwsDocument, key: str, value: Any) -> bool:
         if project is not None:
             d.out.build_projects.append(project)
     return True
+
+
+def organization(d: AwsDocument, key: str, value: Any) -> bool:
+    """``organizations describe-organization``: the organization id (``aws:PrincipalOrgID``
+    of its accounts) and its management account."""
+    org_id = value.get("Id") if isinstance(value, dict) else None
+    if not isinstance(org_id, str) or not org_id.startswith("o-"):
+        d.problem("Organization.Id: missing or not an organization id; skipped",
+                  "organization")
+        return True
+    d.out.organization_id = org_id
+    master = value.get("MasterAccountId")
+    if isinstance(master, str) and master.isdigit():
+        d.out.organization_accounts.add(master)
+    return True
+
+
+def organization_accounts(d: AwsDocument, key: str, value: Any) -> bool:
+    """``organizations list-accounts``: the member accounts of the organization."""
+    for index, account in enumerate(d.items(key, value)):
+        account_id = account.get("Id") if isinstance(account, dict) else None
+        if isinstance(account_id, str) and account_id.isdigit():
+            d.out.organization_accounts.add(account_id)
+        else:
+            d.problem(f"{key}[{index}].Id: not an account id; skipped", "organization account")
+    return True

@@ -137,6 +137,8 @@ HANDLERS: dict[str, Handler] = {
     "Clusters": endpoints.redshift_clusters,  # redshift describe-clusters
     "ReportFormat": services.credential_report,  # iam get-credential-report
     "projects": services.build_projects,  # codebuild batch-get-projects
+    "Organization": services.organization,  # organizations describe-organization
+    "Accounts": services.organization_accounts,  # organizations list-accounts
 }
 
 

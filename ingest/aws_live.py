@@ -15,7 +15,8 @@ What is read (global services once, the others in each region):
   principal has. Then ``iam list-open-id-connect-providers``, and ``iam
   generate-credential-report`` / ``get-credential-report`` (console passwords, access keys);
 - ``organizations list-policies --filter SERVICE_CONTROL_POLICY`` and ``describe-policy``
-  (allowed from the management account or a delegated administrator);
+  (allowed from the management account or a delegated administrator), ``describe-organization``
+  and ``list-accounts`` (the accounts ``aws:PrincipalOrgID`` names);
 - ``s3 list-buckets`` and ``get-bucket-policy``;
 - per region: ``eks describe-cluster``, ``describe-nodegroup``,
   ``describe-pod-identity-association``, ``describe-access-entry``,
@@ -143,6 +144,7 @@ class AwsAccountReader:
         sections: list[Callable[[], reads.Documents]] = [
             partial(reads.iam, self._calls), partial(service_reads.credential_report, self._calls),
             partial(reads.organizations, self._calls),
+            partial(service_reads.organization, self._calls),
             partial(reads.s3, self._calls)]
         for region in self.regions:  # EKS first: its node groups name the launch templates
             sections += [partial(reads.eks, self._calls, region, templates),

@@ -1,10 +1,17 @@
-"""Live reads for IAM escalation: the credential report and the resources that run with a
-role, from boto3 against a real moto server on 127.0.0.1; nothing of ours is mocked."""
+"""Live reads for IAM escalation: the credential report, the organization and the resources
+that run with a role, from boto3 against a real moto server on 127.0.0.1; nothing of ours
+is mocked. The server runs in its own process: moto servers started in one process share
+their state, and tests/test_aws_live.py builds another account in its own."""
 
 from __future__ import annotations
 
 import io
 import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -12,21 +19,34 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 
 from ingest.aws_live import AwsAccountReader, AwsTarget
 
 REGION = "us-east-1"
+_STARTUP_TRIES = 100
 SECRET = "never-leaves-aws"  # stored in moto; never in a document or the inventory
 
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                               "-p", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(_STARTUP_TRIES):
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +85,7 @@ def account(moto_url: str, session: boto3.Session) -> dict[str, str]:
             "type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
             "computeType": "BUILD_GENERAL1_SMALL",
             "environmentVariables": [{"name": "TOKEN", "value": SECRET}]})
+    _client(session, moto_url, "organizations").create_organization(FeatureSet="ALL")
     scaling = _client(session, moto_url, "autoscaling")
     scaling.create_launch_configuration(LaunchConfigurationName="web", ImageId="ami-12345678",
                                         InstanceType="t3.micro")
@@ -128,3 +149,10 @@ def test_resources_that_run_with_a_role_are_read_without_their_secrets(
     assert [g.auto_scaling_group_name for g in aws.scaling_groups] == ["web"]
     assert not [p for p in reader.problems if p.source.startswith(
         ("aws:lambda", "aws:cloudformation", "aws:codebuild", "aws:autoscaling"))]
+
+
+def test_the_organization_and_its_accounts_are_read(moto_url: str, session: boto3.Session,
+                                                    account: dict[str, str]) -> None:
+    parsed = AwsAccountReader(AwsTarget(endpoint_url=moto_url), session).read()
+    assert (parsed.aws.organization_id or "").startswith("o-")
+    assert "123456789012" in parsed.aws.organization_accounts

@@ -17,6 +17,7 @@ from riskgraph.cli import main
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Technique
 from riskgraph.techniques.aws import (
+    assume_role,
     create_role,
     passrole,
     resource_pivot,
@@ -392,3 +393,68 @@ def test_resources_that_run_with_a_role_are_read_and_bad_ones_reported() -> None
     assert [g.auto_scaling_group_name for g in aws.scaling_groups] == ["g"]
     assert sorted(str(p.obj) for p in inv.problems) == [
         "CodeBuild projects", "Lambda function broken"]
+
+
+# C9: several accounts and their organization ---------------------------------------------
+
+B, C = "444455556666", "777788889999"
+
+
+def _account(account: str, roles: list[dict[str, Any]]) -> dict[str, Any]:
+    """The roles, written for account A, moved to ``account`` (ARNs in policies too)."""
+    return json.loads(json.dumps(details(roles)).replace(f":{A}:", f":{account}:"))
+
+
+def _organization(scp_target: str) -> list[dict[str, Any]]:
+    b_admin = f"arn:aws:iam::{B}:role/b-admin"
+    a_ops = f"arn:aws:iam::{A}:role/a-ops"
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"AWS": a_ops}}]}
+    scp = {"Policy": {"PolicySummary": {"Id": "p-noiam", "Name": "no-iam",
+                                        "Arn": "arn:aws:organizations::1:policy/p-noiam",
+                                        "Type": "SERVICE_CONTROL_POLICY"},
+                      "Content": json.dumps({"Statement": [
+                          {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                          {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
+                           "Condition": {"ArnNotLike": {"aws:PrincipalArn": b_admin}}}]})},
+           "Targets": [{"TargetId": scp_target}]}
+    admin = role("b-admin", [allow("*")], AssumeRolePolicyDocument=trust)
+    admin["Arn"] = b_admin
+    return [
+        details([role("a-ops", [allow("sts:AssumeRole", b_admin)]), admin]),
+        _account(B, [role("b-dev", [allow("iam:PutRolePolicy", role_arn("b-dev"))])]),
+        _account(C, [role("c-dev", [allow("iam:PutRolePolicy", role_arn("c-dev"))])]),
+        scp]
+
+
+def test_three_accounts_a_cross_account_trust_and_an_scp_on_one_of_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for index, document in enumerate(_organization(B)):
+        (tmp_path / f"{index}.json").write_text(json.dumps(document))
+    assert main(["paths", "--aws", str(tmp_path), "--from", f"arn:aws:iam::{A}:role/a-ops",
+                 "--to", "aws-admin", "--format", "json", "-q"]) == 0
+    found = json.loads(capsys.readouterr().out)["paths"]
+    assert [p["target"] for p in found] == [f"aws:Admin:{B}"]
+    assert [s["technique"] for s in found[0]["steps"]] == ["aws.assume-role", "aws.admin"]
+    inv = inventory(*_organization(B))
+    escalations = set(edges(self_escalate.TECHNIQUE, inv))
+    assert escalations == {(f"arn:aws:iam::{C}:role/c-dev", f"aws:Admin:{C}")}
+
+
+@pytest.mark.parametrize(("members", "confidence"), [
+    ([A, B, C], "certain"), ([B, C], None), ([], "likely")],
+    ids=["member", "outsider", "organization-not-read"])
+def test_org_conditions_of_a_cross_account_trust_are_decided_with_the_organization(
+        members: list[str], confidence: str | None) -> None:
+    org_trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                "Principal": {"AWS": A},
+                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]}
+    shared = role("shared", AssumeRolePolicyDocument=org_trust)
+    shared["Arn"] = f"arn:aws:iam::{B}:role/shared"
+    documents = [details([role("a-ops", [allow("sts:AssumeRole", shared["Arn"])]), shared])]
+    if members:
+        documents += [{"Organization": {"Id": "o-abc", "MasterAccountId": C}},
+                      {"Accounts": [{"Id": account} for account in members]}]
+    found = edges(assume_role.TECHNIQUE, inventory(*documents))
+    edge = found.get((role_arn("a-ops"), shared["Arn"]))
+    assert (edge and edge.confidence) == confidence

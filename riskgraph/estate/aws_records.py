@@ -86,6 +86,10 @@ class AwsRecords:
     pending_secret_policies: dict[str, PolicyJson] = field(default_factory=dict)
     #: Account ids named by inputs that carry no ARN of their own (``sts get-caller-identity``).
     known_accounts: set[str] = field(default_factory=set)
+    #: The organization the accounts belong to (``organizations describe-organization``)
+    #: and its member accounts (``list-accounts``; empty when not read).
+    organization_id: str | None = None
+    organization_accounts: set[str] = field(default_factory=set)
     #: The EKS cluster name the Kubernetes input is (``--eks-cluster``); decided when None.
     cluster_name: str | None = None
     #: The time conditions on dates are decided at (``--as-of``); None: when analysed.
@@ -103,6 +107,8 @@ class AwsRecords:
         self.pending_repository_policies.update(other.pending_repository_policies)
         self.pending_secret_policies.update(other.pending_secret_policies)
         self.known_accounts |= other.known_accounts
+        self.organization_id = self.organization_id or other.organization_id
+        self.organization_accounts |= other.organization_accounts
         self.cluster_name = self.cluster_name or other.cluster_name
         self.as_of = self.as_of or other.as_of
 

@@ -7,7 +7,8 @@ asking about one principal and a few actions costs a few statement checks.
 
 Condition keys known offline are filled in from the inventory: ``aws:PrincipalArn``,
 ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:username`` (users),
-``aws:PrincipalTag/<key>``, ``aws:ResourceAccount`` and the time keys at the analysis time
+``aws:PrincipalTag/<key>``, ``aws:PrincipalOrgID`` (when the input holds the
+organization and its accounts), ``aws:ResourceAccount`` and the time keys at the analysis time
 (:mod:`riskgraph.iam.context`); for role trust policies also the role's tags as
 ``aws:ResourceTag/<key>`` and ``iam:ResourceTag/<key>``. The caller's
 ``context`` adds to and overrides them.
@@ -114,7 +115,8 @@ class AccountAccess:
         is_user = ":user/" in arn
         caller = Caller(arn=arn, account=account, is_user=is_user,
                         has_boundary=boundary is not None)
-        context = principal_context(arn, tags, self.now)
+        context = principal_context(arn, tags, self.now, self.aws.organization_id,
+                                    self.aws.organization_accounts)
         scps = tuple(self.policy(source, document, "scp")
                      for source, document in self.aws.scps_for(account))
         found = PrincipalPolicies(caller, tuple(identity), boundary, scps, context)

@@ -9,7 +9,7 @@ so a condition that needs it fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from datetime import datetime, timedelta
 
 from riskgraph.iam.conditions import ContextValue, normalize_context
@@ -19,9 +19,11 @@ from riskgraph.models.aws import Tag
 SESSION_HOURS = 12
 
 
-def principal_context(arn: str, tags: Mapping[str, str], now: datetime
+def principal_context(arn: str, tags: Mapping[str, str], now: datetime,
+                      organization_id: str | None = None, members: Set[str] = frozenset()
                       ) -> dict[str, tuple[str, ...]]:
-    """The condition keys known offline about a request by an IAM role or user at ``now``.
+    """The condition keys known offline about a request by an IAM role or user at ``now``
+    (in the organization ``organization_id`` when ``members`` lists its account).
 
     >>> from datetime import UTC
     >>> principal_context("arn:aws:iam::111122223333:user/ana", {"team": "red"},
@@ -36,7 +38,18 @@ def principal_context(arn: str, tags: Mapping[str, str], now: datetime
         **{f"aws:PrincipalTag/{key}": value for key, value in tags.items()}}
     if is_user:
         context["aws:username"] = arn.rsplit("/", 1)[-1]
-    return normalize_context(context) | time_context(now, is_user)
+    return normalize_context(context) | time_context(now, is_user) | organization_context(
+        arn.split(":")[4], organization_id, members)
+
+
+def organization_context(account: str, organization_id: str | None,
+                         members: Set[str]) -> dict[str, tuple[str, ...]]:
+    """``aws:PrincipalOrgID`` of a principal of ``account``: the organization's id when the
+    input lists the account as a member, absent when it lists the members without it,
+    else left unknown."""
+    if organization_id is None or not members:
+        return {}
+    return {"aws:principalorgid": (organization_id,) if account in members else ()}
 
 
 def time_context(now: datetime, is_user: bool | None) -> dict[str, tuple[str, ...]]:
