@@ -97,11 +97,33 @@ def organization(d: AwsDocument, key: str, value: Any) -> bool:
 
 
 def organization_accounts(d: AwsDocument, key: str, value: Any) -> bool:
-    """``organizations list-accounts``: the member accounts of the organization."""
+    """``organizations list-accounts``: the member accounts of the organization; with
+    ``"ParentId"`` added (``list-accounts-for-parent``), the unit or root they are in."""
+    parent = d.text("ParentId")
     for index, account in enumerate(d.items(key, value)):
         account_id = account.get("Id") if isinstance(account, dict) else None
         if isinstance(account_id, str) and account_id.isdigit():
             d.out.organization_accounts.add(account_id)
+            if parent is not None:
+                d.out.organization_parents[account_id] = parent
         else:
             d.problem(f"{key}[{index}].Id: not an account id; skipped", "organization account")
+    return True
+
+
+def organizational_units(d: AwsDocument, key: str, value: Any) -> bool:
+    """``organizations list-organizational-units-for-parent`` with ``"ParentId"`` added:
+    the units under that parent."""
+    parent = d.text("ParentId")
+    if parent is None:
+        d.problem("no ParentId: add the --parent-id given to the call; skipped",
+                  "organizational units")
+        return True
+    for index, unit in enumerate(d.items(key, value)):
+        unit_id = unit.get("Id") if isinstance(unit, dict) else None
+        if isinstance(unit_id, str) and unit_id.startswith("ou-"):
+            d.out.organization_parents[unit_id] = parent
+        else:
+            d.problem(f"{key}[{index}].Id: not an organizational unit id; skipped",
+                      "organizational unit")
     return True

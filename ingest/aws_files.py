@@ -8,7 +8,9 @@ those a key is added by whoever saved them (the live reader adds them too):
 - ``kms get-key-policy``: ``"KeyId": "<key id or ARN>"``;
 - ``eks list-access-entries``: ``"clusterName": "<cluster>"``;
 - ``organizations describe-policy``: optionally ``"Targets"``, the account, OU or root ids
-  the SCP is attached to (ids, or list-targets-for-policy's ``Targets`` entries).
+  the SCP is attached to (ids, or list-targets-for-policy's ``Targets`` entries);
+- ``organizations list-accounts-for-parent`` and ``list-organizational-units-for-parent``:
+  ``"ParentId": "<the --parent-id>"``, so that an SCP on a unit reaches its accounts.
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ HANDLERS: dict[str, Handler] = {
     "ReportFormat": services.credential_report,  # iam get-credential-report
     "projects": services.build_projects,  # codebuild batch-get-projects
     "Organization": services.organization,  # organizations describe-organization
-    "Accounts": services.organization_accounts,  # organizations list-accounts
+    "Accounts": services.organization_accounts,  # organizations list-accounts(-for-parent)
+    "OrganizationalUnits": services.organizational_units,  # list-organizational-units-for-parent
 }
 
 

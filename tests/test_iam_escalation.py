@@ -458,3 +458,16 @@ def test_org_conditions_of_a_cross_account_trust_are_decided_with_the_organizati
     found = edges(assume_role.TECHNIQUE, inventory(*documents))
     edge = found.get((role_arn("a-ops"), shared["Arn"]))
     assert (edge and edge.confidence) == confidence
+
+
+@pytest.mark.parametrize("placed", [True, False], ids=["unit-placed", "unit-unknown"])
+def test_an_scp_on_an_organizational_unit_reaches_the_accounts_placed_under_it(
+        placed: bool) -> None:
+    documents = _organization("ou-r1-team")
+    if placed:
+        documents += [{"ParentId": "ou-r1-team", "Accounts": [{"Id": B}]},
+                      {"ParentId": "r-r1", "OrganizationalUnits": [{"Id": "ou-r1-team"}]}]
+    escalations = set(edges(self_escalate.TECHNIQUE, inventory(*documents)))
+    b_dev = (f"arn:aws:iam::{B}:role/b-dev", f"aws:Admin:{B}")
+    assert (b_dev in escalations) != placed
+    assert (f"arn:aws:iam::{C}:role/c-dev", f"aws:Admin:{C}") in escalations

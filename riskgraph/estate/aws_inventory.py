@@ -173,15 +173,22 @@ class AwsInventory(AwsRecords):
         return (arn, policy.document) if policy and policy.document is not None else None
 
     def scps_for(self, account: str) -> list[tuple[str, PolicyJson]]:
-        """The SCPs that apply to an account: those attached to it or to the organization
-        root (``r-...``), and those without targets.
+        """The SCPs that apply to an account: those attached to it, to an organizational
+        unit the input places it under (``list-accounts-for-parent`` and
+        ``list-organizational-units-for-parent`` with their ``ParentId``), or to the
+        organization root (``r-...``), and those without targets.
 
-        An SCP attached to an OU only is not applied, since the input does not say which
-        accounts the OU holds: riskgraph would rather show a path an SCP might block than
-        hide one it does not.
+        An SCP attached to an OU the input does not place the account under is not
+        applied: riskgraph would rather show a path an SCP might block than hide one it
+        does not.
         """
+        above, current = {account}, account
+        while (parent := self.organization_parents.get(current)) is not None \
+                and parent not in above:
+            above.add(parent)
+            current = parent
         return [(scp.arn or scp.name, scp.content) for scp in self.scps
-                if not scp.targets or account in scp.targets
+                if not scp.targets or above & set(scp.targets)
                 or any(t.startswith("r-") for t in scp.targets)]
 
     def instance_for(self, node: Node) -> Ec2Instance | None:

@@ -90,6 +90,8 @@ class AwsRecords:
     #: and its member accounts (``list-accounts``; empty when not read).
     organization_id: str | None = None
     organization_accounts: set[str] = field(default_factory=set)
+    #: Account or organizational unit id -> the id of the unit or root above it.
+    organization_parents: dict[str, str] = field(default_factory=dict)
     #: The EKS cluster name the Kubernetes input is (``--eks-cluster``); decided when None.
     cluster_name: str | None = None
     #: The time conditions on dates are decided at (``--as-of``); None: when analysed.
@@ -109,6 +111,7 @@ class AwsRecords:
         self.known_accounts |= other.known_accounts
         self.organization_id = self.organization_id or other.organization_id
         self.organization_accounts |= other.organization_accounts
+        self.organization_parents.update(other.organization_parents)
         self.cluster_name = self.cluster_name or other.cluster_name
         self.as_of = self.as_of or other.as_of
 
