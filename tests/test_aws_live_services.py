@@ -156,3 +156,17 @@ def test_the_organization_and_its_accounts_are_read(moto_url: str, session: boto
     parsed = AwsAccountReader(AwsTarget(endpoint_url=moto_url), session).read()
     assert (parsed.aws.organization_id or "").startswith("o-")
     assert "123456789012" in parsed.aws.organization_accounts
+
+
+def test_a_refused_resource_list_names_the_action_and_the_rest_is_read(
+        moto_url: str, session: boto3.Session, account: dict[str, str]) -> None:
+    reader = AwsAccountReader(AwsTarget(endpoint_url=moto_url, regions=(REGION,)), session)
+    with Stubber(reader.client("lambda", REGION)) as stub:
+        stub.add_client_error("list_functions", "AccessDeniedException", "denied", 403)
+        parsed = reader.read()
+        stub.assert_no_pending_responses()
+    assert not parsed.aws.functions
+    assert [s.stack_name for s in parsed.aws.stacks] == ["network"]
+    assert [p.message for p in reader.problems if p.source.startswith("aws:lambda")] == [
+        "access denied (AccessDeniedException): Lambda functions (their roles) not read; "
+        "grant lambda:ListFunctions to read them — analysis continues without them"]

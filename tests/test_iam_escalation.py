@@ -471,3 +471,41 @@ def test_an_scp_on_an_organizational_unit_reaches_the_accounts_placed_under_it(
     b_dev = (f"arn:aws:iam::{B}:role/b-dev", f"aws:Admin:{B}")
     assert (b_dev in escalations) != placed
     assert (f"arn:aws:iam::{C}:role/c-dev", f"aws:Admin:{C}") in escalations
+
+
+# The issue's own command on its reproducers ----------------------------------------------
+
+ISSUE = "111111111111"
+
+
+def _issue_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                 roles: list[dict[str, Any]], source: str = "*") -> list[dict[str, Any]]:
+    text = json.dumps(details(roles)).replace(f":{A}:", f":{ISSUE}:")
+    path = tmp_path / "details.json"
+    path.write_text(text)
+    assert main(["paths", "--aws", str(path), "--from", f"arn:aws:iam::{ISSUE}:role/{source}",
+                 "--to", "aws-admin", "--format", "json", "-q"]) == 0
+    return list(json.loads(capsys.readouterr().out)["paths"])
+
+
+def test_issue_reproducer_attach_only_s3_read_only_has_no_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    attach = allow("iam:AttachRolePolicy", role_arn("r"),
+                   Condition={"ArnEquals": {"iam:PolicyARN": S3_READ}})
+    assert _issue_paths(tmp_path, capsys, [role("r", [attach])]) == []
+
+
+def test_issue_reproducer_ec2_admin_role_through_a_new_instance_profile(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    admin = _ec2_role("admin", False)
+    admin["RolePolicyList"] = [{"PolicyName": "all",
+                                "PolicyDocument": {"Statement": [allow("*")]}}]
+    actions = ["iam:PassRole", "ec2:RunInstances", "iam:CreateInstanceProfile",
+               "iam:AddRoleToInstanceProfile"]
+    found = _issue_paths(tmp_path, capsys, [admin, role("attacker", [allow(actions)])],
+                         "attacker")
+    assert [(p["source"], p["target"]) for p in found] == [
+        (f"arn:aws:iam::{ISSUE}:role/attacker", f"aws:Admin:{ISSUE}")]
+    without = _issue_paths(tmp_path, capsys, [admin, role("attacker", [allow(actions[:2])])],
+                           "attacker")
+    assert without == []
