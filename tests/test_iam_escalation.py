@@ -509,3 +509,18 @@ def test_issue_reproducer_ec2_admin_role_through_a_new_instance_profile(
     without = _issue_paths(tmp_path, capsys, [admin, role("attacker", [allow(actions[:2])])],
                            "attacker")
     assert without == []
+
+
+@pytest.mark.parametrize(("pattern", "confidence"), [
+    (f"arn:aws:ec2:us-east-1:{A}:instance/*", "certain"),
+    ("arn:aws:ec2:us-east-1:999999999999:instance/*", None),
+    (f"arn:aws:lambda:us-east-1:{A}:function:*", None),
+], ids=["own-instances", "another-account", "not-an-instance"])
+def test_passrole_associated_resource_is_the_instance_the_attacker_launches(
+        pattern: str, confidence: str | None) -> None:
+    passing = allow("iam:PassRole", role_arn("web"),
+                    Condition={"ArnLike": {"iam:AssociatedResourceArn": pattern}})
+    inv = inventory(details([_ec2_role("web", True)],
+                            [user("dev", [passing, allow("ec2:RunInstances")])]))
+    edge = edges(passrole.TECHNIQUE, inv).get((user_arn("dev"), role_arn("web")))
+    assert (edge and edge.confidence) == confidence

@@ -8,11 +8,14 @@ condition. The candidates are the AWS-managed ``AdministratorAccess`` and ``IAMF
 ``*`` on ``*`` without conditions, and a new policy when the principal may
 ``iam:CreatePolicy``. Every call on an IAM user or role also carries the target's current
 permissions boundary as ``iam:PermissionsBoundary`` (absent when it has none) and its tags.
+A PassRole names the resource the launch creates in ``iam:AssociatedResourceArn``, which the
+attacker picks: the values its own conditions spell are tried (EC2 instances, Lambda
+functions of its account).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -20,6 +23,7 @@ from riskgraph.estate.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.iam import AccountAccess, Decision
 from riskgraph.iam.conditions import ContextValue
 from riskgraph.iam.context import role_tag_context
+from riskgraph.iam.matching import arn_matches
 from riskgraph.techniques.aws._index import PROBE, all_of
 
 #: AWS-managed policies whose attachment gives full control, and how to name them.
@@ -31,7 +35,7 @@ class Choice(NamedTuple):
     """One way to fill the call: its condition keys, how the reason names it (``""``: no
     choice to name), and what else it needs (creating the policy first)."""
 
-    context: dict[str, ContextValue]
+    context: Mapping[str, ContextValue]
     label: str = ""
     needs: Decision | None = None
 
@@ -96,3 +100,33 @@ def first_allowed(access: AccountAccess, principal: IamPrincipal, action: str, r
             return choice.label, decision
         best = best or (choice.label, decision)
     return best
+
+
+#: The shape of what a launch that passes a role creates (``iam:AssociatedResourceArn``).
+CREATED = {"ec2.amazonaws.com": "arn:aws:ec2:*:{account}:instance/*",
+           "lambda.amazonaws.com": "arn:aws:lambda:*:{account}:function:*"}
+
+
+def associated_choices(access: AccountAccess, principal: IamPrincipal, service: str
+                       ) -> list[dict[str, ContextValue]]:
+    """The ``iam:AssociatedResourceArn`` values a PassRole to ``service`` could carry: the
+    attacker names the resource it creates, so each value the principal's own PassRole
+    conditions spell (wildcards filled in) that has the shape of such a resource in its
+    account, then one such resource no policy names; none when the service creates no
+    resource of a known shape (the key is then left unknown)."""
+    shape = CREATED.get(service)
+    if shape is None:
+        return []
+    shape = shape.format(account=principal.account)
+    found: dict[str, None] = {}
+    for statement in access.principal_policies(principal).identity_statements:
+        if not statement.matches_action("iam:PassRole"):
+            continue
+        for condition in statement.conditions:
+            if condition.key == "iam:associatedresourcearn" and not condition.negated:
+                for value in condition.values:
+                    filled = value.replace("*", "x").replace("?", "x")
+                    if arn_matches(shape, filled):
+                        found[filled] = None
+    found[shape.replace("*", PROBE)] = None
+    return [{"iam:AssociatedResourceArn": value} for value in found]

@@ -22,6 +22,7 @@ from riskgraph import ids
 from riskgraph.estate.aws_inventory import IamPrincipal
 from riskgraph.estate.inventory import Inventory
 from riskgraph.iam import AccountAccess, Decision
+from riskgraph.iam.conditions import ContextValue
 from riskgraph.iam.context import role_tag_context
 from riskgraph.models.aws import IamRole
 from riskgraph.techniques import Edge, Example, Technique
@@ -33,6 +34,7 @@ from riskgraph.techniques.aws._common import (
     labelled,
     setup,
 )
+from riskgraph.techniques.aws._escalation import Choice, associated_choices, first_allowed
 from riskgraph.techniques.aws._index import PROBE, ArnIndex, all_of
 from riskgraph.techniques.aws._launch import (
     NEW_PROFILE_ROUTE,
@@ -54,8 +56,12 @@ def _may_pass(access: AccountAccess, principal: IamPrincipal, service: str,
               trusted: dict[str, tuple[IamRole, Decision]], arn: str, pattern: str
               ) -> Decision:
     role, trusts = trusted[arn]
-    context = {"iam:PassedToService": service, **role_tag_context(role.tags)}
-    return all_of((access.can(principal, PASS, arn, context=context), trusts))
+    base = {"iam:PassedToService": service, **role_tag_context(role.tags)}
+    choices = [Choice({**base, **associated})
+               for associated in associated_choices(access, principal, service)] or [Choice(base)]
+    found = first_allowed(access, principal, PASS, arn, choices)
+    return all_of((found[1], trusts)) if found else access.can(principal, PASS, arn,
+                                                                context=choices[-1].context)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
@@ -74,7 +80,11 @@ def find(inv: Inventory) -> Iterator[Edge]:
             if key not in indexes:
                 continue
             service = service_of(route)
-            context = {"iam:PassedToService": service}
+            context: dict[str, ContextValue] = {"iam:PassedToService": service}
+            # The probe names the first resource the principal's conditions spell (any
+            # other is still tried role by role).
+            for associated in associated_choices(access, principal, service)[:1]:
+                context.update(associated)
             found = reach(access, principal, (PASS,), probe, indexes[key],
                           partial(_may_pass, access, principal, service, trusting[key]),
                           context=context)
