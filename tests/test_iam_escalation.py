@@ -524,3 +524,28 @@ def test_passrole_associated_resource_is_the_instance_the_attacker_launches(
                             [user("dev", [passing, allow("ec2:RunInstances")])]))
     edge = edges(passrole.TECHNIQUE, inv).get((user_arn("dev"), role_arn("web")))
     assert (edge and edge.confidence) == confidence
+
+
+def test_create_role_picks_the_tags_its_conditions_ask_for() -> None:
+    tagged = {"StringEquals": {"aws:RequestTag/team": "red"}}
+    make = [allow("iam:CreateRole", Condition=tagged), allow("iam:AttachRolePolicy")]
+    edge = edges(create_role.TECHNIQUE, inventory(details([role("builder", make)])))[
+        (role_arn("builder"), ADMIN)]
+    assert edge.confidence == "certain" and "tagged team=red" in edge.reason
+    no_tags = {"Null": {"aws:TagKeys": "true"}}
+    plain = [allow("iam:CreateRole", Condition=no_tags), allow("iam:AttachRolePolicy")]
+    edge = edges(create_role.TECHNIQUE, inventory(details([role("builder", plain)])))[
+        (role_arn("builder"), ADMIN)]
+    assert edge.confidence == "certain" and "tagged" not in edge.reason
+    without_x = [allow("iam:CreateRole", Condition={"Null": {"aws:RequestTag/x": "true"},
+                                                     **tagged}),
+                 allow("iam:AttachRolePolicy")]
+    assert edges(create_role.TECHNIQUE, inventory(details([role("builder", without_x)])))[
+        (role_arn("builder"), ADMIN)].confidence == "certain"
+    either = [allow("iam:CreateRole", Condition={"StringLike": {"aws:RequestTag/team": "b*"},
+                                                  "StringEquals": {"aws:RequestTag/team":
+                                                                   ["red", "blue"]}}),
+              allow("iam:AttachRolePolicy")]
+    edge = edges(create_role.TECHNIQUE, inventory(details([role("builder", either)])))[
+        (role_arn("builder"), ADMIN)]
+    assert edge.confidence == "likely" and "aws:RequestTag/team" in " ".join(edge.evidence)

@@ -130,3 +130,28 @@ def associated_choices(access: AccountAccess, principal: IamPrincipal, service: 
                         found[filled] = None
     found[shape.replace("*", PROBE)] = None
     return [{"iam:AssociatedResourceArn": value} for value in found]
+
+
+def tag_choices(access: AccountAccess, principal: IamPrincipal, action: str
+                ) -> list[tuple[dict[str, ContextValue], str]]:
+    """Tags the attacker may put on what ``action`` creates, as condition keys and how a
+    reason names them: none, then the first value each positive ``aws:RequestTag/<key>``
+    condition of the principal's own statements spells (wildcards filled in), and last
+    tags left unknown (a combination these miss makes the step ``likely``, not absent)."""
+    spelled: dict[str, str] = {}
+    for statement in access.principal_policies(principal).identity_statements:
+        if not statement.matches_action(action):
+            continue
+        for condition in statement.conditions:
+            if condition.key.startswith("aws:requesttag/") and condition.values \
+                    and condition.test is not None and not condition.negated:
+                spelled.setdefault(condition.name.split("/", 1)[1],
+                                   condition.values[0].replace("*", "x").replace("?", "x"))
+    untagged: dict[str, ContextValue] = {"aws:TagKeys": [], **{
+        f"aws:RequestTag/{key}": [] for key in spelled}}
+    if not spelled:
+        return [(untagged, "")]
+    tagged: dict[str, ContextValue] = {"aws:TagKeys": list(spelled), **{
+        f"aws:RequestTag/{key}": value for key, value in spelled.items()}}
+    return [(untagged, ""), (tagged, " tagged " + ", ".join(
+        f"{key}={value}" for key, value in spelled.items())), ({}, " with tags it picks")]

@@ -5,8 +5,8 @@ needs no ``sts:AssumeRole`` grant; a boundary or SCP may still deny it), then
 ``iam:AttachRolePolicy`` or ``iam:PutRolePolicy`` on the new role. ``CreateRole`` guarded by
 ``iam:PermissionsBoundary`` gives a role no more than that boundary: the route holds only
 when the boundary the condition admits (none, ``AdministratorAccess`` or an admin policy of
-the input) lets the role be admin. ``aws:RequestTag`` conditions stay unknown (the step is
-``likely``): the attacker picks the tags, but riskgraph does not solve for them.
+the input) lets the role be admin. The attacker picks the new role's tags: it is tried
+untagged and with the tags the principal's own ``aws:RequestTag`` conditions spell.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from riskgraph.techniques.aws._escalation import (
     admin_policies,
     attach_choices,
     first_allowed,
+    tag_choices,
 )
 from riskgraph.techniques.aws._index import PROBE, all_of
 from riskgraph.techniques.aws._reach import may_use
@@ -49,11 +50,14 @@ def _route(access: AccountAccess, inv: Inventory, principal: IamPrincipal
     boundaries += [(arn, f" with boundary {name}") for arn, name in (
         *GRANTING[:1], *admin_policies(access, inv.aws, principal.account))]
     for boundary, named in boundaries:
-        create = access.can(principal, "iam:CreateRole", role.arn,
-                            context={"iam:PermissionsBoundary": boundary})
-        if not create.allowed:
+        base: dict[str, ContextValue] = {"iam:PermissionsBoundary": boundary}
+        created = first_allowed(access, principal, "iam:CreateRole", role.arn, [
+            Choice({**base, **tags}, label, None)
+            for tags, label in tag_choices(access, principal, "iam:CreateRole")])
+        if created is None:
             continue
-        base = {"iam:PermissionsBoundary": boundary}
+        named += created[0]
+        create = created[1]
         attach = first_allowed(access, principal, "iam:AttachRolePolicy", role.arn,
                                [Choice({**base, **c.context}, c.label, c.needs)
                                 for c in attach_choices(access, inv.aws, principal, None)])
