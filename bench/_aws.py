@@ -10,7 +10,8 @@ describe-instances`` (one instance per node, matching its providerID, and a few 
 describe-parameters``, ``ecr describe-repositories``, ``kms list-keys``, and last the VPC
 network services (``elasticache describe-cache-clusters`` and ``describe-serverless-caches``,
 ``opensearch describe-domains``, ``redshift describe-clusters``) with ``ec2
-describe-security-groups`` of their groups (``bench._aws_endpoints``).
+describe-security-groups`` of their groups (``bench._aws_endpoints``), then the credential
+report, the organization and the resources that run with a role (``bench._aws_services``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from bench._aws_endpoints import Endpoints
+from bench._aws_services import Services
 from bench._iam_docs import arn
 from bench._plan import (
     ACCOUNT,
@@ -37,7 +38,7 @@ IMDS_WEIGHTS = (0.4, 0.3, 0.2, 0.1)
 EKS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 
 
-class AwsAccount(Endpoints):
+class AwsAccount(Services):
     """Every AWS document of the account, one encoded piece at a time."""
 
     def __init__(self, *args: Any) -> None:
@@ -77,7 +78,8 @@ class AwsAccount(Endpoints):
                 association["targetRoleArn"] = role_arn(f"{app.name}-target", OTHER_ACCOUNT)
             yield self.document([("association", association)])
         yield from self.data_stores()
-        yield from self.endpoints()  # last: its random draws leave the rest as it was
+        yield from self.endpoints()  # late: its random draws leave the rest as it was
+        yield from self.services()  # last, for the same reason
 
     # EKS -----------------------------------------------------------------------------------
 

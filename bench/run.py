@@ -59,7 +59,9 @@ AWS_COUNTS = (("roles", "roles"), ("users", "users"), ("groups", "groups"),
               ("pod identity associations", "pod_identity_associations"),
               ("buckets", "buckets"), ("secrets", "secrets"), ("parameters", "parameters"),
               ("repositories", "repositories"), ("KMS keys", "kms_keys"),
-              ("VPC services", "endpoints"))
+              ("VPC services", "endpoints"), ("credential report rows", "credential_reports"),
+              ("functions", "functions"), ("stacks", "stacks"),
+              ("build projects", "build_projects"), ("scaling groups", "scaling_groups"))
 QUERIES = (("query", "secret"), ("query-aws", "aws-admin"))
 
 

@@ -8,7 +8,9 @@ those a key is added by whoever saved them (the live reader adds them too):
 - ``kms get-key-policy``: ``"KeyId": "<key id or ARN>"``;
 - ``eks list-access-entries``: ``"clusterName": "<cluster>"``;
 - ``organizations describe-policy``: optionally ``"Targets"``, the account, OU or root ids
-  the SCP is attached to (ids, or list-targets-for-policy's ``Targets`` entries).
+  the SCP is attached to (ids, or list-targets-for-policy's ``Targets`` entries);
+- ``organizations list-accounts-for-parent`` and ``list-organizational-units-for-parent``:
+  ``"ParentId": "<the --parent-id>"``, so that an SCP on a unit reaches its accounts.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from ingest import _aws_endpoint_shapes as endpoints
+from ingest import _aws_service_shapes as services
 from ingest import _aws_shapes as shapes
 from ingest._aws_document import AwsDocument, name_of
 from riskgraph.errors import Problem
 from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.models.aws import (
     AccessEntry,
+    AutoScalingGroup,
+    CloudFormationStack,
     EcrRepository,
     EksAddon,
     EksCluster,
@@ -33,6 +38,7 @@ from riskgraph.models.aws import (
     IamRole,
     IamUser,
     KmsKey,
+    LambdaFunction,
     LaunchTemplateVersion,
     OidcProvider,
     PodIdentityAssociation,
@@ -65,6 +71,10 @@ _LISTS: dict[str, _Resource] = {
     "Buckets": (S3Bucket, "buckets", "S3 bucket", ("Name",)),
     "repositories": (EcrRepository, "repositories", "ECR repository", ("repositoryName",)),
     "Keys": (KmsKey, "kms_keys", "KMS key", ("KeyId",)),  # kms list-keys
+    "Functions": (LambdaFunction, "functions", "Lambda function", ("FunctionName",)),
+    "Stacks": (CloudFormationStack, "stacks", "CloudFormation stack", ("StackName",)),
+    "AutoScalingGroups": (AutoScalingGroup, "scaling_groups", "Auto Scaling group",
+                          ("AutoScalingGroupName",)),
 }
 
 #: Keys whose value is one resource (a describe or get call).
@@ -127,6 +137,11 @@ HANDLERS: dict[str, Handler] = {
     "ServerlessCaches": endpoints.serverless_caches,  # elasticache describe-serverless-caches
     "DomainStatusList": endpoints.domains,  # opensearch describe-domains, es describe-...
     "Clusters": endpoints.redshift_clusters,  # redshift describe-clusters
+    "ReportFormat": services.credential_report,  # iam get-credential-report
+    "projects": services.build_projects,  # codebuild batch-get-projects
+    "Organization": services.organization,  # organizations describe-organization
+    "Accounts": services.organization_accounts,  # organizations list-accounts(-for-parent)
+    "OrganizationalUnits": services.organizational_units,  # list-organizational-units-for-parent
 }
 
 

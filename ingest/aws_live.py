@@ -12,9 +12,11 @@ What is read (global services once, the others in each region):
   do not count as attached), each document from ``get-policy-version``, together one more
   document shaped like ``get-account-authorization-details --filter AWSManagedPolicy``.
   Reading all thousand-odd AWS managed policies would multiply the read for policies no
-  principal has. Then ``iam list-open-id-connect-providers``;
+  principal has. Then ``iam list-open-id-connect-providers``, and ``iam
+  generate-credential-report`` / ``get-credential-report`` (console passwords, access keys);
 - ``organizations list-policies --filter SERVICE_CONTROL_POLICY`` and ``describe-policy``
-  (allowed from the management account or a delegated administrator);
+  (allowed from the management account or a delegated administrator), ``describe-organization``
+  and ``list-accounts`` (the accounts ``aws:PrincipalOrgID`` names);
 - ``s3 list-buckets`` and ``get-bucket-policy``;
 - per region: ``eks describe-cluster``, ``describe-nodegroup``,
   ``describe-pod-identity-association``, ``describe-access-entry``,
@@ -26,7 +28,9 @@ What is read (global services once, the others in each region):
   ``get-key-policy``; ``rds describe-db-instances`` and ``describe-db-clusters``;
   ``elasticache describe-cache-clusters --show-cache-node-info`` and
   ``describe-serverless-caches``; ``opensearch list-domain-names`` and ``describe-domains``
-  (five domains a call); ``redshift describe-clusters``.
+  (five domains a call); ``redshift describe-clusters``; ``lambda list-functions``,
+  ``cloudformation describe-stacks``, ``codebuild list-projects`` and ``batch-get-projects``,
+  ``autoscaling describe-auto-scaling-groups`` (names and roles only).
 
 No call returns a secret's or a parameter's value. A call that fails becomes a problem
 naming the permission to grant, and the rest is still read (``ingest._aws_calls``).
@@ -41,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest import _aws_endpoint_reads as endpoint_reads
 from ingest import _aws_reads as reads
+from ingest import _aws_service_reads as service_reads
 from ingest._aws_calls import CallRead, Calls
 from ingest._objects import ParsedObjects
 from ingest.aws_snapshot import parse_aws_response
@@ -137,14 +142,17 @@ class AwsAccountReader:
         yield self._identity()
         templates: reads.Templates = {}
         sections: list[Callable[[], reads.Documents]] = [
-            partial(reads.iam, self._calls), partial(reads.organizations, self._calls),
+            partial(reads.iam, self._calls), partial(service_reads.credential_report, self._calls),
+            partial(reads.organizations, self._calls),
+            partial(service_reads.organization, self._calls),
             partial(reads.s3, self._calls)]
         for region in self.regions:  # EKS first: its node groups name the launch templates
             sections += [partial(reads.eks, self._calls, region, templates),
                          partial(reads.ec2, self._calls, region, templates),
                          partial(reads.data_stores, self._calls, region),
                          partial(endpoint_reads.databases, self._calls, region),
-                         partial(endpoint_reads.endpoints, self._calls, region)]
+                         partial(endpoint_reads.endpoints, self._calls, region),
+                         partial(service_reads.role_runners, self._calls, region)]
         for section in sections:
             yield from section()
             self._calls.close()

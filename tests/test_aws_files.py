@@ -345,7 +345,8 @@ def test_documents_missing_what_names_them_are_problems(doc: dict[str, object],
 
 
 def test_unknown_document_is_left_to_the_kubernetes_parser() -> None:
-    parsed = parse_text(json.dumps({"Functions": [{"FunctionName": "f"}]}), "lambda.json")
+    parsed = parse_text(json.dumps({"Topics": [{"TopicArn": "arn:aws:sns:r:1:t"}]}),
+                        "sns.json")
     assert "no 'kind'" in parsed.problems[0].message
     assert not parsed.aws.sources
 

@@ -8,6 +8,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 EXIT_OK, EXIT_PATHS_FOUND, EXIT_USAGE, EXIT_INPUT, EXIT_RENDER = 0, 1, 2, 3, 4
@@ -96,6 +97,10 @@ def input_options(namespace_flag: bool = True) -> argparse.ArgumentParser:
                             "metrics, health, probe and webhook ports as a costly possible "
                             "step; 'all' counts every port as an application port; 'none' "
                             "draws no step onto a reached container")
+    group.add_argument("--as-of", metavar="DATE", type=analysis_time,
+                       help="decide IAM conditions on dates (aws:CurrentTime, "
+                            "aws:TokenIssueTime) at this ISO date or time, UTC unless it "
+                            "names a zone (default: now); for reproducible runs")
     status_options(group)
     return parent
 
@@ -120,6 +125,21 @@ def positive(text: str) -> int:
 _EXTENSION_FORMATS = {"json": "json", "dot": "dot", "gv": "dot", "svg": "svg", "png": "png",
                       "pdf": "pdf", "md": "markdown", "markdown": "markdown"}
 BINARY_FORMATS = frozenset({"png", "pdf"})
+
+
+def analysis_time(text: str) -> datetime:
+    """An ``--as-of`` value: an ISO 8601 date or date and time, UTC unless it says.
+
+    >>> analysis_time("2026-01-31").isoformat()
+    '2026-01-31T00:00:00+00:00'
+    """
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date or time (e.g. 2026-01-31 or "
+            "2026-01-31T12:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def output_options(formats: Sequence[str], default: str) -> argparse.ArgumentParser:

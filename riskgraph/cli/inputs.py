@@ -109,6 +109,7 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True,
         parsed.extend(account.read(call_reporter(say)))
     if args.eks_cluster:
         parsed.aws.cluster_name = args.eks_cluster
+    parsed.aws.as_of = args.as_of
     with gc_paused():
         inv = parsed.inventory(args.default_namespace)
     inv.pod_security_default = args.pod_security_default

@@ -39,6 +39,7 @@ from riskgraph.models.aws import (
     S3Bucket,
     SecretsManagerSecret,
     SsmParameter,
+    UserCredentials,
     Vpc,
     account_of,
 )
@@ -95,6 +96,7 @@ class AwsInventory(AwsRecords):
         self._policies = {p.arn: p for p in self.managed_policies}
         self._instances = {i.instance_id: i for i in self.instances}
         self._vpcs = {v.vpc_id: v for v in self.vpcs}
+        self._credentials = {c.arn: c for c in self.credential_reports}
         self._profiles: dict[str, list[IamRole]] = defaultdict(list)
         for role in self.roles:
             for profile in role.instance_profile_list:
@@ -171,21 +173,32 @@ class AwsInventory(AwsRecords):
         return (arn, policy.document) if policy and policy.document is not None else None
 
     def scps_for(self, account: str) -> list[tuple[str, PolicyJson]]:
-        """The SCPs that apply to an account: those attached to it or to the organization
-        root (``r-...``), and those without targets.
+        """The SCPs that apply to an account: those attached to it, to an organizational
+        unit the input places it under (``list-accounts-for-parent`` and
+        ``list-organizational-units-for-parent`` with their ``ParentId``), or to the
+        organization root (``r-...``), and those without targets.
 
-        An SCP attached to an OU only is not applied, since the input does not say which
-        accounts the OU holds: riskgraph would rather show a path an SCP might block than
-        hide one it does not.
+        An SCP attached to an OU the input does not place the account under is not
+        applied: riskgraph would rather show a path an SCP might block than hide one it
+        does not.
         """
+        above, current = {account}, account
+        while (parent := self.organization_parents.get(current)) is not None \
+                and parent not in above:
+            above.add(parent)
+            current = parent
         return [(scp.arn or scp.name, scp.content) for scp in self.scps
-                if not scp.targets or account in scp.targets
+                if not scp.targets or above & set(scp.targets)
                 or any(t.startswith("r-") for t in scp.targets)]
 
     def instance_for(self, node: Node) -> Ec2Instance | None:
         """The EC2 instance behind a Kubernetes node (through ``spec.providerID``)."""
         instance_id = instance_id_of(node)
         return self._instances.get(instance_id) if instance_id else None
+
+    def credentials(self, user_arn: str) -> UserCredentials | None:
+        """The user's credential-report row, when the input holds the report."""
+        return self._credentials.get(user_arn)
 
     def vpc(self, vpc_id: str) -> Vpc | None:
         """A VPC read from ``ec2 describe-vpcs``, by id."""

@@ -5,6 +5,7 @@ from their resource (access and resource policies), waiting for
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 
 from riskgraph.models.aws import (
     AccessEntry,
@@ -30,7 +31,14 @@ from riskgraph.models.aws import (
     ServiceControlPolicy,
     ServiceEndpoint,
     SsmParameter,
+    UserCredentials,
     Vpc,
+)
+from riskgraph.models.aws.services import (
+    AutoScalingGroup,
+    CloudFormationStack,
+    CodeBuildProject,
+    LambdaFunction,
 )
 
 
@@ -60,6 +68,13 @@ class AwsRecords:
     endpoints: list[ServiceEndpoint] = field(default_factory=list)
     vpcs: list[Vpc] = field(default_factory=list)
     addons: list[EksAddon] = field(default_factory=list)
+    #: Rows of the IAM credential report (console passwords, access keys).
+    credential_reports: list[UserCredentials] = field(default_factory=list)
+    #: Resources that run with a role (the pivots of aws.resource-pivot and aws.passrole).
+    functions: list[LambdaFunction] = field(default_factory=list)
+    stacks: list[CloudFormationStack] = field(default_factory=list)
+    build_projects: list[CodeBuildProject] = field(default_factory=list)
+    scaling_groups: list[AutoScalingGroup] = field(default_factory=list)
     #: Documents that arrive apart from their resource, joined by :meth:`finish`.
     #: Keyed by (cluster name, principal ARN).
     pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \
@@ -71,8 +86,16 @@ class AwsRecords:
     pending_secret_policies: dict[str, PolicyJson] = field(default_factory=dict)
     #: Account ids named by inputs that carry no ARN of their own (``sts get-caller-identity``).
     known_accounts: set[str] = field(default_factory=set)
+    #: The organization the accounts belong to (``organizations describe-organization``)
+    #: and its member accounts (``list-accounts``; empty when not read).
+    organization_id: str | None = None
+    organization_accounts: set[str] = field(default_factory=set)
+    #: Account or organizational unit id -> the id of the unit or root above it.
+    organization_parents: dict[str, str] = field(default_factory=dict)
     #: The EKS cluster name the Kubernetes input is (``--eks-cluster``); decided when None.
     cluster_name: str | None = None
+    #: The time conditions on dates are decided at (``--as-of``); None: when analysed.
+    as_of: datetime | None = None
     sources: list[str] = field(default_factory=list)
 
     def extend(self, other: AwsRecords) -> None:
@@ -86,7 +109,11 @@ class AwsRecords:
         self.pending_repository_policies.update(other.pending_repository_policies)
         self.pending_secret_policies.update(other.pending_secret_policies)
         self.known_accounts |= other.known_accounts
+        self.organization_id = self.organization_id or other.organization_id
+        self.organization_accounts |= other.organization_accounts
+        self.organization_parents.update(other.organization_parents)
         self.cluster_name = self.cluster_name or other.cluster_name
+        self.as_of = self.as_of or other.as_of
 
     @property
     def empty(self) -> bool:

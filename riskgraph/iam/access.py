@@ -7,8 +7,10 @@ asking about one principal and a few actions costs a few statement checks.
 
 Condition keys known offline are filled in from the inventory: ``aws:PrincipalArn``,
 ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:username`` (users),
-``aws:PrincipalTag/<key>`` and ``aws:ResourceAccount``; for role trust policies also the
-role's tags as ``aws:ResourceTag/<key>`` and ``iam:ResourceTag/<key>``. The caller's
+``aws:PrincipalTag/<key>``, ``aws:PrincipalOrgID`` (when the input holds the
+organization and its accounts), ``aws:ResourceAccount`` and the time keys at the analysis time
+(:mod:`riskgraph.iam.context`); for role trust policies also the role's tags as
+``aws:ResourceTag/<key>`` and ``iam:ResourceTag/<key>``. The caller's
 ``context`` adds to and overrides them.
 """
 
@@ -16,16 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from riskgraph.errors import Problem
 from riskgraph.estate.aws_inventory import AwsInventory, IamPrincipal
 from riskgraph.iam.admin import admin_decision
 from riskgraph.iam.cache import compiled_for
-from riskgraph.iam.conditions import (
-    Context,
-    normalize_context,
+from riskgraph.iam.conditions import Context, normalize_context
+from riskgraph.iam.context import (
     principal_context,
+    request_context,
     role_tag_context,
+    time_context,
 )
 from riskgraph.iam.evaluate import Decision, combine, decide, denied, judge
 from riskgraph.iam.policy import (
@@ -49,6 +53,12 @@ class AccountAccess:
     def __init__(self, aws: AwsInventory) -> None:
         self.aws = aws
         self._c = compiled_for(aws)
+
+    @property
+    def now(self) -> datetime:
+        """The analysis time date conditions are decided at: the inventory's ``as_of``,
+        else when its policies were first compiled."""
+        return self.aws.as_of or self._c.now
 
     # Compiling -------------------------------------------------------------------------
 
@@ -112,7 +122,8 @@ class AccountAccess:
         is_user = ":user/" in arn
         caller = Caller(arn=arn, account=account, is_user=is_user,
                         has_boundary=boundary is not None)
-        context = principal_context(arn, tags)
+        context = principal_context(arn, tags, self.now, self.aws.organization_id,
+                                    self.aws.organization_accounts)
         scps = tuple(self.policy(source, document, "scp")
                      for source, document in self.aws.scps_for(account))
         found = PrincipalPolicies(caller, tuple(identity), boundary, scps, context)
@@ -168,20 +179,6 @@ class AccountAccess:
         self._c.resource_policies[id(given)] = (given, compiled)
         return compiled
 
-    @staticmethod
-    def _context(base: Mapping[str, tuple[str, ...]], resource: str,
-                 extra: Context, context: Context | None
-                 ) -> Mapping[str, tuple[str, ...]]:
-        account = account_of(resource)
-        if not (account or extra or context):
-            return base
-        merged = dict(base)
-        if account:
-            merged["aws:resourceaccount"] = (account,)
-        merged.update(normalize_context(extra))
-        merged.update(normalize_context(context))
-        return merged
-
     # Questions -------------------------------------------------------------------------
 
     def can(self, principal: IamPrincipal | str, action: str, resource: str = "*",
@@ -204,7 +201,7 @@ class AccountAccess:
         policy = None if resource_policy is None else self._resource_policy(resource_policy,
                                                                             resource)
         return self._bounded(view.caller.arn, decide(
-            action, resource, view.caller, self._context(view.context, resource, {}, context),
+            action, resource, view.caller, request_context(view.context, resource, {}, context),
             identity=view.identity_statements, boundary=view.boundary_statements,
             scps=view.scps, resource_policy=policy,
             resource_account=resource_account or account_of(resource) or None))
@@ -237,7 +234,8 @@ class AccountAccess:
             return known.caller, known.context
         caller = Caller(arn=principal_arn, account=account_of(principal_arn or "") or None,
                         service=service, federated=federated)
-        return caller, normalize_context({"aws:PrincipalIsAWSService": service is not None})
+        return caller, normalize_context({"aws:PrincipalIsAWSService": service is not None}
+                                         ) | time_context(self.now, None)
 
     def trust_policy(self, role: IamRole) -> Policy:
         """The role's compiled trust policy (source ``<role ARN> AssumeRolePolicyDocument``;
@@ -258,7 +256,7 @@ class AccountAccess:
         caller, base = self._trust_caller(principal_arn, service, federated)
         trust = self.trust_policy(role)
         layer = judge(trust.statements, action, role.arn, caller,
-                      self._context(base, role.arn, role_tag_context(role.tags), context),
+                      request_context(base, role.arn, role_tag_context(role.tags), context),
                       with_principal=True)
         who = caller.arn or caller.service or caller.federated or "an anonymous caller"
         if layer.certain_deny is not None:
@@ -277,7 +275,7 @@ class AccountAccess:
         view = self._for_action(principal, "sts:AssumeRole")
         return self._bounded(view.caller.arn, decide(
             "sts:AssumeRole", role.arn, view.caller,
-            self._context(view.context, role.arn, role_tag_context(role.tags), context),
+            request_context(view.context, role.arn, role_tag_context(role.tags), context),
             identity=view.identity_statements, boundary=view.boundary_statements,
             scps=view.scps, resource_policy=self.trust_policy(role), trust=True,
             resource_account=role.account))

@@ -6,6 +6,7 @@ inventory, so the two form no reference cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from riskgraph.errors import Problem
 from riskgraph.estate.aws_inventory import AwsInventory
@@ -34,6 +35,8 @@ class Compiled:
     #: id of a data resource's policy dict -> the resource's ARN (built on first use).
     owners: dict[int, str] | None = None
     checked: bool = False
+    #: When the analysis runs, if the inventory does not say (``AwsRecords.as_of``).
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def compiled_for(aws: AwsInventory) -> Compiled:

@@ -17,17 +17,22 @@ they are absent from the real request: keys in :data:`ALWAYS_PRESENT` are in eve
 organization, VPC-endpoint and source keys of data-perimeter policies). For both, a missing
 key is unknown under every operator except that ``Null`` knows the always-present ones are
 there.
+
+A key given with no values (an empty sequence) is known to be *absent*: the condition is
+decided as AWS decides it for a missing key, never unknown. A key of :data:`SPANS` given
+two values is a span (its two ends): a condition that holds at both ends holds, at neither
+fails, else it stays unknown (``aws:TokenIssueTime`` of a role session, see
+:func:`riskgraph.iam.context.time_context`).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from riskgraph.iam.matching import Applies, NormalContext, arn_matches, glob_matches, substitute
-from riskgraph.models.aws import Tag
 
 #: A request context value as callers give it.
 ContextValue = str | bool | int | float | Sequence[str]
@@ -49,6 +54,9 @@ MAYBE_PRESENT = frozenset({
 
 Test = Callable[[str, str], bool]
 
+#: Keys given as the two ends of a span rather than as a set of values.
+SPANS = frozenset({"aws:tokenissuetime"})
+
 
 def normalize_context(context: Context | None) -> dict[str, tuple[str, ...]]:
     """Lower-case keys, every value a tuple of strings (booleans as ``"true"``/``"false"``).
@@ -67,29 +75,6 @@ def normalize_context(context: Context | None) -> dict[str, tuple[str, ...]]:
     return normal
 
 
-def principal_context(arn: str, tags: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """The condition keys known offline about an IAM role or user.
-
-    >>> principal_context("arn:aws:iam::111122223333:user/ana", {"team": "red"})["aws:username"]
-    ('ana',)
-    """
-    is_user = ":user/" in arn
-    context: dict[str, ContextValue] = {
-        "aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4],
-        "aws:PrincipalType": "User" if is_user else "AssumedRole",
-        "aws:PrincipalIsAWSService": False,
-        **{f"aws:PrincipalTag/{key}": value for key, value in tags.items()}}
-    if is_user:
-        context["aws:username"] = arn.rsplit("/", 1)[-1]
-    return normalize_context(context)
-
-
-def role_tag_context(tags: Iterable[Tag]) -> dict[str, ContextValue]:
-    """A role's tags as the keys its trust policy can test when someone assumes it."""
-    return {f"{prefix}:ResourceTag/{tag.key}": tag.value for tag in tags
-            for prefix in ("aws", "iam")}
-
-
 def _number(text: str) -> float:
     return float(text)
 
@@ -99,7 +84,9 @@ def _date(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # AWS reads a date without a zone as UTC, whatever the machine's zone.
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def _compare(convert: Callable[[str], float], check: Callable[[float, float], bool]) -> Test:
@@ -207,19 +194,23 @@ class Condition:
             if self.if_exists or self.negated or self.set_operator == "forallvalues":
                 return ()
             return (self.name,)
-        test = self.test
+        if not present:
+            return () if self.if_exists or self._holds(self.test, present, values) else None
+        if self.key in SPANS and len(present) == 2:
+            ends = {self._holds(self.test, (end,), values) for end in present}
+            return (self.name,) if len(ends) == 2 else () if ends == {True} else None
+        return () if self._holds(self.test, present, values) else None
 
+    def _holds(self, test: Test, present: tuple[str, ...], values: tuple[str, ...]) -> bool:
         def hit(value: str) -> bool:
             return any(test(value, wanted) for wanted in values) != self.negated
 
         if self.set_operator == "forallvalues" or (self.negated and not self.set_operator):
-            holds = all(hit(v) for v in present)
-        else:
-            holds = any(hit(v) for v in present)
-        return () if holds else None
+            return all(hit(v) for v in present)
+        return any(hit(v) for v in present)
 
     def _null(self, present: tuple[str, ...] | None) -> Applies:
-        absent = present is None and self.key not in ALWAYS_PRESENT
+        absent = present == () or (present is None and self.key not in ALWAYS_PRESENT)
         wants_absent = {v.lower() for v in self.values}
         return () if ("true" if absent else "false") in wants_absent else None
 

@@ -64,6 +64,7 @@ from riskgraph.models.aws.iam import (
     PolicyVersion,
     RoleRef,
     ServiceControlPolicy,
+    UserCredentials,
 )
 from riskgraph.models.aws.network import (
     CidrBlockAssociation,
@@ -73,6 +74,12 @@ from riskgraph.models.aws.network import (
     ServiceEndpoint,
     Vpc,
 )
+from riskgraph.models.aws.services import (
+    AutoScalingGroup,
+    CloudFormationStack,
+    CodeBuildProject,
+    LambdaFunction,
+)
 
 __all__ = [
     "AccessConfig",
@@ -80,10 +87,13 @@ __all__ = [
     "AccessScope",
     "AssociatedAccessPolicy",
     "AttachedPolicy",
+    "AutoScalingGroup",
     "AwsModel",
     "CidrBlockAssociation",
     "CidrBlockState",
+    "CloudFormationStack",
     "ClusterIdentity",
+    "CodeBuildProject",
     "Ec2Instance",
     "EcrRepository",
     "EksAddon",
@@ -105,6 +115,7 @@ __all__ = [
     "Ipv6Range",
     "KmsKey",
     "KubernetesNetworkConfig",
+    "LambdaFunction",
     "LaunchTemplateData",
     "LaunchTemplateVersion",
     "ManagedPolicy",
@@ -128,6 +139,7 @@ __all__ = [
     "ServiceEndpoint",
     "SsmParameter",
     "Tag",
+    "UserCredentials",
     "Vpc",
     "VpcSecurityGroupMembership",
     "account_of",

@@ -36,6 +36,10 @@ class InstanceProfileRef(AwsModel):
     id: str | None = None
 
 
+class InstanceState(AwsModel):
+    name: str = ""
+
+
 class Ec2Instance(AwsModel):
     """One instance of ``describe-instances``; ``account`` and ``region`` are filled from the
     reservation's ``OwnerId`` and the availability zone while parsing."""
@@ -52,10 +56,16 @@ class Ec2Instance(AwsModel):
     public_ip_address: str | None = None
     private_dns_name: str | None = None
     vpc_id: str | None = None
+    state: InstanceState | None = None
 
     @property
     def arn(self) -> str:
         return f"arn:aws:ec2:{self.region}:{self.account}:instance/{self.instance_id}"
+
+    @property
+    def running(self) -> bool:
+        """Running or starting (an input without the state counts as running)."""
+        return self.state is None or self.state.name in ("running", "pending")
 
     def tag(self, key: str) -> str | None:
         return next((t.value for t in self.tags if t.key == key), None)

@@ -144,3 +144,14 @@ class ServiceControlPolicy(AwsModel):
     name: str = ""
     content: PolicyDocument
     targets: list[str] = Field(default_factory=list)
+
+
+class UserCredentials(AwsModel):
+    """A user's row of the IAM credential report (``iam get-credential-report``): whether
+    it has a console password (``None`` for the root row, ``not_supported``) and how many
+    access keys it holds, active or not (AWS allows two)."""
+
+    arn: str
+    user: str = ""
+    password_enabled: bool | None = None
+    access_keys: int = 0

@@ -63,6 +63,18 @@ def confidence_of(*decisions: Decision) -> Confidence:
     return weakest("certain", *(d.confidence for d in decisions))
 
 
+#: Condition keys only a session signed in with MFA carries (lower-case).
+MFA_KEYS = frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"})
+
+
+def labelled(reason: str, *decisions: Decision) -> str:
+    """``reason``, marked ``(MFA required)`` when a decision rests on an MFA condition: the
+    step stays ``likely``, but an attacker holding only access keys cannot take it."""
+    if any(key.lower() in MFA_KEYS for d in decisions for key in d.unknown_keys):
+        return f"{reason} (MFA required)"
+    return reason
+
+
 def because(*decisions: Decision) -> tuple[str, ...]:
     """Evidence from decisions: what each policy statement decided."""
     return tuple(dict.fromkeys(d.because for d in decisions if d.because))
@@ -176,8 +188,9 @@ def account_grant_edges(
                           partial(_can_on, access, principal, action))
             if found.everywhere is not None:
                 yield Edge(principal.arn, account_hub(capability, account),
-                           f"{principal.arn} may {doing} every {kind} of account {account} "
-                           f"({action})", because(found.everywhere),
+                           labelled(f"{principal.arn} may {doing} every {kind} of account "
+                                    f"{account} ({action})", found.everywhere),
+                           because(found.everywhere),
                            confidence_of(found.everywhere))
                 break
             for target, decision in found.targets:
@@ -187,7 +200,8 @@ def account_grant_edges(
         else:
             for target, decision in direct.values():
                 yield Edge(principal.arn, target.id,
-                           f"{principal.arn} may {doing} {kind} {target.name}",
+                           labelled(f"{principal.arn} may {doing} {kind} {target.name}",
+                                    decision),
                            because(decision), confidence_of(decision))
     for account in sorted(targets):
         vertex = account_hub(capability, account)

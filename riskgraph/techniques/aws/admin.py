@@ -8,7 +8,7 @@ from riskgraph import ids
 from riskgraph.estate.inventory import Inventory
 from riskgraph.iam import access_for
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques.aws._common import because, confidence_of
+from riskgraph.techniques.aws._common import because, confidence_of, labelled
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
@@ -19,8 +19,9 @@ def find(inv: Inventory) -> Iterator[Edge]:
         decision = access.is_admin(principal)
         if decision.allowed:
             yield Edge(principal.arn, ids.admin_id(principal.account),
-                       f"{principal.arn} may do anything on any resource of account "
-                       f"{principal.account}", because(decision), confidence_of(decision))
+                       labelled(f"{principal.arn} may do anything on any resource of "
+                                f"account {principal.account}", decision),
+                       because(decision), confidence_of(decision))
 
 
 _ADMINS = """

@@ -33,6 +33,7 @@ from riskgraph.techniques.aws._common import (
     because,
     by_account,
     confidence_of,
+    labelled,
     named_principals,
     pattern_hub,
     scoped_hub,
@@ -80,8 +81,9 @@ def _named(access: AccountAccess, principal: IamPrincipal, role: IamRole) -> Ite
     decision = access.can_assume(principal, role)
     if decision.allowed:
         yield Edge(principal.arn, role.arn,
-                   f"the trust policy of role {role.name} names {principal.arn}, which may "
-                   "assume it", because(decision), confidence_of(decision))
+                   labelled(f"the trust policy of role {role.name} names {principal.arn}, "
+                            "which may assume it", decision),
+                   because(decision), confidence_of(decision))
 
 
 def _anyone(access: AccountAccess, role: IamRole) -> Iterator[Edge]:
@@ -116,21 +118,24 @@ def _account_trust(access: AccountAccess, principals: list[IamPrincipal], accoun
                       partial(_can_assume, access, principal), sharing=Sharing(_role_account))
         if found.everywhere is not None:
             yield Edge(principal.arn, vertex,
-                       f"{principal.arn} may call {ACTION} on every role of account "
-                       f"{role_account}", because(found.everywhere),
+                       labelled(f"{principal.arn} may call {ACTION} on every role of "
+                                f"account {role_account}", found.everywhere),
+                       because(found.everywhere),
                        confidence_of(found.everywhere))
         for shared in found.shared:
             entry = pattern_hub("aws-assume-role", account, role_account, shared.pattern)
-            yield Edge(principal.arn, entry, f"{principal.arn} may call {ACTION} on every "
-                       f"role matching {shared.pattern}", because(shared.decision),
+            yield Edge(principal.arn, entry, labelled(
+                f"{principal.arn} may call {ACTION} on every role matching {shared.pattern}",
+                shared.decision), because(shared.decision),
                        confidence_of(shared.decision))
             if entry not in fanned:
                 fanned.add(entry)
                 yield from _admitted(entry, account, shared.items, trusts)
         for target, decision in found.targets:
             yield Edge(principal.arn, target.arn,
-                       f"role {target.name} trusts account {account} and {principal.arn} "
-                       f"may call {ACTION} on it", because(decision), confidence_of(decision))
+                       labelled(f"role {target.name} trusts account {account} and "
+                                f"{principal.arn} may call {ACTION} on it", decision),
+                       because(decision), confidence_of(decision))
     yield Edge(ids.admin_id(account), vertex,
                f"an administrator of account {account} may assume every role that trusts "
                "the account", (f"{ids.admin_id(account)}: full control of account {account}",))
@@ -144,8 +149,9 @@ def _admitted(vertex: str, account: str, roles: list[IamRole],
         decision = trusts[role.arn]
         if decision.allowed:
             yield Edge(vertex, role.arn,
-                       f"the trust policy of role {role.name} admits principals of account "
-                       f"{account}", because(decision), confidence_of(decision), HUB_COST)
+                       labelled(f"the trust policy of role {role.name} admits principals of "
+                                f"account {account}", decision),
+                       because(decision), confidence_of(decision), HUB_COST)
 
 
 _ACCOUNT_TRUST = """

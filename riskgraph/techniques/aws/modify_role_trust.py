@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from riskgraph.estate.inventory import Inventory
+from riskgraph.iam.context import role_tag_context
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques.aws._common import Target, account_grant_edges, setup
 
@@ -23,7 +24,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
     access, actors = setup(inv)
     roles: dict[str, list[Target]] = defaultdict(list)
     for role in inv.aws.roles:
-        roles[role.account].append(Target(role.arn, role.name))
+        roles[role.account].append(Target(role.arn, role.name,
+                                          context=role_tag_context(role.tags)))
     yield from account_grant_edges(access, actors, "aws-modify-role-trust",
                                    ("iam:UpdateAssumeRolePolicy",), roles,
                                    "arn:aws:iam::{account}:role/{p}", "role",

@@ -8,11 +8,13 @@ events, a CloudFormation stack, a Glue dev endpoint or job, a CodeBuild project,
 SageMaker notebook or job, an ECS task, a Data Pipeline. A PassRole grant over every role
 of the account goes through ``hub:aws-passrole-<service>:aws/<account>``, which fans out
 to the roles trusting that service. PassRole only works within the role's own account.
+EC2 has two more routes (``_launch.py``): a role without an instance profile, when the
+principal may also make one (``hub:aws-passrole-ec2-new-profile:...``), and a running
+instance whose role the principal may replace and reach through Systems Manager.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from functools import partial
 
@@ -20,6 +22,8 @@ from riskgraph import ids
 from riskgraph.estate.aws_inventory import IamPrincipal
 from riskgraph.estate.inventory import Inventory
 from riskgraph.iam import AccountAccess, Decision
+from riskgraph.iam.conditions import ContextValue
+from riskgraph.iam.context import role_tag_context
 from riskgraph.models.aws import IamRole
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques.aws._common import (
@@ -27,104 +31,80 @@ from riskgraph.techniques.aws._common import (
     account_hub,
     because,
     confidence_of,
+    labelled,
     setup,
 )
+from riskgraph.techniques.aws._escalation import Choice, associated_choices, first_allowed
 from riskgraph.techniques.aws._index import PROBE, ArnIndex, all_of
-from riskgraph.techniques.aws._reach import can_somewhere, grants, reach
+from riskgraph.techniques.aws._launch import (
+    NEW_PROFILE_ROUTE,
+    launchable,
+    service_of,
+    trusting_roles,
+)
+from riskgraph.techniques.aws._reach import grants, reach
 
 PASS = "iam:PassRole"
 
-#: Service principal -> the alternative action sets that start its compute with a role.
-LAUNCHERS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "ec2.amazonaws.com": (("ec2:RunInstances",),),
-    "lambda.amazonaws.com": (("lambda:CreateFunction", "lambda:InvokeFunction"),
-                             ("lambda:CreateFunction", "lambda:CreateEventSourceMapping")),
-    "cloudformation.amazonaws.com": (("cloudformation:CreateStack",),),
-    "glue.amazonaws.com": (("glue:CreateDevEndpoint",), ("glue:CreateJob", "glue:StartJobRun")),
-    "codebuild.amazonaws.com": (("codebuild:CreateProject", "codebuild:StartBuild"),),
-    "sagemaker.amazonaws.com": (("sagemaker:CreateNotebookInstance",),
-                                ("sagemaker:CreateTrainingJob",),
-                                ("sagemaker:CreateProcessingJob",)),
-    "ecs-tasks.amazonaws.com": (("ecs:RegisterTaskDefinition", "ecs:RunTask"),),
-    "datapipeline.amazonaws.com": (("datapipeline:CreatePipeline",
-                                    "datapipeline:PutPipelineDefinition",
-                                    "datapipeline:ActivatePipeline"),),
-}
 
-
-def hub(account: str, service: str) -> str:
-    return account_hub(f"aws-passrole-{service.split('.')[0]}", account)
-
-
-def _launchable(access: AccountAccess, principal: IamPrincipal
-                ) -> dict[str, tuple[Decision, tuple[str, ...]]]:
-    """The services the principal can start compute in, with the actions that do it."""
-    found: dict[str, tuple[Decision, tuple[str, ...]]] = {}
-    for service, alternatives in LAUNCHERS.items():
-        for actions in alternatives:
-            decision = all_of(can_somewhere(access, principal, a) for a in actions)
-            if decision.allowed:
-                found[service] = (decision, actions)
-                break
-    return found
-
-
-def _trusting(access: AccountAccess, roles: list[IamRole]
-              ) -> dict[tuple[str, str], dict[str, tuple[IamRole, Decision]]]:
-    """(account, service) -> the roles whose trust admits that service, by ARN."""
-    found: dict[tuple[str, str], dict[str, tuple[IamRole, Decision]]] = defaultdict(dict)
-    for role in roles:
-        named = {s for st in access.trust_policy(role).statements
-                 if st.allow and st.principal is not None for s in st.principal.services}
-        for service in named & LAUNCHERS.keys():
-            if service == "ec2.amazonaws.com" and not role.instance_profile_list:
-                continue
-            decision = access.trust_allows(role, service=service)
-            if decision.allowed:
-                found[(role.account, service)][role.arn] = (role, decision)
-    return found
+def hub(account: str, route: str) -> str:
+    suffix = "-new-profile" if route == NEW_PROFILE_ROUTE else ""
+    return account_hub(f"aws-passrole-{route.split('.')[0]}{suffix}", account)
 
 
 def _may_pass(access: AccountAccess, principal: IamPrincipal, service: str,
               trusted: dict[str, tuple[IamRole, Decision]], arn: str, pattern: str
               ) -> Decision:
-    return all_of((access.can(principal, PASS, arn, context={"iam:PassedToService": service}),
-                   trusted[arn][1]))
+    role, trusts = trusted[arn]
+    base = {"iam:PassedToService": service, **role_tag_context(role.tags)}
+    choices = [Choice({**base, **associated})
+               for associated in associated_choices(access, principal, service)] or [Choice(base)]
+    found = first_allowed(access, principal, PASS, arn, choices)
+    return all_of((found[1], trusts)) if found else access.can(principal, PASS, arn,
+                                                                context=choices[-1].context)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
     if inv.aws.empty:
         return
     access, actors = setup(inv)
-    trusting = _trusting(access, inv.aws.roles)
+    trusting = trusting_roles(access, inv.aws.roles)
     indexes = {key: ArnIndex((arn, arn) for arn in roles) for key, roles in trusting.items()}
     entered: set[tuple[str, str]] = set()
     for principal in actors:
         probe = f"arn:aws:iam::{principal.account}:role/{PROBE}"
         if not grants(access, principal, PASS, probe).patterns:
             continue
-        for service, (launch, actions) in _launchable(access, principal).items():
-            key = (principal.account, service)
+        for route, (launch, actions) in launchable(access, inv.aws, principal).items():
+            key = (principal.account, route)
             if key not in indexes:
                 continue
-            context = {"iam:PassedToService": service}
+            service = service_of(route)
+            context: dict[str, ContextValue] = {"iam:PassedToService": service}
+            # The probe names the first resource the principal's conditions spell (any
+            # other is still tried role by role).
+            for associated in associated_choices(access, principal, service)[:1]:
+                context.update(associated)
             found = reach(access, principal, (PASS,), probe, indexes[key],
                           partial(_may_pass, access, principal, service, trusting[key]),
                           context=context)
             doing = f"may pass roles to {service} and start it with {' + '.join(actions)}"
             if found.everywhere is not None:
                 entered.add(key)
-                yield Edge(principal.arn, hub(*key), f"{principal.arn} {doing} (any role)",
+                yield Edge(principal.arn, hub(*key),
+                           labelled(f"{principal.arn} {doing} (any role)", launch,
+                                    found.everywhere),
                            because(launch, found.everywhere),
                            confidence_of(launch, found.everywhere))
             for arn, decision in found.targets:
-                yield Edge(principal.arn, arn, f"{principal.arn} {doing}, and role "
-                           f"{ids.parse(arn).name} trusts {service}",
+                yield Edge(principal.arn, arn, labelled(
+                    f"{principal.arn} {doing}, and role {ids.parse(arn).name} trusts {service}",
+                    launch, decision),
                            because(launch, decision), confidence_of(launch, decision))
     for key in sorted(entered):
         for arn, (role, decision) in trusting[key].items():
-            yield Edge(hub(*key), arn, f"role {role.name} trusts {key[1]}, so a launch that "
-                       "passes it runs as the role", because(decision),
+            yield Edge(hub(*key), arn, f"role {role.name} trusts {service_of(key[1])}, so a "
+                       "launch that passes it runs as the role", because(decision),
                        confidence_of(decision), HUB_COST)
 
 
@@ -215,6 +195,44 @@ UserDetailList:
       - {Effect: Allow, Action: "ec2:RunInstances", Resource: "*"}
 """
 
+_EC2_ROUTES = """
+Reservations:
+- OwnerId: "111122223333"
+  Instances:
+  - {InstanceId: i-0aaa1111, State: {Name: running}, Placement: {AvailabilityZone: us-east-1a}}
+RoleDetailList:
+- RoleName: ops-admin
+  Arn: arn:aws:iam::111122223333:role/ops-admin
+  AssumeRolePolicyDocument:
+    Statement: [{Effect: Allow, Action: sts:AssumeRole, Principal: {Service: ec2.amazonaws.com}}]
+- RoleName: web-node
+  Arn: arn:aws:iam::111122223333:role/web-node
+  AssumeRolePolicyDocument:
+    Statement: [{Effect: Allow, Action: sts:AssumeRole, Principal: {Service: ec2.amazonaws.com}}]
+  InstanceProfileList:
+  - {InstanceProfileName: web-node, Arn: "arn:aws:iam::111122223333:instance-profile/web-node"}
+UserDetailList:
+- UserName: profiler
+  Arn: arn:aws:iam::111122223333:user/profiler
+  UserPolicyList:
+  - PolicyName: launch
+    PolicyDocument:
+      Statement:
+      - Effect: Allow
+        Action: [iam:PassRole, ec2:RunInstances, iam:CreateInstanceProfile,
+                 iam:AddRoleToInstanceProfile]
+        Resource: "*"
+- UserName: swapper
+  Arn: arn:aws:iam::111122223333:user/swapper
+  UserPolicyList:
+  - PolicyName: swap
+    PolicyDocument:
+      Statement:
+      - Effect: Allow
+        Action: [iam:PassRole, ec2:AssociateIamInstanceProfile, ssm:SendCommand]
+        Resource: "*"
+"""
+
 _ACCT = "111122223333"
 
 TECHNIQUE = Technique(
@@ -244,5 +262,18 @@ TECHNIQUE = Technique(
         ),
         Example("PassRole without a launch, a launch without PassRole, the wrong service",
                 _HALVES),
+        Example(
+            "a new instance profile for a role without one; a running instance's role swapped",
+            _EC2_ROUTES,
+            frozenset({
+                (f"arn:aws:iam::{_ACCT}:user/profiler", f"hub:aws-passrole-ec2:aws/{_ACCT}"),
+                (f"arn:aws:iam::{_ACCT}:user/profiler",
+                 f"hub:aws-passrole-ec2-new-profile:aws/{_ACCT}"),
+                (f"hub:aws-passrole-ec2-new-profile:aws/{_ACCT}",
+                 f"arn:aws:iam::{_ACCT}:role/ops-admin"),
+                (f"arn:aws:iam::{_ACCT}:user/swapper", f"hub:aws-passrole-ec2:aws/{_ACCT}"),
+                (f"hub:aws-passrole-ec2:aws/{_ACCT}", f"arn:aws:iam::{_ACCT}:role/web-node"),
+            }),
+        ),
     ),
 )

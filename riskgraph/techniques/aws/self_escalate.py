@@ -7,7 +7,10 @@ another version to switch to; an inline or attached policy on itself (``Put``/``
 ``User``/``Role``/``Group`` ``Policy``, a user's groups counting as itself); joining a group
 with ``iam:AddUserToGroup`` (any group may hold more power). A permissions boundary caps all
 of these, so a bounded principal escalates only when its boundary allows deleting or
-replacing the boundary (it can write itself that permission first).
+replacing the boundary (it can write itself that permission first). The IAM condition keys
+of each write are decided with the values an escalation needs: ``iam:PolicyARN`` must admit
+a policy that grants escalation, ``iam:PermissionsBoundary`` is the target's own boundary,
+``iam:ResourceTag`` its tags (see ``_escalation.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.iam import AccountAccess, Decision, evaluate
 from riskgraph.models.aws import IamGroup, IamRole, IamUser
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques.aws._common import because, confidence_of, setup
+from riskgraph.techniques.aws._common import because, confidence_of, labelled, setup
+from riskgraph.techniques.aws._escalation import (
+    Choice,
+    attach_choices,
+    first_allowed,
+    target_context,
+)
 from riskgraph.techniques.aws._index import PROBE, ArnIndex, all_of
 from riskgraph.techniques.aws._reach import may_use, reach
 
@@ -42,19 +51,32 @@ def _first(access: AccountAccess, principal: IamPrincipal, actions: tuple[str, .
     return None
 
 
+def _write(access: AccountAccess, aws: AwsInventory, principal: IamPrincipal, kind: str,
+           target: IamPrincipal | None, resource: str) -> tuple[str, Decision] | None:
+    """An attached or inline policy on ``target`` (a group when ``None``), with the values
+    the call must carry (see :mod:`riskgraph.techniques.aws._escalation`)."""
+    attach = f"iam:Attach{kind}Policy"
+    found = first_allowed(access, principal, attach, resource,
+                          attach_choices(access, aws, principal, target))
+    if found is not None:
+        return f"{attach}{found[0]}", found[1]
+    put = f"iam:Put{kind}Policy"
+    plain = [Choice({} if target is None else target_context(target))]
+    found = first_allowed(access, principal, put, resource, plain)
+    return None if found is None else (put, found[1])
+
+
 def _ways(access: AccountAccess, aws: AwsInventory, principal: IamPrincipal,
           by_name: dict[tuple[str, str], IamGroup],
           groups_of: dict[str, ArnIndex[IamGroup]]) -> Iterator[tuple[str, Decision]]:
     """(what the principal may do, decision) for each way it can raise its own powers."""
     kind = "Role" if isinstance(principal, IamRole) else "User"
     groups = _groups(aws, principal, by_name)
-    own = _first(access, principal, (f"iam:Attach{kind}Policy", f"iam:Put{kind}Policy"),
-                 principal.arn)
+    own = _write(access, aws, principal, kind, principal, principal.arn)
     if own is not None:
         yield f"{own[0]} on itself", own[1]
     for group in groups:
-        found = _first(access, principal, ("iam:AttachGroupPolicy", "iam:PutGroupPolicy"),
-                       group.arn)
+        found = _write(access, aws, principal, "Group", None, group.arn)
         if found is not None:
             yield f"{found[0]} on its group {group.group_name}", found[1]
     attached = [a.policy_arn for holder in (principal, *groups)
@@ -114,7 +136,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
         for way, decision in ways:
             full = all_of((decision, unbounded))
             yield Edge(principal.arn, ids.admin_id(principal.account),
-                       f"{principal.arn} may grant itself any permission ({way})",
+                       labelled(f"{principal.arn} may grant itself any permission ({way})",
+                                full),
                        because(full), confidence_of(full))
 
 
