@@ -33,7 +33,8 @@ spec: {selector: {app: ctl}, ports: [{name: web, port: 80, targetPort: http},
 ---
 kind: Pod
 metadata: {name: api, namespace: ops, labels: {app: api}}
-spec: {containers: [{name: api, image: api, ports: [{containerPort: 8080}]}]}
+spec: {containers: [{name: api, image: api, ports: [{containerPort: 8080},
+                                                    {name: grpc, containerPort: 9090}]}]}
 ---
 kind: Service
 metadata: {name: api, namespace: ops, labels: {app: api}}
@@ -100,12 +101,39 @@ def test_a_service_monitor_on_the_service_fronting_a_port_makes_it_a_side_port()
     assert side_ports(ESTATE) == set()
     assert side_ports(monitored) == {("ops/ctl/manager", 8080)}
     why = sides(inventory_from_text(monitored))[("ops/ctl/manager", 8080)]
-    assert why == "ServiceMonitor ops/scrape scrapes it through service ops/ctl port web"
+    assert why == ("ServiceMonitor ops/scrape scrapes it through service ops/ctl port web, "
+                   "and the container declares another port for its application")
+
+
+# An application serving /metrics on its one port (podinfo, Spring Boot's actuator), and one
+# whose only other port is a health port.
+ONE_PORT = """---
+kind: Pod
+metadata: {name: shop, namespace: ops, labels: {app: shop}}
+spec:
+  containers:
+  - {name: web, image: web, ports: [{name: http, containerPort: 8080}]}
+  - {name: cart, image: cart, ports: [{name: http, containerPort: 8090},
+                                      {name: healthz, containerPort: 8091}]}
+---
+kind: Service
+metadata: {name: shop, namespace: ops, labels: {app: shop}}
+spec: {selector: {app: shop}, ports: [{name: web, port: 80, targetPort: 8080},
+                                      {name: cart, port: 81, targetPort: 8090}]}
+"""
+
+
+def test_a_scraped_port_with_no_other_application_port_stays_an_application_port() -> None:
+    monitors = ESTATE + ONE_PORT + service_monitor(
+        "{matchLabels: {app: shop}}", "{port: web}, {port: cart}")
+    assert side_ports(monitors) == {("ops/shop/cart", 8091)}  # by its name alone
+    both = monitors + pod_monitor("{matchLabels: {app: ctl}}", "{port: http}, {portNumber: 9443}")
+    assert ("ops/ctl/manager", 8080) not in side_ports(both)  # every port is scraped
 
 
 def test_a_service_monitor_selecting_another_service_marks_nothing_of_this_one() -> None:
     other = ESTATE + service_monitor("{matchLabels: {app: api}}", "{port: web}")
-    assert side_ports(other) == {("ops/api/api", 8080)}
+    assert side_ports(other) == {("ops/api/api", 8080)}  # api's, not ctl's
     expressions = ESTATE + service_monitor(
         "{matchExpressions: [{key: app, operator: NotIn, values: [ctl]}]}", "{port: web}")
     assert side_ports(expressions) == {("ops/api/api", 8080)}

@@ -3,7 +3,8 @@
 A ServiceMonitor scrapes a port of the Services it selects (by the Service port's name, or
 the pods' port behind it), a PodMonitor a port of the pods it selects (by name or number),
 and a webhook configuration has the API server call a Service on one of its ports: the
-container ports those reach are side ports (:mod:`riskgraph.techniques.net._exploit`). A
+container ports those reach are side ports, a scraped one only beside an application port
+(:mod:`riskgraph.techniques.net._exploit`). A
 port is followed through the Service to the declared container ports of the pods the
 Service selects; a port no container declares is not marked.
 """
@@ -91,11 +92,16 @@ def _webhook_marks(inv: Inventory, marks: Marks) -> None:
                          f"{webhook.name} on service {ref.namespace}/{ref.name} port {ref.port})")
 
 
-def pointed_marks(inv: Inventory) -> Marks:
-    """The container ports ServiceMonitors and PodMonitors scrape and webhook
-    configurations call, each with the object that says so."""
+def scraped_ports(inv: Inventory) -> Marks:
+    """The container ports ServiceMonitors and PodMonitors scrape, each with the monitor."""
     marks: Marks = {}
     _service_monitor_marks(inv, marks)
     _pod_monitor_marks(inv, marks)
+    return marks
+
+
+def webhook_ports(inv: Inventory) -> Marks:
+    """The container ports webhook configurations call, each with the configuration."""
+    marks: Marks = {}
     _webhook_marks(inv, marks)
     return marks
