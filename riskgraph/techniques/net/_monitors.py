@@ -11,7 +11,8 @@ Service selects; a port no container declares is not marked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from riskgraph.estate.inventory import Inventory
@@ -37,18 +38,24 @@ def mark(marks: Marks, pods: Iterable[Pod], target: int | str, why: str) -> None
                                       declared.container_port), why)
 
 
-def _selected(objects: Iterable[_Selectable], own_namespace: str,
-              namespaces: NamespaceSelector, selector: LabelSelector) -> list[_Selectable]:
+def _selected(everything: list[_Selectable], in_namespace: Callable[[str], list[_Selectable]],
+              own_namespace: str, namespaces: NamespaceSelector, selector: LabelSelector
+              ) -> list[_Selectable]:
+    """The objects of the namespaces a monitor covers whose labels its selector matches."""
     covered, matcher = namespaces.namespaces(own_namespace), Selector.compile(selector)
-    return [o for o in objects if (covered is None or (o.namespace or "default") in covered)
-            and matcher.matches(o.metadata.labels)]
+    pools = [everything] if covered is None else [in_namespace(ns) for ns in sorted(covered)]
+    return [o for pool in pools for o in pool if matcher.matches(o.metadata.labels)]
 
 
 def _service_monitor_marks(inv: Inventory, marks: Marks) -> None:
+    services: dict[str, list[Service]] = defaultdict(list)
+    for service in inv.services:
+        services[service.namespace or "default"].append(service)
     for monitor in inv.service_monitors:
         own = monitor.namespace or "default"
         spec = monitor.spec
-        for service in _selected(inv.services, own, spec.namespace_selector, spec.selector):
+        for service in _selected(inv.services, lambda ns: services.get(ns, []), own,
+                                 spec.namespace_selector, spec.selector):
             pods = inv.pods_matching(service.namespace or "default", service.spec.selector)
             where = f"ServiceMonitor {own}/{monitor.name} scrapes it through service " \
                     f"{service.namespace or 'default'}/{service.name}"
@@ -68,7 +75,7 @@ def _pod_monitor_marks(inv: Inventory, marks: Marks) -> None:
     for monitor in inv.pod_monitors:
         own = monitor.namespace or "default"
         spec = monitor.spec
-        pods = _selected(inv.pods, own, spec.namespace_selector, spec.selector)
+        pods = _selected(inv.pods, inv.pods_in, own, spec.namespace_selector, spec.selector)
         for endpoint in spec.pod_metrics_endpoints:
             for target in (endpoint.port, endpoint.port_number, endpoint.target_port):
                 if target is not None:
