@@ -17,6 +17,7 @@ _API_BY_VERSION = {
     "v1": "CoreV1Api", "apps/v1": "AppsV1Api", "batch/v1": "BatchV1Api",
     "networking.k8s.io/v1": "NetworkingV1Api",
     "rbac.authorization.k8s.io/v1": "RbacAuthorizationV1Api",
+    "admissionregistration.k8s.io/v1": "AdmissionregistrationV1Api",
 }
 
 
@@ -51,6 +52,7 @@ class Resource(NamedTuple):
 
 
 _RBAC = "rbac.authorization.k8s.io/v1"
+_ADMISSION = "admissionregistration.k8s.io/v1"
 #: Every kind the offline parser knows (``riskgraph.models.MODEL_BY_KIND``), in the order
 #: listed: cluster-scoped first, then the objects that refer to them.
 RESOURCES: tuple[Resource, ...] = (
@@ -78,4 +80,12 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("SecretProviderClass", "secrets-store.csi.x-k8s.io/v1", "secretproviderclasses"),
     # Absent where security groups for pods (the VPC resource controller) is not in use.
     Resource("SecurityGroupPolicy", "vpcresources.k8s.aws/v1beta1", "securitygrouppolicies"),
+    # Absent where the Prometheus Operator's custom resources are not installed.
+    Resource("ServiceMonitor", "monitoring.coreos.com/v1", "servicemonitors"),
+    Resource("PodMonitor", "monitoring.coreos.com/v1", "podmonitors"),
+    # Cluster-scoped, but they name Services: read last.
+    Resource("ValidatingWebhookConfiguration", _ADMISSION, "validatingwebhookconfigurations",
+             namespaced=False),
+    Resource("MutatingWebhookConfiguration", _ADMISSION, "mutatingwebhookconfigurations",
+             namespaced=False),
 )

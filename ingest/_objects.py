@@ -13,7 +13,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ingest._yaml import MAX_DEPTH, YAML_LOADER
 from ingest.aws_files import parse_aws_document
 from ingest.aws_snapshot import AWS_SNAPSHOT_KEY, parse_aws_snapshot
 from ingest.snapshot import SNAPSHOT_KEY, check_version, recorded_problems
@@ -21,6 +20,7 @@ from riskgraph.errors import Problem
 from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import MODEL_BY_KIND, K8sObject
+from riskgraph.models.kube_yaml import MAX_DEPTH, YAML_LOADER
 
 _PRECISE_LINES = 100  # problems per input whose field is located exactly (re-parses the object)
 #: Why a document nested too deep to read was skipped.

@@ -25,10 +25,10 @@ import yaml
 
 from ingest._json_stream import parse_json
 from ingest._objects import TOO_DEEP, Origin, ParsedObjects, parse_document
-from ingest._yaml import YAML_LOADER, expands_too_far, too_deep
 from riskgraph._gc import gc_paused
 from riskgraph.errors import InputError, Problem
 from riskgraph.estate.inventory import Inventory
+from riskgraph.models.kube_yaml import YAML_LOADER, expands_too_far, too_deep
 
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 STDIN = "-"

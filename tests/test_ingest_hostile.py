@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from ingest import load_k8s, parse_text, read_k8s
-from ingest._yaml import MAX_DEPTH, expands_too_far, too_deep
 from riskgraph.cli import main
+from riskgraph.models.kube_yaml import MAX_DEPTH, expands_too_far, too_deep
 
 GOOD = ("apiVersion: v1\nkind: Pod\nmetadata: {name: good, namespace: shop}\n"
         "spec:\n  containers: [{name: app, image: app:1}]\n")

@@ -245,6 +245,45 @@ def test_forbidden_and_missing_resource_types_are_problems_and_the_rest_is_read(
     assert {"Pod", "Deployment", "Service", "Ingress", "RoleBinding"} <= kinds
 
 
+_MONITORS = ("/apis/monitoring.coreos.com/v1/servicemonitors",
+             "/apis/monitoring.coreos.com/v1/podmonitors")
+_HOOKS = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
+
+
+def test_monitors_and_webhook_configurations_are_read_where_served(tmp_path: Path) -> None:
+    monitor = {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+               "metadata": {"name": "web", "namespace": "web"},
+               "spec": {"selector": {"matchLabels": {"app": "web"}},
+                        "endpoints": [{"port": "metrics"}]}}
+    hook = {"apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingWebhookConfiguration", "metadata": {"name": "policy"},
+            "webhooks": [{"name": "check.example.com", "clientConfig": {
+                "service": {"namespace": "web", "name": "policy", "port": 8443}}}]}
+    with serve(extra={_MONITORS[0]: [monitor], _HOOKS: [hook]}) as server:
+        inv = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url))).inventory()
+    assert [m.spec.endpoints[0].port for m in inv.service_monitors] == ["metrics"]
+    (config,) = inv.webhook_configurations
+    assert config.webhooks[0].client_config.service is not None
+    assert config.webhooks[0].client_config.service.port == 8443
+
+
+def test_monitor_kinds_a_cluster_lacks_or_forbids_are_skipped_and_the_rest_is_read(
+        tmp_path: Path) -> None:
+    with serve(missing=frozenset(_MONITORS), forbidden=frozenset({_HOOKS})) as server:
+        parsed = read_cluster(KubeTarget(kubeconfig=kubeconfig(tmp_path, server.url)))
+        tries = [path for path, _ in server.requests if path in (*_MONITORS, _HOOKS)]
+    assert sorted(tries) == sorted((*_MONITORS, _HOOKS))  # once each: no retries
+    messages = sorted(p.message for p in parsed.problems)
+    assert messages == [
+        "forbidden: cannot list validatingwebhookconfigurations (RBAC) — analysis continues "
+        "without them",
+        "not served: this cluster has no monitoring.coreos.com/v1 podmonitors — analysis "
+        "continues without them",
+        "not served: this cluster has no monitoring.coreos.com/v1 servicemonitors — analysis "
+        "continues without them"]
+    assert {"Pod", "Service", "RoleBinding"} <= {o.kind for o in parsed.objects}
+
+
 def test_an_expired_continue_token_goes_on_from_the_servers_fresh_one(
         tmp_path: Path) -> None:
     with serve(expired=frozenset({PAGE_2})) as server:

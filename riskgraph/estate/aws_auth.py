@@ -19,6 +19,7 @@ import yaml
 from riskgraph import ids
 from riskgraph.errors import Problem
 from riskgraph.models.k8s import AWS_AUTH, ConfigMap
+from riskgraph.models.kube_yaml import load_document
 
 MappingKind = Literal["role", "user", "account"]
 #: Each data key, the kind of its entries, and the key of an entry's ARN.
@@ -90,7 +91,7 @@ def aws_auth_mappings(inv_or_configmaps: HasConfigMaps | Iterable[ConfigMap],
     for key, kind, arn_key in _KEYS:
         text = aws_auth.data.get(key, "")
         try:
-            entries = yaml.safe_load(text) if text.strip() else []
+            entries = load_document(text) if text.strip() else []
         except yaml.YAMLError as error:
             reason = getattr(error, "problem", None) or str(error).splitlines()[0]
             problems.append(Problem(source, f"data.{key} is not valid YAML ({reason}); its "

@@ -29,6 +29,7 @@ from riskgraph.models import (
     NetworkPolicy,
     Node,
     Pod,
+    PodMonitor,
     Role,
     RoleBinding,
     Secret,
@@ -36,10 +37,13 @@ from riskgraph.models import (
     SecurityGroupPolicy,
     Service,
     ServiceAccount,
+    ServiceMonitor,
+    WebhookConfiguration,
     Workload,
 )
 
-CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBinding"})
+CLUSTER_SCOPED = frozenset({"Namespace", "Node", "ClusterRole", "ClusterRoleBinding",
+                            "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"})
 
 # A controller whose owner is also in the input adds nothing: the owner's template covers it.
 _OWNER_COVERS = {"ReplicaSet": "Deployment", "Job": "CronJob"}
@@ -51,7 +55,8 @@ _LIST_OF: dict[type, str] = {
     ConfigMap: "config_maps", Role: "roles", RoleBinding: "bindings", Service: "services",
     Ingress: "ingresses", NetworkPolicy: "network_policies", Namespace: "namespaces",
     Node: "nodes", SecretProviderClass: "secret_provider_classes",
-    SecurityGroupPolicy: "security_group_policies",
+    SecurityGroupPolicy: "security_group_policies", ServiceMonitor: "service_monitors",
+    PodMonitor: "pod_monitors", WebhookConfiguration: "webhook_configurations",
 }
 
 
@@ -76,6 +81,9 @@ class Inventory:
     nodes: list[Node] = field(default_factory=list)
     secret_provider_classes: list[SecretProviderClass] = field(default_factory=list)
     security_group_policies: list[SecurityGroupPolicy] = field(default_factory=list)
+    service_monitors: list[ServiceMonitor] = field(default_factory=list)
+    pod_monitors: list[PodMonitor] = field(default_factory=list)
+    webhook_configurations: list[WebhookConfiguration] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     unknown_kinds: Counter[str] = field(default_factory=Counter)

@@ -15,6 +15,7 @@ from riskgraph.models.k8s import (
     ServiceAccount,
     Workload,
 )
+from riskgraph.models.monitors import PodMonitor, ServiceMonitor, WebhookConfiguration
 from riskgraph.models.network_policy import NetworkPolicy
 from riskgraph.models.pod import (
     SECRETS_STORE_DRIVER,
@@ -30,7 +31,7 @@ from riskgraph.models.sgp import SecurityGroupPolicy
 __all__ = [
     "AWS_AUTH", "MODEL_BY_KIND", "SECRETS_STORE_DRIVER", "WORKLOAD_KINDS", "ConfigMap",
     "Container", "CsiObject", "CsiVolumeSource", "Ingress", "K8sObject", "Namespace",
-    "NetworkPolicy", "Node", "ObjectMeta", "Pod", "PodSpec", "PolicyRule", "Role", "RoleBinding",
-    "Secret", "SecretProviderClass", "SecurityGroupPolicy", "Service", "ServiceAccount",
-    "Subject", "Volume", "Workload",
+    "NetworkPolicy", "Node", "ObjectMeta", "Pod", "PodMonitor", "PodSpec", "PolicyRule", "Role",
+    "RoleBinding", "Secret", "SecretProviderClass", "SecurityGroupPolicy", "Service",
+    "ServiceAccount", "ServiceMonitor", "Subject", "Volume", "WebhookConfiguration", "Workload",
 ]

@@ -17,6 +17,7 @@ from pydantic.dataclasses import dataclass as k8s_dataclass
 
 from riskgraph.errors import Problem
 from riskgraph.models.base import K8S_CONFIG, K8sObject
+from riskgraph.models.kube_yaml import load_document
 
 #: ``spec.provider`` of the AWS Secrets and Configuration Provider.
 AWS_PROVIDER = "aws"
@@ -89,7 +90,7 @@ class SecretProviderClass(K8sObject):
             return [], []
         text = self.spec.parameters.get("objects", "")
         try:
-            entries = yaml.safe_load(text) if text.strip() else []
+            entries = load_document(text) if text.strip() else []
         except yaml.YAMLError as error:
             reason = getattr(error, "problem", None) or str(error).splitlines()[0]
             return [], [Problem(source, f"spec.parameters.objects is not valid YAML ({reason});"

@@ -9,6 +9,7 @@ from pydantic.dataclasses import dataclass
 
 from riskgraph.models.base import K8S_CONFIG, K8sObject, none_is_empty_list
 from riskgraph.models.csi import SecretProviderClass
+from riskgraph.models.monitors import PodMonitor, ServiceMonitor, WebhookConfiguration
 from riskgraph.models.network_policy import NetworkPolicy
 from riskgraph.models.pod import Pod, PodTemplateSpec
 from riskgraph.models.rbac import Role, RoleBinding
@@ -241,4 +242,8 @@ MODEL_BY_KIND: dict[str, type[K8sObject]] = {
     "Node": Node,
     "SecretProviderClass": SecretProviderClass,
     "SecurityGroupPolicy": SecurityGroupPolicy,
+    "ServiceMonitor": ServiceMonitor,
+    "PodMonitor": PodMonitor,
+    "ValidatingWebhookConfiguration": WebhookConfiguration,
+    "MutatingWebhookConfiguration": WebhookConfiguration,
 }

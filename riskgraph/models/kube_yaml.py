@@ -1,4 +1,4 @@
-"""The YAML loader: safe, and reading scalars as Kubernetes does.
+"""The YAML reader: safe, and reading scalars as Kubernetes does.
 
 ``kubectl`` turns YAML into JSON with a YAML 1.1 reader that keeps a plain scalar as text
 when JSON has no type for it, so three implicit YAML 1.1 types PyYAML's safe loader builds
@@ -6,15 +6,20 @@ when JSON has no type for it, so three implicit YAML 1.1 types PyYAML's safe loa
 [--separator, =]``, which PyYAML cannot construct at all), ``<<`` outside a mapping key (the
 merge type, same), and timestamps (``2024-01-01``, which PyYAML makes a ``date`` that no
 string field accepts). Merge keys (``<<: *defaults``) still merge.
+
+Manifests (``ingest``) and the YAML text inside objects (aws-auth's ``mapRoles``, a
+SecretProviderClass's ``objects``; :func:`load_document`) are read alike.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
-__all__ = ["MAX_DEPTH", "YAML_LOADER", "expands_too_far", "too_deep"]
+__all__ = ["MAX_DEPTH", "YAML_LOADER", "Refused", "expands_too_far", "load_document",
+           "too_deep"]
 
 try:  # libyaml's loader is several times faster; the pure-Python one reads the same
     from yaml import CSafeLoader as _Base
@@ -123,3 +128,28 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
     return []
+
+
+class Refused(yaml.YAMLError):
+    """A YAML text not read at all: nested too deep, or aliased far past its size."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        #: Why, in words (as PyYAML's own errors carry it).
+        self.problem = problem
+
+
+def load_document(text: str) -> Any:
+    """One YAML document, read as ``kubectl`` reads manifests.
+
+    Raises
+    ------
+    yaml.YAMLError
+        When the text is not one valid YAML document, or is :class:`Refused`: nested more
+        than :data:`MAX_DEPTH` levels, or expanding through aliases far past its text.
+    """
+    if too_deep(text):
+        raise Refused(f"nested more than {MAX_DEPTH} levels deep")
+    if expands_too_far(text):
+        raise Refused("its aliases expand it far past its own size")
+    return yaml.load(text, Loader=YAML_LOADER)  # a safe loader: no arbitrary objects
