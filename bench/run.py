@@ -7,9 +7,10 @@ outputs (``bench.synth``, in a child process, skipped when ``--keep DIR`` alread
 them); a bare ``json.load`` of the same files (in a child process, so its memory does not
 count against riskgraph's peak); ingest (``ingest.load_k8s`` of both files); build
 (``riskgraph.builder.build_graph``); two path queries (``queries.attack_paths(G,
-"internet", "secret")`` and ``(G, "internet", "aws-admin")``). Peak RSS is this process's
-``ru_maxrss`` after each phase. ``--no-aws`` reads the Kubernetes dump alone, as before the
-AWS half existed, for comparison. ``--policies N`` generates N realistic NetworkPolicies
+"internet", "secret")`` and ``(G, "internet", "aws-admin")``); then, outside the end-to-end
+sum, the decision queries (route groups, fixes to secrets, a blast radius). Peak RSS is
+this process's ``ru_maxrss`` after each phase. ``--no-aws`` reads the Kubernetes dump alone,
+as before the AWS half existed, for comparison. ``--policies N`` generates N realistic NetworkPolicies
 and a Calico DaemonSet that enforces them (``bench.synth``); the dumps' names then carry
 ``-npN``.
 
@@ -134,6 +135,7 @@ def measure(paths: list[Path], results: dict[str, Any]) -> None:
         found = timed(results, phase, partial(attack_paths, graph, "internet", target))
         results["phases"][phase].update(paths=len(found.paths), sources=found.sources,
                                         targets=found.targets, note=f"internet -> {target}: ")
+    decide(graph, results)
     live_pods = sum(1 for p in inv.pods if not p.is_template)
     by_technique = dict(sorted(graph.graph["edges_by_technique"].items()))
     results.update(
@@ -151,6 +153,29 @@ def measure(paths: list[Path], results: dict[str, Any]) -> None:
     results["end_to_end_seconds"] = round(sum(t for t in timings if t is not None), 3)
     bare = results["phases"]["json.load"]["seconds"]
     results["end_to_end_over_json_load"] = round(results["end_to_end_seconds"] / bare, 2)
+
+
+def decide(graph: Any, results: dict[str, Any]) -> None:
+    """The decision queries on the built graph: route groups of the table's top 10 paths
+    to secrets (fix first measured), ranked fixes to secrets, and the blast radius of the
+    first pod on the cheapest route from the internet to a secret."""
+    from queries import blast_radius, fixes, route_groups
+    from queries.fixes import FixLab
+    from queries.paths import answer, ask
+
+    question = ask(graph, "internet", "secret")
+    found = answer(graph, question, 10)
+    groups = timed(results, "groups", lambda: route_groups(found, FixLab(graph, question)))
+    results["phases"]["groups"]["note"] = f"{len(groups)} groups of the top {len(found)} paths"
+    plan = timed(results, "fixes", lambda: fixes(graph, "internet", "secret"))
+    results["phases"]["fixes"]["note"] = (f"{len(plan.fixes)} fixes: {len(plan.before)} -> "
+                                          f"{len(plan.after)} paths to secrets")
+    pod = next((v for path in found for v in path.vertices if v.startswith("k8s:Pod:")), None)
+    if pod is None:
+        return
+    blast = timed(results, "blast", lambda: blast_radius(graph, pod))
+    results["phases"]["blast"]["note"] = (f"{pod}: {len(blast.reachable)} reachable, "
+                                          f"crown jewels {sum(blast.crown_jewels.values())}")
 
 
 def report(results: dict[str, Any]) -> str:
