@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from riskgraph import ids
 from riskgraph.confidence import Confidence, weakest
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram, notebook
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     import pandas
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class PathStep:
     """One edge of a path: an attacker step with its reason and evidence."""
 
@@ -41,6 +42,10 @@ class PathStep:
                 "reason": self.reason, "confidence": self.confidence,
                 "severity": self.severity, "mitre": self.mitre, "cost": self.cost,
                 "evidence": list(self.evidence)}
+
+    def __repr__(self) -> str:
+        return (f"<PathStep {self.source} -[{self.technique}, {self.confidence}]-> "
+                f"{self.target}>")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -123,7 +128,8 @@ class PathSet:
         confidence, hops and the technique chain (``pattern``, the route pattern's
         techniques joined by ``>``)."""
         return [{"rank": rank, "source": path.source, "target": path.target,
-                 "target_kind": self.vertices.get(path.target, {}).get("kind"),
+                 "target_kind": self.vertices.get(path.target, {}).get("kind")
+                 or ids.parse(path.target).kind,
                  "cost": path.cost, "confidence": path.confidence, "hops": len(path.steps),
                  "pattern": " > ".join(step.technique for step in path.steps)}
                 for rank, path in enumerate(self.paths, start=1)]

@@ -82,6 +82,7 @@ def test_pathset_views_group_by_its_route_groups() -> None:
     assert paths.groups() == (tuple(range(12)), (12,))
     html = paths._repr_html_()
     assert "<th" in html and ">group</th>" in html
+    assert "13 attack paths · cheapest cost 2 · 2 route groups" in html.split("<p>")[1]
     assert html.count(">G1</td>") == 12 and html.count(">G2</td>") == 1
     if dot_available():
         assert "G1: 12 paths, 12 targets" in html
@@ -173,6 +174,9 @@ def test_reprs_are_one_short_line() -> None:
     assert repr(paths) == "<PathSet 13 paths from 1 sources to 13 targets, cheapest 2>"
     assert repr(paths[1]) == ("<AttackPath internet -> k8s:Secret:shop/token-1: cost 2.01, "
                               "likely, 3 steps>")
+    assert repr(paths[0].steps[2]) == ("<PathStep k8s:Container:shop/web-0/app "
+                                       "-[pod.mounts-secret, certain]-> "
+                                       "k8s:Secret:shop/token-0>")
     assert repr(PathSet((), 0, 0, truncated=True)) == ("<PathSet 0 paths from 0 sources to "
                                                        "0 targets, truncated>")
 
@@ -190,6 +194,8 @@ def test_records_and_dataframe_have_one_row_per_path_in_rank_order() -> None:
     assert list(frame.index) == [1, 2, 3] and frame.index.name == "rank"
     assert frame.loc[3, "confidence"] == "possible" and frame.loc[3, "hops"] == 2
     assert frame["cost"].tolist() == [r["cost"] for r in records]
+    bare = PathSet(paths.paths, 1, 3).to_records()  # no vertex attributes: kinds from ids
+    assert [r["target_kind"] for r in bare] == ["Secret", "Secret", "Node"]
     empty = PathSet((), 0, 0).to_dataframe()
     assert empty.empty and "pattern" in empty.columns
 

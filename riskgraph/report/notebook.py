@@ -14,7 +14,7 @@ import contextlib
 
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
-from riskgraph.report.diagram_parts import GROUPED_ABOVE, Groups, summary
+from riskgraph.report.diagram_parts import GROUPED_ABOVE, Groups, drawn, summary
 from riskgraph.report.diagram_style import MUTED, esc
 from riskgraph.report.routes import Route, Routes
 
@@ -81,7 +81,8 @@ def to_html(paths: Routes, title: str | None = None, *, layout: str = "LR",
             parts.append(inline_svg(diagram.render(paths, "svg", title, layout=layout,
                                                    groups=groups).decode()))
     found = "" if paths.paths else "no attack paths found; "
-    parts.append(f"<p><b>{esc(title or 'Attack paths')}</b>: {found}{esc(summary(paths))}</p>")
+    told = summary(paths, drawn(paths, groups))
+    parts.append(f"<p><b>{esc(title or 'Attack paths')}</b>: {found}{esc(told)}</p>")
     if paths.paths:
         group_of = _group_of(groups, len(paths.paths))
         headings = ["rank", *(["group"] if group_of else []), "cost", "confidence", "steps"]
