@@ -136,7 +136,8 @@ def test_html_keeps_tables_left_and_reasons_visible() -> None:
     paths = replicas(2)
     view = parsed(to_html(paths))
     tables = [style for tag, style, _ in view.tags if tag == "table"]
-    assert tables and all("margin-left:0" in s and "margin-right:auto" in s for s in tables)
+    assert tables and all("margin-left:0" in s and "margin-right:auto" in s
+                          and "table-layout:auto" in s for s in tables)
     cells = [style for tag, style, _ in view.tags if tag in ("td", "th")]
     assert len(cells) == 4 * (len(paths) + 1)  # rank, cost, confidence, steps
     assert all("text-align:left" in style for style in cells)

@@ -1,7 +1,8 @@
 """Attack paths as HTML for Jupyter: the diagram above a table of every step.
 
 JupyterLab and the classic Notebook both style rendered HTML: images and SVGs shrink to the
-output's width (``max-width: 100%``), tables are centred and their cells right-aligned.
+output's width (``max-width: 100%``), tables are centred, laid out with fixed column widths
+(JupyterLab) and their cells right-aligned.
 A diagram shrunk to fit is unreadable, so these views carry inline styles, which win over
 those rules in both front ends: the SVG keeps its natural size inside a container that
 scrolls sideways, and tables and cells sit left. Each step's reason is printed under it, not
@@ -21,7 +22,7 @@ from riskgraph.report.routes import Route, Routes
 #: The container a diagram scrolls sideways in, and the SVG kept at its natural size.
 SCROLL_STYLE = "overflow-x:auto;overflow-y:hidden;max-width:100%"
 SVG_STYLE = "max-width:none;width:auto;height:auto;display:block"
-TABLE_STYLE = "margin-left:0;margin-right:auto;border-collapse:collapse"
+TABLE_STYLE = "margin-left:0;margin-right:auto;border-collapse:collapse;table-layout:auto"
 CELL_STYLE = "text-align:left;vertical-align:top;padding:2px 8px"
 
 
