@@ -10,8 +10,9 @@ count against riskgraph's peak); ingest (``ingest.load_k8s`` of both files); bui
 "internet", "secret")`` and ``(G, "internet", "aws-admin")``); then, outside the end-to-end
 sum, the decision queries (route groups, fixes to secrets, a blast radius). Peak RSS is
 this process's ``ru_maxrss`` after each phase. ``--no-aws`` reads the Kubernetes dump alone,
-as before the AWS half existed, for comparison. ``--policies N`` generates N realistic NetworkPolicies
-and a Calico DaemonSet that enforces them (``bench.synth``); the dumps' names then carry
+as before the AWS half existed, for comparison. ``--policies N`` generates N
+realistic NetworkPolicies and a Calico DaemonSet that enforces them (``bench.synth``); the
+dumps' names then carry
 ``-npN``.
 
 After building, ``gc.freeze()`` moves the inventory and graph (millions of long-lived objects)

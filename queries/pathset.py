@@ -1,21 +1,27 @@
 """Attack paths as values: what :func:`queries.attack_paths` returns.
 
 A PathSet has the shape :mod:`riskgraph.report` draws and prints (its ``Routes``), so the
-reports need not know this module.
+reports need not know this module. In Jupyter a PathSet shows its diagram (route groups past
+ten paths) above a table of every step with its reason, and an AttackPath shows its own;
+``to_records`` and ``to_dataframe`` (with the ``pandas`` extra) give one row per path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from riskgraph import ids
 from riskgraph.confidence import Confidence, weakest
 from riskgraph.errors import RenderError
-from riskgraph.report import diagram
+from riskgraph.report import diagram, notebook
+
+if TYPE_CHECKING:
+    import pandas
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class PathStep:
     """One edge of a path: an attacker step with its reason and evidence."""
 
@@ -37,8 +43,12 @@ class PathStep:
                 "severity": self.severity, "mitre": self.mitre, "cost": self.cost,
                 "evidence": list(self.evidence)}
 
+    def __repr__(self) -> str:
+        return (f"<PathStep {self.source} -[{self.technique}, {self.confidence}]-> "
+                f"{self.target}>")
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, repr=False)
 class AttackPath:
     """A route from an entry vertex to a target, cheapest first when ranked."""
 
@@ -68,8 +78,16 @@ class AttackPath:
         return {"source": self.source, "target": self.target, "cost": self.cost,
                 "steps": [step.to_dict() for step in self.steps]}
 
+    def __repr__(self) -> str:
+        return (f"<AttackPath {self.source} -> {self.target}: cost {self.cost:g}, "
+                f"{self.confidence}, {len(self.steps)} steps>")
 
-@dataclass(frozen=True)
+    def _repr_html_(self) -> str:
+        """This path's diagram above its steps, each with its reason."""
+        return notebook.to_html(PathSet((self,), 1, 1), f"{self.source} \u2192 {self.target}")
+
+
+@dataclass(frozen=True, repr=False)
 class PathSet:
     """The answer to a path question: ranked paths plus what they were searched between.
 
@@ -99,13 +117,56 @@ class PathSet:
                 "summary": {"paths": len(self.paths), "sources": self.sources,
                             "targets": self.targets, "truncated": self.truncated}}
 
+    def __repr__(self) -> str:
+        cheapest = f", cheapest {min(p.cost for p in self.paths):g}" if self.paths else ""
+        more = ", truncated" if self.truncated else ""
+        return (f"<PathSet {len(self.paths)} paths from {self.sources} sources to "
+                f"{self.targets} targets{cheapest}{more}>")
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat row per path, rank order: rank, source, target, target_kind, cost,
+        confidence, hops and the technique chain (``pattern``, the route pattern's
+        techniques joined by ``>``)."""
+        return [{"rank": rank, "source": path.source, "target": path.target,
+                 "target_kind": self.vertices.get(path.target, {}).get("kind")
+                 or ids.parse(path.target).kind,
+                 "cost": path.cost, "confidence": path.confidence, "hops": len(path.steps),
+                 "pattern": " > ".join(step.technique for step in path.steps)}
+                for rank, path in enumerate(self.paths, start=1)]
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """:meth:`to_records` as a pandas DataFrame indexed by rank.
+
+        Raises
+        ------
+        ImportError
+            Without pandas (``pip install 'riskgraph[pandas]'``).
+        """
+        try:
+            import pandas  # deliberate break: pandas is an optional extra, loaded on demand
+        except ImportError as exc:
+            raise ImportError("PathSet.to_dataframe needs pandas: "
+                              "pip install 'riskgraph[pandas]'") from exc
+        columns = ["rank", "source", "target", "target_kind", "cost", "confidence", "hops",
+                   "pattern"]
+        return pandas.DataFrame(self.to_records(), columns=columns).set_index("rank")
+
+    def groups(self) -> tuple[tuple[int, ...], ...]:
+        """Each route group's members (indices into ``paths``), as the diagrams take them."""
+        from queries.groups import route_groups  # deliberate break: groups build on PathSet
+        return tuple(group.members for group in route_groups(self))
+
+    def to_html(self, title: str | None = None, layout: str = "LR") -> str:
+        """The notebook view with a chosen heading and direction (``"TB"`` fits slides)."""
+        return notebook.to_html(self, title, layout=layout, groups=self.groups())
+
     def _repr_svg_(self) -> str | None:
         """The diagram for Jupyter; None without Graphviz ``dot`` so Jupyter falls back."""
         try:
-            return diagram.render(self, "svg").decode()
+            return diagram.render(self, "svg", groups=self.groups()).decode()
         except RenderError:
             return None
 
     def _repr_html_(self) -> str:
         """The diagram (when ``dot`` is installed) above a table of every path's steps."""
-        return diagram.to_html(self)
+        return self.to_html()

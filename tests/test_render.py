@@ -12,8 +12,9 @@ from queries.pathset import AttackPath, PathSet, PathStep
 from riskgraph.confidence import Confidence
 from riskgraph.errors import RenderError
 from riskgraph.graph import vertex_attrs
-from riskgraph.report.diagram import dot_available, render, to_dot, to_html
+from riskgraph.report.diagram import dot_available, render, to_dot
 from riskgraph.report.diagram_style import vertex_look
+from riskgraph.report.notebook import to_html
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -81,7 +82,7 @@ def node_line(dot: str, vertex_id: str) -> str:
 
 def test_dot_has_one_cluster_per_namespace_and_cluster_scoped_vertices_outside() -> None:
     dot = to_dot(three_paths())
-    assert sorted(clusters(dot)) == ["cluster_legend", "cluster_ns_0", "cluster_ns_1"]
+    assert sorted(clusters(dot)) == ["cluster_ns_0", "cluster_ns_1"]
     assert dot.count("namespace <B>shop</B>") == 1
     assert dot.count("namespace <B>billing</B>") == 1
     shop = dot[dot.index("namespace <B>shop</B>"):]
@@ -117,16 +118,20 @@ def test_shared_steps_are_one_edge_carrying_every_path_number() -> None:
     assert "paths #1 #2" in routes  # the tooltip names them too
 
 
+def legend_of(dot: str) -> str:
+    """The legend table in the diagram's heading."""
+    start = dot.index('<FONT POINT-SIZE="7"><TABLE')
+    return dot[start:dot.index("</TABLE></FONT>", start)]
+
+
 def test_legend_explains_only_what_the_diagram_uses() -> None:
-    dot = to_dot(three_paths())
-    legend = dot[dot.index("subgraph cluster_legend"):]
+    legend = legend_of(to_dot(three_paths()))
     for text in ("ENTRY: attacker starts", "TARGET", "certain step", "likely", "possible",
                  "ServiceAccount, User", "AWS data", "aggregation hub"):
         assert text in legend, text
-    only_certain = to_dot(path_set((step("internet", WEB_SVC, "net.internet-exposed"),)))
-    legend = only_certain[only_certain.index("subgraph cluster_legend"):]
-    assert "style=solid" in legend
-    assert "dashed" not in legend and "dotted" not in legend
+    legend = legend_of(to_dot(path_set((step("internet", WEB_SVC, "net.internet-exposed"),))))
+    assert "certain step" in legend
+    assert "likely" not in legend and "possible" not in legend
     assert "ServiceAccount" not in legend and "aggregation hub" not in legend
 
 
@@ -162,7 +167,8 @@ def test_special_characters_cannot_break_the_dot_or_html() -> None:
 @needs_dot
 def test_svg_is_real_svg_with_the_technique_text() -> None:
     text = svg_text(render(three_paths(), "svg"))
-    for expected in ("net.internet-exposed", "rbac.pods-exec", "ENTRY", "TARGET", "Legend"):
+    for expected in ("net.internet-exposed", "rbac.pods-exec", "ENTRY", "TARGET",
+                     "TARGET: attacker goal"):
         assert expected in text, expected
 
 
@@ -207,14 +213,14 @@ def test_empty_pathset_renders_a_note() -> None:
 def test_html_repr_lists_every_step_with_the_diagram_above() -> None:
     paths = three_paths()
     html = paths._repr_html_()
-    rows = re.findall(r"<tr><td>(\d+)</td><td>([\d.]+)</td><td>(\w+)</td>", html)
+    rows = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([\d.]+)</td><td[^>]*>(\w+)</td>", html)
     assert rows == [("1", "5", "certain"), ("2", "5", "possible"), ("3", "5", "certain")]
     for path in paths:
         for s in path.steps:
             assert (f"<code>{s.source}</code> &rarr; <code>{s.target}</code> "
                     f"({s.technique}, {s.confidence})") in html
     if dot_available():
-        assert html.index("<svg") < html.index("<table>")
+        assert html.index("<svg") < html.index("<table")
         assert "<?xml" not in html
         svg = paths._repr_svg_()
         assert svg is not None and "net.internet-exposed" in svg_text(svg.encode())

@@ -7,6 +7,7 @@ import argparse
 import json
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -28,7 +29,6 @@ from riskgraph.cli.common import (
 from riskgraph.cli.inputs import load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
-from riskgraph.report.routes import Routes
 from riskgraph.report.text import brief_table, groups_table, paths_table
 
 #: The hop bound of the second search that finds routes cut by --max-hops.
@@ -86,6 +86,12 @@ def add_search_options(parser: argparse.ArgumentParser, *, targets: bool = True,
     search.add_argument("--hide-platform-defaults", action="store_true",
                         help="ignore paths through the built-in system: and EKS bindings "
                              "a cluster owner cannot change")
+    drawing = parser.add_argument_group("diagram (dot, svg, png, pdf)")
+    drawing.add_argument("--title", metavar="TEXT",
+                         help="heading of the diagram (default: the question and the input)")
+    drawing.add_argument("--layout", choices=diagram.LAYOUTS, default="LR",
+                         help="LR draws left to right (default), TB top to bottom (fits "
+                              "slides); past ten paths one route per route group is drawn")
 
 
 def question_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -173,22 +179,44 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
     return code
 
 
-def emit_diagram(args: argparse.Namespace, routes: Routes,
+def emit_diagram(args: argparse.Namespace, routes: PathSet,
                  marked: Mapping[tuple[str, str, str], str] | None = None) -> None:
-    """Write ``routes`` as a diagram in ``args.format`` (dot, svg, png or pdf); without
-    Graphviz, the DOT source goes beside the requested file and the error says so."""
+    """Write ``routes`` as a diagram in ``args.format`` (dot, svg, png or pdf), titled and
+    laid out as ``--title`` and ``--layout`` say, one route per route group past ten paths;
+    without Graphviz, the DOT source goes beside the requested file and the error says so."""
+    options: dict[str, Any] = {"marked": marked, "layout": args.layout,
+                               "groups": routes.groups()}
+    title = args.title or _default_title(args)
     if args.format == "dot":
-        emit(args, diagram.to_dot(routes, marked=marked))
+        emit(args, diagram.to_dot(routes, title, **options))
         return
     try:
-        emit(args, diagram.render(routes, args.format, marked=marked))
+        emit(args, diagram.render(routes, args.format, title, **options))
     except RenderError as error:
         if args.output is None:
             raise
         fallback = args.output.with_suffix(".dot")
-        fallback.write_text(diagram.to_dot(routes, marked=marked))
+        fallback.write_text(diagram.to_dot(routes, title, **options))
         raise RenderError(f"{error}\nriskgraph: wrote the DOT source to {fallback}"
                           ) from error
+
+
+def _default_title(args: argparse.Namespace) -> str:
+    """The question and the input: "Fixes: internet → secret · demo estate"."""
+    sources = ", ".join(args.sources or ["internet"])
+    inputs = [*(["demo estate"] if args.demo else []),
+              *(Path(p).name or p for p in [*args.k8s, *args.aws])]
+    if args.k8s_context is not None or args.kubeconfig is not None:
+        inputs.append(f"context {args.k8s_context or 'current'}")
+    if args.aws_profile is not None:
+        inputs.append(f"AWS profile {args.aws_profile or 'default'}")
+    if args.command == "blast":
+        question = f"Blast radius of {sources}"
+    else:
+        targets = ", ".join(getattr(args, "targets", None) or ["secret"])
+        question = f"{'Fixes' if args.command == 'fixes' else 'Attack paths'}: " \
+                   f"{sources} \u2192 {targets}"
+    return " · ".join([question, *([", ".join(inputs)] if inputs else [])])
 
 
 def _notes(graph: nx.MultiDiGraph, args: argparse.Namespace, question: Question,

@@ -8,14 +8,10 @@ which stays legible when a diagram is printed in greyscale for a design review.
 from __future__ import annotations
 
 import html
-import itertools
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import graphviz
 
 from riskgraph import ids
 
@@ -204,73 +200,59 @@ def style_attrs(style: KindStyle) -> dict[str, str]:
     return attrs
 
 
-_LEGEND_ROWS = 4
+#: Legend cells per row: the legend sits under the heading and stays a line or two.
+LEGEND_PER_ROW = 5
+#: How each line style is drawn in the legend (the legend is text, not sample edges).
+_LINE_SAMPLES = {"solid": "\u2500\u2500\u2500", "dashed": "\u2500 \u2500",
+                 "dotted": "\u00b7\u00b7\u00b7\u00b7"}
 
 
-def _legend_samples(used: dict[KindStyle, set[str]],
-                    has_entry: bool) -> list[tuple[str, dict[str, str]]]:
-    mark_style = {"shape": "box", "style": "filled", "penwidth": "2"}
-    samples: list[tuple[str, dict[str, str]]] = []
+def _cell(text: str, fill: str, border: str, color: str = "#000000") -> str:
+    return (f'<TD BGCOLOR="{fill}" COLOR="{border}"><FONT COLOR="{color}">{esc(text)}'
+            "</FONT></TD>")
+
+
+def legend_cells(used: Mapping[KindStyle, set[str]], has_entry: bool,
+                 confidences: Iterable[str]) -> list[str]:
+    """The legend's cells: the marks, each style group drawn (its fill and border, named by
+    the kinds drawn in it) and each line style drawn, in the order an attack walks them."""
+    cells = []
     if has_entry:
-        samples.append(("legend_entry", {**mark_style, "label": "ENTRY: attacker starts",
-                                         "fillcolor": "#ffffff", "color": ENTRY_COLOR,
-                                         "peripheries": "2", "fontcolor": ENTRY_COLOR}))
-    samples.append(("legend_target", {**mark_style, "label": "TARGET: attacker goal",
-                                      "fillcolor": TARGET_FILL, "color": TARGET_BORDER,
-                                      "fontcolor": "#ffffff"}))
+        cells.append(_cell("ENTRY: attacker starts", "#ffffff", ENTRY_COLOR, ENTRY_COLOR))
+    cells.append(_cell("TARGET: attacker goal", TARGET_FILL, TARGET_BORDER, "#ffffff"))
     for style in sorted(used, key=lambda s: (legend_rank(s.group), s.group)):
-        attrs = style_attrs(style)
-        attrs["label"] = esc(", ".join(sorted(used[style])))
-        samples.append((f"legend_{style.group.replace('-', '_')}", attrs))
-    for _, attrs in samples:
-        attrs.update(fontsize="8", height="0.3", margin="0.08,0.02")
-    return samples
+        cells.append(_cell(", ".join(sorted(used[style])), style.fill, style.border))
+    for confidence in sorted(set(confidences), key=list(CONFIDENCE_STYLE).index):
+        line, meaning = CONFIDENCE_STYLE[confidence]
+        cells.append(f'<TD BORDER="0">{_LINE_SAMPLES[line]} {esc(meaning)}</TD>')
+    return cells
 
 
-def add_legend(digraph: graphviz.Digraph, used: dict[KindStyle, set[str]], has_entry: bool,
-               confidences: Iterable[str]) -> None:
-    """Add a legend of only the shapes, marks and line styles this diagram uses.
+def legend_label(used: Mapping[KindStyle, set[str]], has_entry: bool,
+                 confidences: Iterable[str]) -> str:
+    """A compact legend of only the colours, marks and line styles the diagram uses.
+
+    One small table (at most :data:`LEGEND_PER_ROW` cells a row, 7-point text) meant for the
+    diagram's heading, so it never outweighs the paths nor takes part in their layout.
 
     Parameters
     ----------
-    digraph : graphviz.Digraph
-        The diagram; the legend becomes its subgraph ``cluster_legend``.
-    used : dict
+    used : mapping
         Each style group drawn, with the kind names (as the legend lists them) drawn in it.
     has_entry : bool
         Whether an entry point is drawn (there is always a target).
     confidences : iterable of str
         The confidence levels of the drawn edges; one line-style sample each.
+
+    Returns
+    -------
+    str
+        A Graphviz HTML-like ``<TABLE>`` (without the enclosing ``<>``).
     """
-    samples = _legend_samples(used, has_entry)
-    # As many columns as needed for at most _LEGEND_ROWS rows, then filled evenly.
-    rows = math.ceil(len(samples) / math.ceil(len(samples) / _LEGEND_ROWS))
-    columns = [samples[i:i + rows] for i in range(0, len(samples), rows)]
-    if len(columns) == 1:
-        columns.append([])  # the line-style samples need a second column for their text
-    for index in range(len(columns[-1]), rows):
-        # Blanks keep every sample level with its neighbours in the other columns.
-        columns[-1].append((f"legend_blank_{index}",
-                            {"label": "", "style": "invis", "height": "0.3"}))
-    line_rows: list[tuple[str, str, str]] = []
-    for confidence in sorted(set(confidences), key=list(CONFIDENCE_STYLE).index):
-        line, meaning = CONFIDENCE_STYLE[confidence]
-        start = f"legend_{confidence}"
-        columns[0].append((start, {"label": "", "shape": "point", "width": "0.05",
-                                   "color": EDGE_COLOR}))
-        columns[1].append((f"{start}_text", {"label": esc(meaning), "shape": "plaintext",
-                                             "fontsize": "8", "height": "0.25"}))
-        line_rows.append((start, f"{start}_text", line))
-    with digraph.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="<<B>Legend</B>>", style="rounded", color=CLUSTER_BORDER,
-                    fontsize="10", labeljust="l")
-        for column in columns:
-            with legend.subgraph() as same_rank:
-                same_rank.attr(rank="same")
-                for name, attrs in column:
-                    same_rank.node(name, **attrs)
-        for left, right in itertools.pairwise(columns):
-            for (name, _), (neighbour, _) in zip(left[:rows], right[:rows], strict=False):
-                legend.edge(name, neighbour, style="invis")
-        for start, end, line in line_rows:
-            legend.edge(start, end, style=line, arrowhead="none")
+    cells = legend_cells(used, has_entry, confidences)
+    # One table a row, so each cell is as wide as its own text, not its column's widest.
+    rows = [f'<TR><TD><TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="2">'
+            f'<TR>{"".join(cells[i:i + LEGEND_PER_ROW])}</TR></TABLE></TD></TR>'
+            for i in range(0, len(cells), LEGEND_PER_ROW)]
+    return ('<FONT POINT-SIZE="7"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="0">{"".join(rows)}</TABLE></FONT>')
