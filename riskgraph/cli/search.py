@@ -25,6 +25,7 @@ from riskgraph.cli.common import (
     plural,
     positive,
 )
+from riskgraph.cli.gate import add_gate_options, gated_paths
 from riskgraph.cli.inputs import load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
@@ -102,8 +103,8 @@ def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
                     "(lower is easier). Confidence is that of the weakest step. The table "
                     "tells paths that take the same route pattern once, as a route group "
                     "with the change to make first.",
-        parents=[input_options(), output_options(("table", "json", "dot", "svg", "png",
-                                                     "pdf"), "table")],
+        parents=[input_options(), output_options(("table", "json", "sarif", "dot", "svg",
+                                                     "png", "pdf"), "table")],
         epilog=SELECTORS + "\n" + EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_search_options(paths)
@@ -119,7 +120,8 @@ def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
                       help="what remains once the N fixes `riskgraph fixes` ranks first "
                            "(same question) are made")
     view.add_argument("--fail-on-paths", action="store_true",
-                      help="exit 1 when any path is found (CI gate)")
+                      help="exit 1 when any path is found (CI gate; --fail-on any)")
+    add_gate_options(paths, "paths")
 
 
 def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -153,6 +155,8 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
     if args.format != "table":
         for note in notes:
             say(f"note: {note}")
+    if args.baseline is not None or args.fail_on is not None or args.format == "sarif":
+        return gated_paths(args, graph, question, found, notes, code)
     if args.format == "table":
         if args.brief:
             table = brief_table(found)
