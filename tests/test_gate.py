@@ -118,3 +118,25 @@ def test_fixes_baseline_reports_the_new_fix(tmp_path: Path,
     assert main(["fixes", "-q", "--demo", "--to", WEB_SECRETS, "--baseline", str(baseline),
                  "--fail-on", "new"]) == 0
     assert "No new fixes" in capsys.readouterr().out
+
+
+def test_paths_sarif_and_fixes_point_at_the_manifest_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = tmp_path / "preview.yaml"
+    manifest.write_text(NEW_ROUTE.replace("        image: app\n",
+                                          "        image: app\n        securityContext: "
+                                          "{privileged: true}\n"))
+    line = manifest.read_text().splitlines().index("kind: Deployment")
+    sarif = json.loads(run(["--k8s", str(manifest), "--to", "node", "--format", "sarif"],
+                           capsys)[1])
+    jsonschema.Draft4Validator(SCHEMA).validate(sarif)
+    result = sarif["runs"][0]["results"][0]
+    assert result["ruleId"] == "escape.privileged"
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == str(manifest)
+    assert physical["region"]["startLine"] == line, "the Deployment's apiVersion line"
+    assert main(["fixes", "-q", "--k8s", str(manifest), "--to", "node", "--format",
+                 "json"]) == 0
+    fix = json.loads(capsys.readouterr().out)["fixes"][0]
+    assert (fix["object"], fix["file"], fix["line"]) == \
+        ("k8s:Deployment:web/preview", str(manifest), line)

@@ -10,9 +10,10 @@ from queries import blast_radius, fixes
 from queries.baseline import fix_fingerprint
 from queries.blast import rank_by_blast
 from queries.catalog import severity_of
+from queries.findings import location
 from riskgraph.cli.common import EXIT_CODES, EXIT_OK, Say, emit, input_options, output_options
 from riskgraph.cli.gate import add_gate_options, apply_baseline, gate_code
-from riskgraph.cli.inputs import load_graph
+from riskgraph.cli.inputs import load_estate, load_graph
 from riskgraph.cli.search import SELECTORS, add_search_options, emit_diagram, question_options
 from riskgraph.report.decisions import blast_rank_table, blast_table, fixes_table
 from riskgraph.report.findings import baseline_line
@@ -75,13 +76,13 @@ def add_blast_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def run_fixes(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph fixes``: ranked fixes as a table, JSON or a diagram with cuts marked."""
-    graph = load_graph(args, say)
+    inv, graph = load_estate(args, say)
     targets = args.targets or ["secret"]
     plan = fixes(graph, args.sources or ["internet"], targets, limit=args.top,
                  sensitive=args.sensitive, **question_options(args))
     say(f"{len(plan.fixes)} fix{'es' * (len(plan.fixes) != 1)}: {len(plan.before)} paths "
         f"before, {len(plan.after)} after")
-    document = plan.to_dict()
+    document = plan.to_dict(lambda obj: location(inv, obj))
     apply_baseline(args, document, "fixes", fix_fingerprint)
     if args.format == "table":
         if "baseline" in document:

@@ -13,15 +13,14 @@ import yaml
 
 from queries import PathSet, fixes, paths_document
 from queries.baseline import finding_fingerprint
-from queries.findings import findings
-from queries.fixes import FixLab
+from queries.findings import findings, location
+from queries.fixes import FixLab, Where
 from queries.paths import ask
 from queries.suppress import Ignore, parse_ignores
-from riskgraph.builder import build_graph
 from riskgraph.checks import all_checks
 from riskgraph.cli.common import EXIT_CODES, Say, emit, input_options, output_options
 from riskgraph.cli.gate import add_gate_options, apply_baseline, gate_code
-from riskgraph.cli.inputs import load, report_problems
+from riskgraph.cli.inputs import load_estate
 from riskgraph.cli.search import SELECTORS, add_search_options
 from riskgraph.errors import InputError
 from riskgraph.report.findings import findings_table
@@ -75,7 +74,7 @@ def _ignores(path: Path | None) -> list[Ignore]:
 
 
 def _html(args: argparse.Namespace, graph: nx.MultiDiGraph, document: dict[str, Any],
-          found: PathSet) -> str:
+          found: PathSet, where: Where) -> str:
     """The HTML report: the findings, the route groups of the same question with their
     diagrams, and the five fixes ranked first."""
     sources, targets = args.sources or ["internet"], args.targets or ["secret"]
@@ -85,7 +84,7 @@ def _html(args: argparse.Namespace, graph: nx.MultiDiGraph, document: dict[str, 
                       vertices=found.vertices) for group in paths["groups"]]
     plan = fixes(graph, sources, targets, limit=5, sensitive=args.sensitive,
                  max_hops=args.max_hops)
-    return html_report(document, paths, routes, plan.to_dict()["fixes"],
+    return html_report(document, paths, routes, plan.to_dict(where)["fixes"],
                        {"sources": ", ".join(sources), "targets": ", ".join(targets),
                         "max_hops": args.max_hops})
 
@@ -94,9 +93,7 @@ def run_findings(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph findings``: the exit code (1 when --fail-on is met)."""
     ignores = _ignores(args.ignore_file)
     known = {c.id for c in all_checks()}
-    inv = load(args, say, problems=False)
-    graph = build_graph(inv)
-    report_problems(say, graph.graph["problems"], args.max_problems)
+    inv, graph = load_estate(args, say)
     result = findings(graph, inv, args.sources or ["internet"], args.targets or ["secret"],
                       max_hops=args.max_hops, sensitive=args.sensitive, checks=args.check,
                       skip_checks=args.skip_check, ignores=ignores)
@@ -111,7 +108,8 @@ def run_findings(args: argparse.Namespace, say: Say) -> int:
     elif args.format == "sarif":
         emit(args, json.dumps(findings_sarif(document), indent=2))
     elif args.format == "html":
-        emit(args, _html(args, graph, document, result.paths))
+        emit(args, _html(args, graph, document, result.paths,
+                         lambda obj: location(inv, obj)))
     else:
         emit(args, findings_table(document))
     return gate_code(args, rows, lambda row: str(row["severity"]))

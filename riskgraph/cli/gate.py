@@ -13,10 +13,13 @@ import networkx as nx
 
 from queries import PathSet, paths_document
 from queries.baseline import baseline_items, compare, path_fingerprint
+from queries.findings import location
 from queries.fixes import FixLab
+from queries.fixpoints import fix_of
 from queries.paths import Question
 from riskgraph.cli.common import emit
 from riskgraph.errors import InputError
+from riskgraph.estate.inventory import Inventory
 from riskgraph.report.findings import baseline_line
 from riskgraph.report.sarif import paths_sarif
 
@@ -73,8 +76,24 @@ def worst_severity(steps: Sequence[Mapping[str, Any]]) -> str:
                default="info")
 
 
-def gated_paths(args: argparse.Namespace, graph: nx.MultiDiGraph, question: Question,
-                found: PathSet, notes: list[str], code: int) -> int:
+def _anchors(inv: Inventory, graph: nx.MultiDiGraph, paths: Sequence[Mapping[str, Any]]
+             ) -> dict[str, tuple[str, str | None, int | None]]:
+    """Fingerprint -> the object to change on each path's worst step, with its file and
+    line: where a code-scanning UI shows the path."""
+    kinds = {vertex: str(kind) for vertex, kind in graph.nodes(data="kind") if kind}
+    owners = {vertex: str(owner) for vertex, owner in graph.nodes(data="owner") if owner}
+    anchors = {}
+    for path in paths:
+        worst = worst_severity(path["steps"])
+        fixes = [fix_of(s["from"], s["to"], s, kinds, owners) for s in path["steps"]
+                 if s.get("severity") == worst]
+        obj = next((f.object for f in fixes if f is not None), path["steps"][0]["from"])
+        anchors[path["fingerprint"]] = (obj, *location(inv, obj))
+    return anchors
+
+
+def gated_paths(args: argparse.Namespace, inv: Inventory, graph: nx.MultiDiGraph,
+                question: Question, found: PathSet, notes: list[str], code: int) -> int:
     """``paths`` with ``--baseline``, ``--fail-on`` or ``--format sarif``: the paths JSON
     (only the new paths under a baseline), SARIF of the paths reported, or for the table one
     line per reported path and the baseline counts. Returns the exit code."""
@@ -87,7 +106,7 @@ def gated_paths(args: argparse.Namespace, graph: nx.MultiDiGraph, question: Ques
     if args.format == "json":
         emit(args, json.dumps(document, indent=2))
     elif args.format == "sarif":
-        emit(args, json.dumps(paths_sarif(reported, {}), indent=2))
+        emit(args, json.dumps(paths_sarif(reported, _anchors(inv, graph, reported)), indent=2))
     else:
         lines = [f"{p['source']} -> {p['target']} (cost {p['cost']}): "
                  + " -> ".join(step["technique"] for step in p["steps"]) for p in reported]

@@ -26,7 +26,7 @@ from riskgraph.cli.common import (
     positive,
 )
 from riskgraph.cli.gate import add_gate_options, gated_paths
-from riskgraph.cli.inputs import load_graph
+from riskgraph.cli.inputs import load_estate, load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
 from riskgraph.report.routes import Routes
@@ -136,7 +136,7 @@ def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def run_paths(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph paths``: the exit code (1 with --fail-on-paths when any path is found)."""
-    graph = load_graph(args, say)
+    inv, graph = load_estate(args, say)
     sources, targets = args.sources or ["internet"], args.targets or ["secret"]
     blocked: tuple[tuple[str, str, str], ...] = ()
     if args.apply_fixes:
@@ -156,7 +156,7 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
         for note in notes:
             say(f"note: {note}")
     if args.baseline is not None or args.fail_on is not None or args.format == "sarif":
-        return gated_paths(args, graph, question, found, notes, code)
+        return gated_paths(args, inv, graph, question, found, notes, code)
     if args.format == "table":
         if args.brief:
             table = brief_table(found)
