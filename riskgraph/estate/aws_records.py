@@ -31,6 +31,7 @@ from riskgraph.models.aws import (
     ServiceEndpoint,
     SsmParameter,
     Vpc,
+    VpcEndpoint,
 )
 
 
@@ -60,6 +61,9 @@ class AwsRecords:
     endpoints: list[ServiceEndpoint] = field(default_factory=list)
     vpcs: list[Vpc] = field(default_factory=list)
     addons: list[EksAddon] = field(default_factory=list)
+    vpc_endpoints: list[VpcEndpoint] = field(default_factory=list)
+    #: Whether a ``describe-vpc-endpoints`` answer was read: none read is not none there.
+    vpc_endpoints_read: bool = False
     #: Documents that arrive apart from their resource, joined by :meth:`finish`.
     #: Keyed by (cluster name, principal ARN).
     pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \
@@ -87,6 +91,7 @@ class AwsRecords:
         self.pending_secret_policies.update(other.pending_secret_policies)
         self.known_accounts |= other.known_accounts
         self.cluster_name = self.cluster_name or other.cluster_name
+        self.vpc_endpoints_read = self.vpc_endpoints_read or other.vpc_endpoints_read
 
     @property
     def empty(self) -> bool:

@@ -72,6 +72,7 @@ from riskgraph.models.aws.network import (
     Ipv6CidrBlockAssociation,
     ServiceEndpoint,
     Vpc,
+    VpcEndpoint,
 )
 
 __all__ = [
@@ -129,6 +130,7 @@ __all__ = [
     "SsmParameter",
     "Tag",
     "Vpc",
+    "VpcEndpoint",
     "VpcSecurityGroupMembership",
     "account_of",
     "decode_policy",
