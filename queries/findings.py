@@ -101,11 +101,13 @@ def posture_findings(inv: Inventory, selected: Iterable[str] | None = None,
 
 def edge_findings(graph: nx.MultiDiGraph, selected: Iterable[str] | None = None,
                   skipped: Iterable[str] = ()) -> list[Finding]:
-    """One finding per (fix point, technique) of the graph's fixable edges; ``info``
-    techniques (bookkeeping steps) are left out."""
+    """One finding per (fix point, technique) of the graph's fixable edges, a fix point on
+    a pod or container counted once for its workload; ``info`` techniques (bookkeeping
+    steps) are left out."""
     wanted = None if selected is None else set(selected)
     kinds = {vertex: str(kind) for vertex, kind in graph.nodes(data="kind") if kind}
     owners = {vertex: str(owner) for vertex, owner in graph.nodes(data="owner") if owner}
+    template_of = {v: str(t) for v, t in graph.nodes(data="template_of") if t}
     seen: dict[tuple[str, str], Finding] = {}
     for source, target, technique_id, attrs in graph.edges(keys=True, data=True):
         entry = catalog_entry(str(technique_id))
@@ -113,22 +115,29 @@ def edge_findings(graph: nx.MultiDiGraph, selected: Iterable[str] | None = None,
                 or (wanted is not None and technique_id not in wanted):
             continue
         fix = fix_of(source, target, attrs, kinds, owners)
-        if fix is None or (fix.object, entry.id) in seen:
+        if fix is None:
             continue
-        seen[(fix.object, entry.id)] = Finding(
-            entry.id, fix.object, entry.severity, entry.title, str(attrs.get("reason", "")),
+        obj = _workload_of(fix.object, template_of, owners) \
+            if fix.object.startswith(("k8s:Pod:", "k8s:Container:")) else None
+        obj = obj or fix.object
+        if (obj, entry.id) in seen:
+            continue
+        seen[(obj, entry.id)] = Finding(
+            entry.id, obj, entry.severity, entry.title, str(attrs.get("reason", "")),
             tuple(str(e) for e in attrs.get("evidence", ())), entry.remediation,
             str(attrs.get("confidence", "certain")), "technique")
     return list(seen.values())
 
 
-def _workload_of(vertex: str, template_of: Mapping[str, str]) -> str | None:
-    """The workload id behind a template pod or one of its containers."""
+def _workload_of(vertex: str, template_of: Mapping[str, str],
+                 owners: Mapping[str, str]) -> str | None:
+    """The workload id behind a pod or one of its containers: a template pod's controller,
+    or the controller a live replica's ownerReferences name."""
     parsed = ids.parse(vertex)
     if parsed.kind == "Container" and parsed.namespace is not None:
         vertex = ids.k8s_id("Pod", parsed.name.split("/", 1)[0], parsed.namespace)
         parsed = ids.parse(vertex)
-    owner = template_of.get(vertex)
+    owner = template_of.get(vertex) or owners.get(vertex)
     if owner is None or parsed.namespace is None:
         return None
     kind, _, name = owner.partition("/")
@@ -143,7 +152,8 @@ def path_counts(graph: nx.MultiDiGraph, found: PathSet) -> Counter[str]:
     counts: Counter[str] = Counter()
     for path in found:
         touched = set(path.vertices)
-        touched.update(w for v in path.vertices if (w := _workload_of(v, template_of)))
+        touched.update(w for v in path.vertices
+                       if (w := _workload_of(v, template_of, owners)))
         for step in path.steps:
             fix = fix_of(step.source, step.target, {"technique": step.technique,
                                                     "evidence": step.evidence}, kinds, owners)

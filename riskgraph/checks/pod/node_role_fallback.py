@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph.checks import Check, Example, Finding
+from riskgraph.checks._common import owner_of
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques._shared.aws_nodes import imds_reach, place_roles, role_name
-from riskgraph.techniques._shared.common import evidence, namespace_of, spec_source
+from riskgraph.techniques._shared.common import evidence, namespace_of
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
@@ -29,7 +30,7 @@ def find(inv: Inventory) -> Iterator[Finding]:
     seen: set[str] = set()
     for pod in inv.pods:
         account = pod.spec.effective_service_account
-        owner = spec_source(pod)[0]
+        owner = owner_of(pod)
         if (namespace_of(pod), account) in own or owner in seen:
             continue
         reached = sorted({(role_name(r.arn), proof) for place in inv.placements(pod)

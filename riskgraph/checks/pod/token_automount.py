@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph.checks import Check, Example, Finding
+from riskgraph.checks._common import owner_of
 from riskgraph.estate.inventory import Inventory
-from riskgraph.techniques._shared.common import automount_decision, namespace_of, spec_source
+from riskgraph.techniques._shared.common import automount_decision, namespace_of
 
 
 def find(inv: Inventory) -> Iterator[Finding]:
@@ -25,7 +26,7 @@ def find(inv: Inventory) -> Iterator[Finding]:
         if (namespace_of(pod), account) in bound:
             continue
         mounted, proof = automount_decision(inv, pod)
-        owner = spec_source(pod)[0]
+        owner = owner_of(pod)
         if mounted and owner not in seen:
             seen.add(owner)
             yield Finding(owner, f"the token of service account {account} is mounted, and no "

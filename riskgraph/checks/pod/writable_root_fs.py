@@ -45,7 +45,29 @@ spec:
   containers:
   - {name: a, image: nginx}
   - {name: b, image: nginx, securityContext: {readOnlyRootFilesystem: false}}
-""", frozenset({"k8s:Pod:shop/web"})),
+---
+kind: Pod
+metadata:
+  name: api-5d8-x2
+  namespace: shop
+  labels: {pod-template-hash: 5d8}
+  ownerReferences: [{kind: ReplicaSet, name: api-5d8, controller: true, apiVersion: apps/v1,
+                     uid: a}]
+spec:
+  containers:
+  - {name: a, image: api}
+---
+kind: Pod
+metadata:
+  name: api-5d8-q7
+  namespace: shop
+  labels: {pod-template-hash: 5d8}
+  ownerReferences: [{kind: ReplicaSet, name: api-5d8, controller: true, apiVersion: apps/v1,
+                     uid: a}]
+spec:
+  containers:
+  - {name: a, image: api}
+""", frozenset({"k8s:Pod:shop/web", "k8s:Deployment:shop/api"})),
         Example("read-only root", """
 apiVersion: batch/v1
 kind: CronJob

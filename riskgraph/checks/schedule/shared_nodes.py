@@ -14,9 +14,10 @@ from collections.abc import Iterator
 
 from riskgraph import ids
 from riskgraph.checks import Check, Example, Finding
+from riskgraph.checks._common import owner_of
 from riskgraph.estate.inventory import Inventory
 from riskgraph.graph import is_sensitive
-from riskgraph.techniques._shared.common import evidence, namespace_of, spec_source
+from riskgraph.techniques._shared.common import evidence, namespace_of
 from riskgraph.techniques.net import internet_exposed, routes_to
 
 
@@ -43,13 +44,16 @@ def find(inv: Inventory) -> Iterator[Finding]:
         if (namespace_of(pod), pod.name) in exposed:
             for place in inv.placements(pod):
                 exposed_at[place.target].add(f"{namespace_of(pod)}/{pod.name}")
+    seen: set[str] = set()
     for pod in inv.pods:
-        if (namespace_of(pod), pod.name) in exposed or not is_sensitive(inv, pod):
+        if (namespace_of(pod), pod.name) in exposed or not is_sensitive(inv, pod) \
+                or owner_of(pod) in seen:
             continue
         shared = sorted({p.target for p in inv.placements(pod)} & exposed_at.keys())
         if shared:
+            seen.add(owner_of(pod))
             others = sorted(set().union(*(exposed_at[target] for target in shared)))
-            yield Finding(spec_source(pod)[0],
+            yield Finding(owner_of(pod),
                           f"sensitive workload {namespace_of(pod)}/{pod.name} may run on "
                           f"{', '.join(shared)} beside internet-exposed {', '.join(others)}",
                           (evidence(pod, "nodeSelector", pod.spec.node_selector),
