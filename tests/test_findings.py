@@ -183,3 +183,11 @@ def test_fail_on_severity(capsys: pytest.CaptureFixture[str]) -> None:
                capsys)[0] == 0
     assert run(["--demo", "--check", "pod.writable-root-fs", "--fail-on", "any"],
                capsys)[0] == 1
+
+
+def test_output_format_follows_the_file_extension(tmp_path: Path) -> None:
+    sarif, html = tmp_path / "out.sarif", tmp_path / "report.html"
+    assert main(["findings", "-q", "--demo", "-o", str(sarif)]) == 0
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert main(["findings", "-q", "--demo", "-o", str(html)]) == 0
+    assert html.read_text().startswith("<!DOCTYPE html>")
