@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench graphviz clean
+.PHONY: demo test lint bench graphviz chromium clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
@@ -30,6 +30,14 @@ graphviz:
 	  else echo "Graphviz 'dot' is not installed: run 'sudo apt-get install -y graphviz'" \
 	       "(macOS: 'brew install graphviz'); SVG output needs it." >&2; fi; }
 
+# Headless Chromium renders the HTML report in its test; without it that one test skips.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "Chromium is not installed: run 'sudo apt-get install -y chromium'" \
+	       "to run the HTML report's browser test (it is skipped meanwhile)." >&2; fi; }
+
 demo: $(STAMP) graphviz
 	$(BIN)/riskgraph paths --demo --to secret
 	$(BIN)/riskgraph paths --demo --to aws-admin --quiet
@@ -41,7 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check riskgraph ingest queries tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) graphviz
+test: $(STAMP) graphviz chromium
 	$(BIN)/python -m pytest -n 2
 	$(MAKE) --no-print-directory lint
 

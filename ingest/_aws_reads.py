@@ -213,12 +213,13 @@ def _access_entries(calls: Calls, region: str, cluster: str) -> Documents:
 
 
 def ec2(calls: Calls, region: str, templates: Templates) -> Documents:
-    """Instances, security groups, VPCs, and the launch template versions in
-    ``templates``."""
+    """Instances, security groups, VPCs, VPC endpoints, and the launch template versions
+    in ``templates``."""
     for name, key, what in (
             ("describe_instances", "Reservations", "EC2 instances (node roles, IMDS)"),
             ("describe_security_groups", "SecurityGroups", "security groups"),
-            ("describe_vpcs", "Vpcs", "VPCs (address ranges)")):
+            ("describe_vpcs", "Vpcs", "VPCs (address ranges)"),
+            ("describe_vpc_endpoints", "VpcEndpoints", "VPC endpoints (private ECR pulls)")):
         operation = calls.operation("ec2", name, region, what)
         for page in operation.pages(key):
             yield operation.source, page

@@ -6,6 +6,7 @@ field, worked out from the document's text only when a problem needs it.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,9 @@ class ParsedObjects:
     objects: list[K8sObject] = field(default_factory=list)
     #: The source of each object, in the same order (shared strings: a pointer each).
     origins: list[str] = field(default_factory=list)
+    #: The line each object starts on in its file, in the same order; 0 when unknown (live
+    #: input, or an item of a List, whose exact line would cost a second parse).
+    lines: array[int] = field(default_factory=lambda: array("I"))
     problems: list[Problem] = field(default_factory=list)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
     sources: list[str] = field(default_factory=list)
@@ -43,6 +47,7 @@ class ParsedObjects:
     def extend(self, other: ParsedObjects) -> None:
         self.objects.extend(other.objects)
         self.origins.extend(other.origins)
+        self.lines.extend(other.lines)
         self.problems.extend(other.problems)
         self.unknown_kinds.update(other.unknown_kinds)
         self.sources.extend(other.sources)
@@ -53,7 +58,7 @@ class ParsedObjects:
         ``default_namespace``."""
         return Inventory.from_objects(self.objects, self.problems, self.unknown_kinds,
                                       self.sources, self.origins, self.aws,
-                                      default_namespace)
+                                      default_namespace, self.lines)
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,24 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
         return
     out.objects.append(obj)
     out.origins.append(source)
+    out.lines.append(_first_line(origin))
+
+
+def _first_line(origin: Origin | None) -> int:
+    """The object's first line in its file: past the ``---``, comments and blank lines a
+    YAML document starts with; 0 for live input and List items (their line would cost a
+    second parse)."""
+    if origin is None or origin.path:
+        return 0
+    skipped, start, text = 0, origin.start, origin.text
+    while start < origin.end:
+        end = text.find("\n", start, origin.end)
+        end = origin.end if end < 0 else end
+        stripped = text[start:end].strip()
+        if stripped and not stripped.startswith("#") and stripped != "---":
+            break
+        skipped, start = skipped + 1, end + 1
+    return origin.line + skipped
 
 
 def _no_name(doc: dict[str, Any]) -> str:

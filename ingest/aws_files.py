@@ -46,6 +46,7 @@ from riskgraph.models.aws import (
     SecretsManagerSecret,
     SecurityGroup,
     Vpc,
+    VpcEndpoint,
 )
 
 #: How a resource is read: its model, the AwsInventory list it goes to, how problems name
@@ -116,6 +117,15 @@ def _read_single(resource: _Resource) -> Handler:
     return read
 
 
+_read_endpoints = _read_list((VpcEndpoint, "vpc_endpoints", "VPC endpoint", ("VpcEndpointId",)))
+
+
+def _vpc_endpoints(d: AwsDocument, key: str, value: Any) -> bool:
+    """``ec2 describe-vpc-endpoints``; an empty answer still says the VPCs have none."""
+    d.out.vpc_endpoints_read = True
+    return _read_endpoints(d, key, value)
+
+
 #: Every top-level key that marks a document riskgraph reads, and what reads it.
 HANDLERS: dict[str, Handler] = {
     **{key: _read_list(resource) for key, resource in _LISTS.items()},
@@ -124,6 +134,7 @@ HANDLERS: dict[str, Handler] = {
     "Policy": shapes.policy,  # organizations describe-policy, get-bucket-policy, get-key-policy
     "UserId": shapes.caller_identity,  # sts get-caller-identity
     "Reservations": shapes.reservations,  # ec2 describe-instances
+    "VpcEndpoints": _vpc_endpoints,  # ec2 describe-vpc-endpoints
     "associations": shapes.pod_identity_summaries,  # eks list-pod-identity-associations
     "accessEntries": shapes.access_entry_list,  # eks list-access-entries
     "associatedAccessPolicies": shapes.access_policies,  # eks list-associated-access-policies

@@ -21,7 +21,8 @@ What is read (global services once, the others in each region):
 - per region: ``eks describe-cluster``, ``describe-nodegroup``,
   ``describe-pod-identity-association``, ``describe-access-entry``,
   ``list-associated-access-policies`` and ``describe-addon`` of every cluster; ``ec2
-  describe-instances``, ``describe-security-groups``, ``describe-vpcs`` and
+  describe-instances``, ``describe-security-groups``, ``describe-vpcs``,
+  ``describe-vpc-endpoints`` and
   ``describe-launch-template-versions`` of the templates node groups use; ``secretsmanager
   list-secrets`` and ``get-resource-policy``; ``ssm describe-parameters``; ``ecr
   describe-repositories`` and ``get-repository-policy``; ``kms list-keys`` and

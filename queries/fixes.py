@@ -15,7 +15,7 @@ search result, not an estimate.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +29,8 @@ from queries.paths import Question, answer, ask
 from queries.pathset import PathSet
 
 Edge = tuple[str, str, str]
+#: An object id -> the file and line it was read from (None, None when not known).
+Where = Callable[[str], tuple[str | None, int | None]]
 #: Candidates measured per round: the fixes on most of today's routes; more, up to the
 #: second number, while none of them removes a route.
 _MEASURED, _MOST_MEASURED = 8, 48
@@ -52,10 +54,12 @@ class RankedFix:
         entry = catalog_entry(self.techniques[0])
         return entry.remediation if entry is not None else ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The fix as ``fixes --format json`` lists it."""
+    def to_dict(self, where: Where | None = None) -> dict[str, Any]:
+        """The fix as ``fixes --format json`` lists it; ``where`` gives the file and line
+        of its object (:func:`queries.findings.location`), else both are None."""
+        file, line = where(self.fix.object) if where is not None else (None, None)
         return {"rank": self.rank, "object": self.fix.object, "field": self.fix.field,
-                "file": None, "line": None, "technique": self.techniques[0],
+                "file": file, "line": line, "technique": self.techniques[0],
                 "change": self.fix.change(self.techniques), "remediation": self.remediation,
                 "removes": {"paths": self.removes, "targets": self.removes},
                 "remaining": {"paths": self.remaining, "targets": self.remaining},
@@ -77,10 +81,10 @@ class FixPlan:
         """Every edge the fixes take away, for ``attack_paths(..., blocked_edges=...)``."""
         return tuple(edge for ranked in self.fixes for edge in ranked.edges)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, where: Where | None = None) -> dict[str, Any]:
         """``{"fixes": [...], "summary": {...}}`` as DESIGN.md spells it."""
         before, after = len(self.before), len(self.after)
-        return {"fixes": [ranked.to_dict() for ranked in self.fixes],
+        return {"fixes": [ranked.to_dict(where) for ranked in self.fixes],
                 "summary": {"paths_before": before, "targets_before": before,
                             "paths_after": after, "targets_after": after,
                             "note": self.note}}

@@ -123,7 +123,8 @@ def positive(text: str) -> int:
 
 #: File extensions that name an output format, for ``-o FILE`` without ``--format``.
 _EXTENSION_FORMATS = {"json": "json", "dot": "dot", "gv": "dot", "svg": "svg", "png": "png",
-                      "pdf": "pdf", "md": "markdown", "markdown": "markdown"}
+                      "pdf": "pdf", "md": "markdown", "markdown": "markdown",
+                      "sarif": "sarif", "html": "html"}
 BINARY_FORMATS = frozenset({"png", "pdf"})
 
 

@@ -7,11 +7,16 @@ import argparse
 import json
 
 from queries import blast_radius, fixes
+from queries.baseline import fix_fingerprint
 from queries.blast import rank_by_blast
+from queries.catalog import severity_of
+from queries.findings import location
 from riskgraph.cli.common import EXIT_CODES, EXIT_OK, Say, emit, input_options, output_options
-from riskgraph.cli.inputs import load_graph
+from riskgraph.cli.gate import add_gate_options, apply_baseline, gate_code
+from riskgraph.cli.inputs import load_estate, load_graph
 from riskgraph.cli.search import SELECTORS, add_search_options, emit_diagram, question_options
 from riskgraph.report.decisions import blast_rank_table, blast_table, fixes_table
+from riskgraph.report.findings import baseline_line
 
 _DIAGRAMS = ("table", "json", "dot", "svg", "png", "pdf")
 
@@ -45,6 +50,7 @@ def add_fixes_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         epilog=SELECTORS + "\n" + FIXES_EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_search_options(parser, top_help="fixes ranked at most (default 10)")
+    add_gate_options(parser, "fixes")
 
 
 def add_blast_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,20 +76,27 @@ def add_blast_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def run_fixes(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph fixes``: ranked fixes as a table, JSON or a diagram with cuts marked."""
-    graph = load_graph(args, say)
+    inv, graph = load_estate(args, say)
     targets = args.targets or ["secret"]
     plan = fixes(graph, args.sources or ["internet"], targets, limit=args.top,
                  sensitive=args.sensitive, **question_options(args))
     say(f"{len(plan.fixes)} fix{'es' * (len(plan.fixes) != 1)}: {len(plan.before)} paths "
         f"before, {len(plan.after)} after")
+    document = plan.to_dict(lambda obj: location(inv, obj))
+    apply_baseline(args, document, "fixes", fix_fingerprint)
     if args.format == "table":
-        emit(args, fixes_table(plan.to_dict(), "paths to " + ", ".join(targets)))
+        if "baseline" in document:
+            table = fixes_table(document, "paths to " + ", ".join(targets)) \
+                if document["fixes"] else "No new fixes."
+            emit(args, f"{table}\nbaseline: {baseline_line(document['baseline'])}")
+        else:
+            emit(args, fixes_table(document, "paths to " + ", ".join(targets)))
     elif args.format == "json":
-        emit(args, json.dumps(plan.to_dict(), indent=2))
+        emit(args, json.dumps(document, indent=2))
     else:
         marked = {edge: f"fix {ranked.rank}" for ranked in plan.fixes for edge in ranked.edges}
         emit_diagram(args, plan.before, marked)
-    return EXIT_OK
+    return gate_code(args, document["fixes"], lambda fix: severity_of(str(fix["technique"])))
 
 
 def run_blast(args: argparse.Namespace, say: Say) -> int:

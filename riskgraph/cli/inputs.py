@@ -160,10 +160,17 @@ def aws_summary(inv: Inventory) -> str:
 def load_graph(args: argparse.Namespace, say: Say) -> nx.MultiDiGraph:
     """The attack graph of every input given; says every problem found reading the input
     and building the graph (``graph.graph["problems"]``)."""
-    graph = build_graph(load(args, say, problems=False))
+    return load_estate(args, say)[1]
+
+
+def load_estate(args: argparse.Namespace, say: Say) -> tuple[Inventory, nx.MultiDiGraph]:
+    """The inventory and the attack graph of every input given (see :func:`load_graph`);
+    the inventory says where each object was read."""
+    inv = load(args, say, problems=False)
+    graph = build_graph(inv)
     report_problems(say, graph.graph["problems"], args.max_problems)
     say(f"graph: {plural(graph.number_of_nodes(), 'vertex', 'vertices')}, "
         f"{plural(graph.number_of_edges(), 'edge')}")
-    return graph
+    return inv, graph
 
 

@@ -26,13 +26,14 @@ from riskgraph.cli.common import (
     settle_output,
 )
 from riskgraph.cli.decide import add_blast_parser, add_fixes_parser, run_blast, run_fixes
+from riskgraph.cli.findings import add_findings_parser, run_findings
 from riskgraph.cli.inputs import load
 from riskgraph.cli.reach import add_reach_parser, check_reach_usage, reach_command
 from riskgraph.cli.search import add_graph_parser, add_paths_parser, run_graph, run_paths
 from riskgraph.cli.snapshot import add_snapshot_parser, check_snapshot_usage, run_snapshot
 from riskgraph.errors import InputError, RenderError, SelectorError
 
-_ANALYSES = ("paths", "fixes", "blast", "graph", "reach")
+_ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_paths_parser(commands)
     add_fixes_parser(commands)
     add_blast_parser(commands)
+    add_findings_parser(commands)
     add_graph_parser(commands)
     add_reach_parser(commands, [input_options(namespace_flag=False),
                                 output_options(("table", "json"), "table")])
@@ -95,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_fixes(args, say)
         if args.command == "blast":
             return run_blast(args, say)
+        if args.command == "findings":
+            return run_findings(args, say)
         if args.command == "snapshot":
             return run_snapshot(args, say)
         if args.command == "reach":

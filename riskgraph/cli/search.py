@@ -26,7 +26,8 @@ from riskgraph.cli.common import (
     plural,
     positive,
 )
-from riskgraph.cli.inputs import load_graph
+from riskgraph.cli.gate import add_gate_options, gated_paths
+from riskgraph.cli.inputs import load_estate, load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
 from riskgraph.report.text import brief_table, groups_table, paths_table
@@ -108,8 +109,8 @@ def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
                     "(lower is easier). Confidence is that of the weakest step. The table "
                     "tells paths that take the same route pattern once, as a route group "
                     "with the change to make first.",
-        parents=[input_options(), output_options(("table", "json", "dot", "svg", "png",
-                                                     "pdf"), "table")],
+        parents=[input_options(), output_options(("table", "json", "sarif", "dot", "svg",
+                                                     "png", "pdf"), "table")],
         epilog=SELECTORS + "\n" + EXAMPLES + "\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_search_options(paths)
@@ -125,7 +126,8 @@ def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
                       help="what remains once the N fixes `riskgraph fixes` ranks first "
                            "(same question) are made")
     view.add_argument("--fail-on-paths", action="store_true",
-                      help="exit 1 when any path is found (CI gate)")
+                      help="exit 1 when any path is found (CI gate; --fail-on any)")
+    add_gate_options(paths, "paths")
 
 
 def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,7 +142,7 @@ def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def run_paths(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph paths``: the exit code (1 with --fail-on-paths when any path is found)."""
-    graph = load_graph(args, say)
+    inv, graph = load_estate(args, say)
     sources, targets = args.sources or ["internet"], args.targets or ["secret"]
     blocked: tuple[tuple[str, str, str], ...] = ()
     if args.apply_fixes:
@@ -159,6 +161,8 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
     if args.format != "table":
         for note in notes:
             say(f"note: {note}")
+    if args.baseline is not None or args.fail_on is not None or args.format == "sarif":
+        return gated_paths(args, inv, graph, question, found, notes, code)
     if args.format == "table":
         if args.brief:
             table = brief_table(found)

@@ -33,6 +33,7 @@ from riskgraph.models.aws import (
     SsmParameter,
     UserCredentials,
     Vpc,
+    VpcEndpoint,
 )
 from riskgraph.models.aws.services import (
     AutoScalingGroup,
@@ -75,6 +76,9 @@ class AwsRecords:
     stacks: list[CloudFormationStack] = field(default_factory=list)
     build_projects: list[CodeBuildProject] = field(default_factory=list)
     scaling_groups: list[AutoScalingGroup] = field(default_factory=list)
+    vpc_endpoints: list[VpcEndpoint] = field(default_factory=list)
+    #: Whether a ``describe-vpc-endpoints`` answer was read: none read is not none there.
+    vpc_endpoints_read: bool = False
     #: Documents that arrive apart from their resource, joined by :meth:`finish`.
     #: Keyed by (cluster name, principal ARN).
     pending_access_policies: dict[tuple[str, str], list[AssociatedAccessPolicy]] = \
@@ -114,6 +118,7 @@ class AwsRecords:
         self.organization_parents.update(other.organization_parents)
         self.cluster_name = self.cluster_name or other.cluster_name
         self.as_of = self.as_of or other.as_of
+        self.vpc_endpoints_read = self.vpc_endpoints_read or other.vpc_endpoints_read
 
     @property
     def empty(self) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import repeat
+from itertools import chain, repeat
 
 from riskgraph.errors import Problem
 from riskgraph.estate.aws_auth import AwsAuthMapping, aws_auth_mappings
@@ -104,6 +104,9 @@ class Inventory:
     #: The AWS account(s) read alongside the cluster; empty when none was given.
     aws: AwsInventory = field(default_factory=AwsInventory)
     _origins: dict[tuple[str, str | None, str], str] = field(default_factory=dict, repr=False)
+    #: Each object's file and line as one int, ``file index << 32 | line`` (150,000 pods).
+    _places: dict[tuple[str, str | None, str], int] = field(default_factory=dict, repr=False)
+    _place_files: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_objects(
@@ -115,6 +118,7 @@ class Inventory:
         origins: Iterable[str] | None = None,
         aws: AwsInventory | None = None,
         default_namespace: str = "default",
+        lines: Sequence[int] = (),
     ) -> Inventory:
         """Collect parsed objects, apply API defaults, expand workload templates, index.
 
@@ -122,15 +126,16 @@ class Inventory:
         that problems found here can say where the object came from. ``aws`` is the AWS
         data read with them, not yet finished (see :meth:`AwsInventory.finish`).
         Namespaced objects read without a namespace go to ``default_namespace``, as
-        ``kubectl apply -n`` would put them.
+        ``kubectl apply -n`` would put them. ``lines``: each object's first line (0: unknown).
         """
         inv = cls(problems=list(problems), unknown_kinds=Counter(unknown_kinds or {}),
                   sources=list(sources), aws=aws if aws is not None else AwsInventory())
         workloads: list[Workload] = []
         seen: dict[tuple[str, str | None, str], str] = {}
         placed: dict[tuple[str, str], str] = {}
-        for obj, origin in zip(objects, origins if origins is not None else repeat("input"),
-                               strict=False):
+        files: dict[str, int] = {}
+        for obj, origin, line in zip(objects, repeat("input") if origins is None else origins,
+                                     chain(lines, repeat(0)), strict=False):
             if obj.kind not in CLUSTER_SCOPED and not obj.metadata.namespace:
                 obj.metadata.namespace = default_namespace
                 placed.setdefault((obj.kind, obj.metadata.name), origin)
@@ -140,6 +145,7 @@ class Inventory:
                                             f"{seen[key]} is kept", obj=obj.ref))
                 continue
             seen[key] = origin
+            inv._places[key] = files.setdefault(origin, len(files)) << 32 | line
             if obj.kind in WORKLOAD_KINDS or isinstance(obj, (RoleBinding, SecretProviderClass)) \
                     or key == ("ConfigMap", *AWS_AUTH):
                 inv._origins[key] = origin
@@ -148,6 +154,7 @@ class Inventory:
                 workloads.append(obj)
             else:
                 inv._add(obj)
+        inv._place_files = list(files)
         inv._add_templates(workloads)
         inv._add_builtin_roles()
         inv._index()
@@ -162,6 +169,11 @@ class Inventory:
                 provider_class.kind, provider_class.namespace, provider_class.name))[1])
         inv.problems.extend(inv.aws.finish(inv.nodes))
         return inv
+
+    def location(self, kind: str, namespace: str | None, name: str) -> tuple[str, int] | None:
+        """The file (or API source) and line (0: unknown) of an object read; else None."""
+        packed = self._places.get((kind, namespace, name))
+        return None if packed is None else (self._place_files[packed >> 32], packed & 0xFFFFFFFF)
 
     def _origin_of(self, kind: str, namespace: str | None, name: str) -> str:
         return self._origins.get((kind, namespace, name), "input")
@@ -214,14 +226,13 @@ class Inventory:
         for secret in self.secrets:
             self._secrets_by_ns[secret.metadata.namespace or "default"].append(secret)
         self._namespace_objects = {ns.name: ns for ns in self.namespaces}
+        self._spcs = {(c.metadata.namespace or "default", c.name): c
+                      for c in self.secret_provider_classes}
         self._place_unbound_pods()
 
     def _place_unbound_pods(self) -> None:
-        """Match every pod not bound to a node (templates above all) to the pools it fits.
-
-        Done once here, not per technique: several techniques ask for every pod's placement,
-        and a pod that fits nowhere is a problem the user should see before any path.
-        """
+        """Match every pod not bound to a node to the pools it fits, once for every technique
+        that asks; a pod that fits nowhere is a problem the user sees before any path."""
         self._scheduler = Scheduler(self.nodes)
         self.pools = {name: pool.nodes for name, pool in self._scheduler.pools.items()}
         self._node_placements: dict[str, list[Placement]] = {}
@@ -257,10 +268,8 @@ class Inventory:
         return self._pods_by_ns.get(namespace, [])
 
     def pods_matching(self, namespace: str, selector: dict[str, str]) -> list[Pod]:
-        """Pods of ``namespace`` whose labels include every pair of ``selector``.
-
-        An empty selector selects nothing (as for a Service without a selector).
-        """
+        """Pods of ``namespace`` whose labels include every pair of a non-empty ``selector``
+        (an empty one selects nothing, as for a Service without a selector)."""
         if not selector:
             return []
         candidates = min((self._label_index.get((namespace, k, v), []) for k, v in
@@ -281,12 +290,7 @@ class Inventory:
     def secret_provider_class(self, namespace: str, name: str) -> SecretProviderClass | None:
         """A SecretProviderClass by namespace and name (what a CSI volume's
         ``secretProviderClass`` attribute names, in the pod's namespace)."""
-        return self._secret_provider_classes.get((namespace, name))
-
-    @cached_property
-    def _secret_provider_classes(self) -> dict[tuple[str, str], SecretProviderClass]:
-        return {(c.metadata.namespace or "default", c.name): c
-                for c in self.secret_provider_classes}
+        return self._spcs.get((namespace, name))
 
     def role_for(self, binding: RoleBinding) -> Role | None:
         """The Role or ClusterRole a binding grants, or None when it is not in the input."""

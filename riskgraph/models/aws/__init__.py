@@ -73,6 +73,7 @@ from riskgraph.models.aws.network import (
     Ipv6CidrBlockAssociation,
     ServiceEndpoint,
     Vpc,
+    VpcEndpoint,
 )
 from riskgraph.models.aws.services import (
     AutoScalingGroup,
@@ -141,6 +142,7 @@ __all__ = [
     "Tag",
     "UserCredentials",
     "Vpc",
+    "VpcEndpoint",
     "VpcSecurityGroupMembership",
     "account_of",
     "decode_policy",

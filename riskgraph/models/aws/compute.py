@@ -185,6 +185,8 @@ class EksNodegroup(EksModel):
     launch_template: NodegroupLaunchTemplate | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     capacity_type: str | None = None
+    #: The node group's AMI family (``BOTTLEROCKET_x86_64``, ``AL2023_x86_64_STANDARD``, ...).
+    ami_type: str | None = None
 
 
 class PodIdentityAssociation(EksModel):

@@ -44,6 +44,10 @@ class EcrRepository(EksModel):
     repository_name: str
     registry_id: str = ""
     policy: PolicyDocument | None = None
+    #: ``MUTABLE`` or ``IMMUTABLE``; None when the input leaves it out.
+    image_tag_mutability: str | None = None
+    #: ``{"scanOnPush": bool}`` as ``describe-repositories`` prints it.
+    image_scanning_configuration: dict[str, bool] | None = None
 
     @property
     def arn(self) -> str:

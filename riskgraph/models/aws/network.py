@@ -90,3 +90,14 @@ class ServiceEndpoint(AwsModel):
     security_group_ids: Annotated[list[str], BeforeValidator(none_is_empty_list)] = \
         Field(default_factory=list)
     publicly_accessible: bool = False
+
+
+class VpcEndpoint(AwsModel):
+    """``ec2 describe-vpc-endpoints`` (``VpcEndpoints``): a private way from a VPC to an AWS
+    service (``com.amazonaws.<region>.ecr.dkr``, ``...s3``) without the internet."""
+
+    vpc_endpoint_id: str
+    vpc_id: str | None = None
+    service_name: str = ""
+    vpc_endpoint_type: str = ""
+    state: str = ""

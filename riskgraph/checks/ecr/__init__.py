@@ -1,0 +1,1 @@
+"""Posture checks of the ecr family."""

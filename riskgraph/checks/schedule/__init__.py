@@ -1,0 +1,1 @@
+"""Posture checks of where pods are scheduled."""
