@@ -1,8 +1,8 @@
 """The ``riskgraph`` command line: the parser, usage checks, dispatch and exit codes.
 
-Each command group lives in its own module (``search``: paths and graph; ``reach``;
-``snapshot``; ``catalog``: techniques) with its options and what it does. This package is
-the only place that prints, and the only one that wires ingest, the core and queries.
+Each command group lives in its own module (``search``: paths and graph; ``export``;
+``reach``; ``snapshot``; ``catalog``: techniques) with its options and what it does. This
+package is the only place that prints, and the only one that wires ingest, the core and queries.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from riskgraph.cli.common import (
     input_options,
     output_options,
 )
+from riskgraph.cli.export import add_export_parser, run_export
 from riskgraph.cli.inputs import load
 from riskgraph.cli.reach import add_reach_parser, check_reach_usage, reach_command
 from riskgraph.cli.search import add_graph_parser, add_paths_parser, run_graph, run_paths
 from riskgraph.cli.snapshot import add_snapshot_parser, check_snapshot_usage, run_snapshot
 from riskgraph.errors import InputError, RenderError, SelectorError
 
-_ANALYSES = ("paths", "graph", "reach")
+_ANALYSES = ("paths", "graph", "reach", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_paths_parser(commands)
     add_graph_parser(commands)
+    add_export_parser(commands)
     add_reach_parser(commands, [input_options(),
                                 output_options(("table", "json"), "table")])
     add_snapshot_parser(commands)
@@ -87,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_paths(args, say)
         if args.command == "snapshot":
             return run_snapshot(args, say)
+        if args.command == "export":
+            return run_export(args, say)
         if args.command == "reach":
             text, code = reach_command(load(args, say, paths_view=False), args, say)
             _write(args, text)
