@@ -79,7 +79,8 @@ def test_collapse_folds_containers_into_pods_and_hubs_into_direct_edges() -> Non
 def test_dot_marks_the_focus_and_labels_techniques() -> None:
     dot = graph_to_dot(chain(), "t", focus=["k8s:Pod:web/shop"])
     assert dot.count("penwidth=3") == 1 and "net.internet-exposed" in dot
-    assert "cluster_ns_0" in dot and "k8s:" not in dot.replace("tooltip=\"k8s:", "")
+    assert "cluster_ns_0" in dot and 'tooltip="k8s:Pod:web/shop"' in dot
+    assert not re.search(r"^\s*\"?k8s:", dot, re.MULTILINE)  # ids are tooltips, not names
 
 
 @pytest.mark.skipif(not dot_available(), reason="Graphviz dot is not installed")
@@ -112,3 +113,14 @@ def test_unknown_focus_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["graph", "--demo", "--format", "dot", "--focus", "pod:web/nope",
                  "--quiet"]) == 2
     assert "pod:web/nope" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["--format", "json", "--focus", "pod:web/storefront"],
+    ["--format", "json", "--collapse"],
+    ["--format", "svg", "--focus", "pod:web/storefront", "--radius", "-1"],
+])
+def test_drawing_options_without_a_drawing_are_usage_errors(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["graph", "--demo", "--quiet", *argv])
+    assert exit_.value.code == 2

@@ -15,7 +15,7 @@ import networkx as nx
 from queries.selectors import resolve_sources
 from riskgraph.cli.common import EXIT_CODES, EXIT_OK, Say, emit, input_options
 from riskgraph.cli.inputs import load_graph
-from riskgraph.errors import RenderError, SelectorError
+from riskgraph.errors import RenderError
 from riskgraph.report.export_graphml import write_gexf, write_graphml
 from riskgraph.report.export_neo4j import write_cypher, write_neo4j_csv
 from riskgraph.report.export_opengraph import write_opengraph
@@ -66,14 +66,23 @@ def add_scope_options(parser: argparse.ArgumentParser) -> None:
                        help="fold containers into their pods and hubs into direct edges")
 
 
-def _check(args: argparse.Namespace) -> None:
+def check_export_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse what cannot be written: a folder of CSV files to standard output."""
     if args.format == "neo4j-csv" and args.output is None:
-        raise SelectorError("--format neo4j-csv writes a folder of files: give -o DIR")
+        parser.error("--format neo4j-csv writes a folder of files: give -o DIR")
+
+
+def check_graph_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The drawing options only make sense for a drawing, and the radius cannot be negative."""
+    if args.format == "json" and (args.focus or args.namespace or args.collapse):
+        parser.error("--focus, --namespace and --collapse choose what a drawing shows: give "
+                     "--format svg (or dot, png, pdf)")
+    if args.radius < 0:
+        parser.error("--radius counts steps: give 0 or more")
 
 
 def run_export(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph export``: write the graph in the chosen format."""
-    _check(args)
     graph = load_graph(args, say)
     if args.format == "neo4j-csv":
         files = write_neo4j_csv(graph, args.output)

@@ -23,7 +23,12 @@ from riskgraph.cli.common import (
     input_options,
     output_options,
 )
-from riskgraph.cli.export import add_export_parser, run_export
+from riskgraph.cli.export import (
+    add_export_parser,
+    check_export_usage,
+    check_graph_usage,
+    run_export,
+)
 from riskgraph.cli.inputs import load
 from riskgraph.cli.reach import add_reach_parser, check_reach_usage, reach_command
 from riskgraph.cli.search import add_graph_parser, add_paths_parser, run_graph, run_paths
@@ -65,6 +70,10 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
                      "too (alone, it reads the default credentials)")
     if args.command == "reach":
         check_reach_usage(parser, args)
+    if args.command == "export":
+        check_export_usage(parser, args)
+    if args.command == "graph":
+        check_graph_usage(parser, args)
     if args.command == "snapshot":
         check_snapshot_usage(parser, args)
 

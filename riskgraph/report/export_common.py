@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 import networkx as nx
@@ -16,6 +17,7 @@ import networkx as nx
 from riskgraph import ids
 
 Scalar = str | int | float | bool
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def camel(text: str) -> str:
@@ -28,6 +30,7 @@ def camel(text: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in words)
 
 
+@cache  # a few dozen techniques, named once per edge of a graph of millions
 def edge_kind(technique: str) -> str:
     """The relationship type of a technique: ``RG_`` and its id in Pascal case.
 
@@ -66,10 +69,10 @@ def readable_name(vertex_id: str, attrs: Mapping[str, Any]) -> str:
 
 def flat(value: Any) -> Scalar | None:
     """A value as a scalar: lists and dicts become JSON text, None stays None (dropped)."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, tuple | set | frozenset):
-        value = sorted(value) if not isinstance(value, tuple) else list(value)
+    if value is None or type(value) in _SCALARS or isinstance(value, str | int | float):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=str)
     return json.dumps(value, sort_keys=True, default=str)
 
 

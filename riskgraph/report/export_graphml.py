@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
@@ -21,14 +20,43 @@ from riskgraph.report.export_common import Scalar, edges, flat_items
 _GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
 _GEXF_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Most text needs no escaping; checking first is several times faster than escaping all.
+_SPECIAL = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f]')
+_TEXT_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ENTITIES = (*_ENTITIES, ('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;"))
+
+
+def escape(text: str, attribute: bool = False) -> str:
+    """Text safe inside an XML element (or a double-quoted attribute), control characters
+    that XML 1.0 cannot hold removed.
+
+    >>> escape('a<b & "c"\x07'), escape('"c"', attribute=True)
+    ('a&lt;b &amp; "c"', '&quot;c&quot;')
+    """
+    if not (_SPECIAL if attribute else _TEXT_SPECIAL).search(text):
+        return text
+    text = _NOT_XML.sub("", text)
+    for char, entity in _ATTR_ENTITIES if attribute else _ENTITIES:
+        text = text.replace(char, entity)
+    return text
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value in double quotes."""
+    return f'"{escape(text, attribute=True)}"'
 
 
 def _key_types(items: Iterable[dict[str, Any]]) -> dict[str, type]:
     """The one type each attribute key is written as (str when its values disagree)."""
     found: dict[str, type] = {}
     for attrs in items:
-        for key, value in flat_items(attrs):
+        for key, value in attrs.items():
+            if value is None:
+                continue
             kind = type(value)
+            if kind not in _GRAPHML_TYPES:  # flattened to JSON text when written
+                kind = next((t for t in (bool, int, float, str) if isinstance(value, t)), str)
             seen = found.setdefault(key, kind)
             if seen is not kind:
                 found[key] = float if {seen, kind} == {int, float} else str
@@ -36,13 +64,13 @@ def _key_types(items: Iterable[dict[str, Any]]) -> dict[str, type]:
 
 
 def _text(value: Scalar, kind: type) -> str:
-    if kind is bool:
+    if kind is str and type(value) is str:
+        return value
+    if kind is bool or isinstance(value, bool):
         return "true" if value else "false"
     if kind is float:
         return repr(float(value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return _NOT_XML.sub("", str(value))
+    return str(value)
 
 
 def _node_attrs(graph: nx.MultiDiGraph) -> Iterator[dict[str, Any]]:
@@ -132,7 +160,7 @@ def write_gexf(graph: nx.MultiDiGraph, out: IO[str]) -> tuple[int, int]:
     out.write("<nodes>\n")
     nodes = 0
     for vertex_id, attrs in graph.nodes(data=True):
-        label = _NOT_XML.sub("", str(attrs.get("name") or vertex_id))
+        label = str(attrs.get("name") or vertex_id)
         out.write(f"<node id={quoteattr(vertex_id)} label={quoteattr(label)}>"
                   f"{_attvalues(attrs, node_types, node_index)}</node>\n")
         nodes += 1

@@ -19,6 +19,7 @@ import csv
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,18 +114,26 @@ def write_neo4j_csv(graph: nx.MultiDiGraph, folder: Path) -> list[Path]:
     return sorted(node_files.values()) + sorted(rel_files.values()) + [readme]
 
 
+_WORDS = {None: "null", True: "true", False: "false"}
+
+
 def literal(value: Any) -> str:
     """A Cypher literal of a JSON-like value (maps with plain keys, lists, scalars).
 
     >>> literal({"id": 'a"b', "cost": 1.0, "ns": None, "entry": True})
     '{id: "a\\\\"b", cost: 1.0, ns: null, entry: true}'
     """
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is dict:
         return "{" + ", ".join(f"{key}: {literal(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(literal(item) for item in value) + "]"
-    if isinstance(value, float):
+    if kind is list or kind is tuple:
+        return "[" + ", ".join(map(literal, value)) + "]"
+    if kind is float:
         return repr(value)
+    if value is None or kind is bool:
+        return _WORDS[value]
     return json.dumps(value)
 
 

@@ -63,8 +63,8 @@ def write_opengraph(graph: nx.MultiDiGraph, out: IO[str]) -> tuple[int, int]:
     tuple of int
         The numbers of nodes and edges written.
     """
-    out.write(json.dumps({"metadata": {"source_kind": SOURCE_KIND}})[:-1])
-    out.write(', "graph": {"nodes": [\n')
+    metadata = json.dumps({"source_kind": SOURCE_KIND})
+    out.write(f'{{"metadata": {metadata}, "graph": {{"nodes": [\n')
     nodes = 0
     for vertex_id, attrs in graph.nodes(data=True):
         out.write((",\n" if nodes else "") + json.dumps(_node(vertex_id, attrs)))
