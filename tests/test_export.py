@@ -91,6 +91,8 @@ def test_hubs_are_kept_with_readable_names(opengraph: dict[str, object]) -> None
     assert hub["properties"]["name"] == "pods-exec in namespace web"
     assert readable_name("hub:net-reach:cluster", {"kind": "Hub"}) == "net-reach (cluster)"
     assert readable_name("k8s:Pod:web/x", {"name": "x", "namespace": "web"}) == "web/x"
+    container = _nodes(opengraph)["k8s:Container:web/storefront/nginx"]["properties"]
+    assert isinstance(container, dict) and container["name"] == "web/storefront/nginx"
 
 
 def test_edges_are_techniques_with_their_reason_confidence_cost_and_mitre(

@@ -101,7 +101,7 @@ def test_storefront_radius_two_renders_and_fits_a_review_page(tmp_path: Path) ->
 
 def test_whole_estate_drawing_is_refused_with_the_way_out(
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["graph", "--demo", "--format", "dot", "--quiet"]) == 4
+    assert main(["graph", "--demo", "--format", "dot", "--quiet"]) == 2
     message = capsys.readouterr().err
     assert "--focus" in message and "--namespace" in message and "121 vertices" in message
     assert main(["graph", "--demo", "--format", "dot", "--namespace", "payments",
@@ -124,3 +124,14 @@ def test_drawing_options_without_a_drawing_are_usage_errors(argv: list[str]) -> 
     with pytest.raises(SystemExit) as exit_:
         main(["graph", "--demo", "--quiet", *argv])
     assert exit_.value.code == 2
+
+
+def test_without_dot_the_drawing_falls_back_to_its_dot_source(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    out = tmp_path / "shop.svg"
+    assert main(["graph", "--demo", "--format", "svg", "--namespace", "payments",
+                 "-o", str(out), "--quiet"]) == 4
+    assert "Graphviz" in capsys.readouterr().err and not out.exists()
+    assert "payments-api" in (tmp_path / "shop.dot").read_text()

@@ -15,7 +15,7 @@ import networkx as nx
 from queries.selectors import resolve_sources
 from riskgraph.cli.common import EXIT_CODES, EXIT_OK, Say, emit, input_options
 from riskgraph.cli.inputs import load_graph
-from riskgraph.errors import RenderError
+from riskgraph.errors import RenderError, SelectorError
 from riskgraph.report.export_graphml import write_gexf, write_graphml
 from riskgraph.report.export_neo4j import write_cypher, write_neo4j_csv
 from riskgraph.report.export_opengraph import write_opengraph
@@ -109,7 +109,7 @@ def draw_graph(args: argparse.Namespace, graph: nx.MultiDiGraph, say: Say) -> in
         chosen, title = set(graph), "Attack graph"
     part = scoped(graph, chosen, collapse=args.collapse)
     if part.number_of_nodes() > DRAWING_LIMIT:
-        raise RenderError(
+        raise SelectorError(
             f"the drawing would hold {part.number_of_nodes()} vertices (the limit is "
             f"{DRAWING_LIMIT}): choose a part with --focus SELECTOR [--radius N] or "
             "--namespace NS, fold it with --collapse, or use `riskgraph export` for a tool "
@@ -117,7 +117,14 @@ def draw_graph(args: argparse.Namespace, graph: nx.MultiDiGraph, say: Say) -> in
     say(f"drawing {part.number_of_nodes()} vertices, {part.number_of_edges()} edges")
     if args.format == "dot":
         emit(args, graph_to_dot(part, title, focus))
-    else:
+        return EXIT_OK
+    try:
         emit(args, render_graph(part, args.format, title, focus))
+    except RenderError as error:
+        if args.output is None:
+            raise
+        fallback = args.output.with_suffix(".dot")
+        fallback.write_text(graph_to_dot(part, title, focus))
+        raise RenderError(f"{error}\nriskgraph: wrote the DOT source to {fallback}") from error
     return EXIT_OK
 

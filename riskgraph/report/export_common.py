@@ -55,6 +55,8 @@ def readable_name(vertex_id: str, attrs: Mapping[str, Any]) -> str:
     """
     if not vertex_id.startswith("hub:"):
         name = str(attrs.get("name") or ids.parse(vertex_id).name)
+        if attrs.get("kind") == "Container" and attrs.get("pod"):
+            name = f"{attrs['pod']}/{name}"  # "nginx" alone does not say which pod's
         namespace = attrs.get("namespace")
         return f"{namespace}/{name}" if namespace and not name.startswith(f"{namespace}/") \
             else name
