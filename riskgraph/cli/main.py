@@ -1,9 +1,9 @@
 """The ``riskgraph`` command line: the parser, usage checks, dispatch and exit codes.
 
 Each command group lives in its own module (``search``: paths and graph; ``decide``:
-fixes and blast; ``reach``; ``snapshot``; ``catalog``: techniques) with its options and
-what it does. This package is the only place that prints, and the only one that wires
-ingest, the core and queries.
+fixes and blast; ``findings``; ``export``; ``reach``; ``snapshot``; ``catalog``:
+techniques) with its options and what it does. This package is the only place that prints,
+and the only one that wires ingest, the core and queries.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ from riskgraph.cli.common import (
     settle_output,
 )
 from riskgraph.cli.decide import add_blast_parser, add_fixes_parser, run_blast, run_fixes
+from riskgraph.cli.export import (
+    add_export_parser,
+    check_export_usage,
+    check_graph_usage,
+    run_export,
+)
 from riskgraph.cli.findings import add_findings_parser, run_findings
 from riskgraph.cli.inputs import load
 from riskgraph.cli.reach import add_reach_parser, check_reach_usage, reach_command
@@ -33,7 +39,7 @@ from riskgraph.cli.search import add_graph_parser, add_paths_parser, run_graph, 
 from riskgraph.cli.snapshot import add_snapshot_parser, check_snapshot_usage, run_snapshot
 from riskgraph.errors import InputError, RenderError, SelectorError
 
-_ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach")
+_ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_blast_parser(commands)
     add_findings_parser(commands)
     add_graph_parser(commands)
+    add_export_parser(commands)
     add_reach_parser(commands, [input_options(namespace_flag=False),
                                 output_options(("table", "json"), "table")])
     add_snapshot_parser(commands)
@@ -71,6 +78,10 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
     settle_output(parser, args)
     if args.command == "reach":
         check_reach_usage(parser, args)
+    if args.command == "export":
+        check_export_usage(parser, args)
+    if args.command == "graph":
+        check_graph_usage(parser, args)
     if args.command == "snapshot":
         check_snapshot_usage(parser, args)
 
@@ -101,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_findings(args, say)
         if args.command == "snapshot":
             return run_snapshot(args, say)
+        if args.command == "export":
+            return run_export(args, say)
         if args.command == "reach":
             text, code = reach_command(load(args, say, paths_view=False), args, say)
             _write(args, text)

@@ -1,5 +1,6 @@
-"""``riskgraph paths`` and ``riskgraph graph``: ranked attack paths, and the whole graph;
-the search options the decision commands share."""
+"""``riskgraph paths`` and ``riskgraph graph``: ranked attack paths, and the whole graph (its
+drawings are scoped by :mod:`riskgraph.cli.export`); the search options the decision
+commands share."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from riskgraph.cli.common import (
     plural,
     positive,
 )
+from riskgraph.cli.export import add_scope_options, draw_graph
 from riskgraph.cli.gate import add_gate_options, gated_paths
 from riskgraph.cli.inputs import load_estate, load_graph
 from riskgraph.errors import RenderError
@@ -131,13 +133,18 @@ def add_paths_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def add_graph_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    commands.add_parser(
-        "graph", help="export the whole attack graph",
+    graph = commands.add_parser(
+        "graph", help="the whole attack graph as JSON, or a drawing of part of it",
         description="Export every vertex and edge: JSON in networkx node-link form "
                     "(nodes with id and attributes; edges with source, target, key = "
-                    "technique and attributes).",
-        parents=[input_options(), output_options(("json",), "json")],
+                    "technique and attributes). dot, svg, png and pdf draw a part of the "
+                    "graph chosen with --focus or --namespace. For BloodHound, Neo4j, "
+                    "Gephi or yEd see `riskgraph export`.",
+        # --namespace scopes the drawing here; --default-namespace names file objects' one.
+        parents=[input_options(namespace_flag=False),
+                 output_options(("json", "dot", "svg", "png", "pdf"), "json")],
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_scope_options(graph)
 
 
 def run_paths(args: argparse.Namespace, say: Say) -> int:
@@ -259,8 +266,10 @@ def _notes(graph: nx.MultiDiGraph, args: argparse.Namespace, question: Question,
 
 
 def run_graph(args: argparse.Namespace, say: Say) -> int:
-    """``riskgraph graph``: the whole graph as node-link JSON."""
+    """``riskgraph graph``: the whole graph as node-link JSON, or a drawing of a part."""
     graph = load_graph(args, say)
+    if args.format != "json":
+        return draw_graph(args, graph, say)
     data: dict[str, Any] = nx.node_link_data(graph, edges="edges")
     emit(args, json.dumps(data))
     return EXIT_OK
