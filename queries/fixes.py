@@ -22,7 +22,7 @@ from typing import Any
 import networkx as nx
 
 from queries._cut import cut_fixes
-from queries._prune import pruned, reached_targets
+from queries._prune import Walker, pruned
 from queries.catalog import technique as catalog_entry
 from queries.fixpoints import Fix, fix_of
 from queries.paths import Question, answer, ask
@@ -34,8 +34,10 @@ Where = Callable[[str], tuple[str | None, int | None]]
 #: Candidates measured per round: the fixes on most of today's routes; more, up to the
 #: second number, while none of them removes a route.
 _MEASURED, _MOST_MEASURED = 8, 48
-#: Largest minimum cut applied as a bundle when no single change removes a route.
-_BUNDLE = 6
+#: Largest minimum cut applied as a bundle when no single change removes a route, and the
+#: largest part of a graph it is sought in (a max-flow over more costs seconds, and a cut
+#: that separates so wide a part is rarely small).
+_BUNDLE, _BUNDLE_EDGES = 6, 50_000
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,30 @@ class FixLab:
         self.candidates = _candidates(self.part)
         self.owner = {edge: key for key, (_, edges) in self.candidates.items()
                       for edge in edges}
+        self.walker = Walker(self.part, self.question)
 
-    def removed(self, key: tuple[str, str | None], targets: Iterable[str]) -> frozenset[str]:
-        """Which of ``targets`` (reached today) no route reaches once this fix alone is
-        made."""
+    def removed(self, key: tuple[str, str | None], targets: Iterable[str],
+                blocked: frozenset[Edge] = frozenset()) -> frozenset[str]:
+        """Which of ``targets`` (reached today, with ``blocked`` taken away) no route
+        reaches once this fix is made too."""
         edges = self.candidates[key][1] if key in self.candidates else set()
-        asked = replace(self.question.without(edges),
-                        targets=self.question.targets & frozenset(targets))
-        return asked.targets - reached_targets(self.part, asked)
+        wanted = self.question.targets & frozenset(targets)
+        return wanted - self.walker.reached(wanted, blocked | edges)
+
+    def on_routes(self, targets: Iterable[str], blocked: frozenset[Edge]
+                  ) -> dict[Any, set[str]]:
+        """The targets whose route (one fewest-hop route each) each fix sits on, with
+        ``blocked`` taken away: only those can the fix take out of reach, since every other
+        target keeps its route. A fix sits on a step when it owns every edge left there."""
+        found: dict[Any, set[str]] = {}
+        for target, pairs in self.walker.routes(targets, blocked).items():
+            for source, step in pairs:
+                keys = {self.owner.get((source, step, str(attrs.get("technique", k))))
+                        for k, attrs in self.part._succ[source][step].items()
+                        if (source, step, str(attrs.get("technique", k))) not in blocked}
+                if len(keys) == 1 and None not in keys:
+                    found.setdefault(keys.pop(), set()).add(target)
+        return found
 
 
 def _candidates(graph: nx.MultiDiGraph) -> dict[tuple[str, str | None], tuple[Fix, set[Edge]]]:
@@ -123,29 +141,17 @@ def _candidates(graph: nx.MultiDiGraph) -> dict[tuple[str, str | None], tuple[Fi
     return found
 
 
-def _on_routes(paths: PathSet, owner: dict[Edge, tuple[str, str | None]]
-               ) -> dict[Any, set[str]]:
-    """The targets whose route today each fix sits on: only those can it take away, since
-    every other target keeps its route."""
-    targets: dict[Any, set[str]] = {}
-    for path in paths:
-        for key in {owner[e] for s in path.steps
-                    if (e := (s.source, s.target, s.technique)) in owner}:
-            targets.setdefault(key, set()).add(path.target)
-    return targets
-
-
-def _bundle(part: nx.MultiDiGraph, question: Question,
-            candidates: dict[Any, tuple[Fix, set[Edge]]], owner: dict[Edge, Any],
+def _bundle(lab: FixLab, reach: frozenset[str], blocked: frozenset[Edge],
             on_routes: dict[Any, set[str]]) -> list[Any]:
     """When no single change removes a route (each has a detour), the changes of a small
     minimum cut that together do, the ones on most of today's routes first; else none."""
-    cut = cut_fixes(part, question, owner)
+    if lab.part.number_of_edges() > _BUNDLE_EDGES:
+        return []
+    cut = cut_fixes(lab.part, lab.question.without(blocked), lab.owner)
     if not cut or len(cut) > _BUNDLE:
         return []
-    edges = {edge for key in cut for edge in candidates[key][1]}
-    if reached_targets(part, question.without(edges)) >= question.targets & \
-            reached_targets(part, question):
+    edges = {edge for key in cut for edge in lab.candidates[key][1]}
+    if lab.walker.reached(reach, blocked | edges) >= reach:
         return []
     return sorted(cut, key=lambda k: (-len(on_routes.get(k, ())), str(k)))
 
@@ -175,36 +181,34 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
     before = answer(graph, asked)
     lab = FixLab(graph, asked)
-    part, question, candidates, owner = lab.part, lab.question, lab.candidates, lab.owner
-    current, ranked = before, list[RankedFix]()
-    while current.paths and len(ranked) < limit:
-        on_routes = _on_routes(current, owner)
+    reach = lab.walker.reached(lab.question.targets)
+    blocked: frozenset[Edge] = frozenset()
+    ranked: list[RankedFix] = []
+    while reach and len(ranked) < limit:
+        on_routes = lab.on_routes(reach, blocked)
         measured: list[tuple[int, int, int, str, Any]] = []
         ordered = sorted(on_routes, key=lambda k: (-len(on_routes[k]), str(k)))
         for tried, key in enumerate(ordered[:_MOST_MEASURED]):
             if tried >= _MEASURED and max(measured)[0] > 0:
                 break
-            affected = frozenset(on_routes[key])
-            left = reached_targets(part, replace(question.without(candidates[key][1]),
-                                                 targets=affected))
-            measured.append((len(affected - left), len(affected), -len(candidates[key][1]),
+            removes = len(lab.removed(key, on_routes[key], blocked))
+            measured.append((removes, len(on_routes[key]), -len(lab.candidates[key][1]),
                              str(key), key))
         best = max(measured, default=None)
         keys = [best[-1]] if best is not None and best[0] else \
-            _bundle(part, question, candidates, owner, on_routes)
+            _bundle(lab, reach, blocked, on_routes)
         if not keys:
             break
         for key in keys[:limit - len(ranked)]:
-            fix, edges = candidates.pop(key)
-            question = question.without(edges)
-            remaining = answer(part, question)
+            fix, edges = lab.candidates.pop(key)
+            blocked |= edges
+            left = lab.walker.reached(reach, blocked)
             by_use = Counter(t for _, _, t in edges)
             ranked.append(RankedFix(len(ranked) + 1, fix,
                                     tuple(sorted(by_use, key=lambda t: (-by_use[t], t))),
-                                    tuple(sorted(edges)), len(current) - len(remaining),
-                                    len(remaining)))
-            current = remaining
-    after = answer(graph, replace(asked, blocked=question.blocked))
+                                    tuple(sorted(edges)), len(reach) - len(left), len(left)))
+            reach = left
+    after = answer(graph, asked.without(blocked))
     note = None
     if after.paths:
         note = ("more fixes remain to rank (raise --top)" if len(ranked) >= limit else
