@@ -72,7 +72,8 @@ class Holders:
         direct = sum(1 for holder in self.holders if holder.how == "direct")
         return {"verb": self.verb, "resource": self.resource, "namespace": self.namespace,
                 "holders": [holder.to_dict() for holder in self.holders],
-                "summary": {"direct": direct, "via_escalation": len(self.holders) - direct}}
+                "summary": {"direct": direct, "via_escalation": len(self.holders) - direct,
+                            "truncated": self.escalation.truncated}}
 
 
 def _members(graph: nx.MultiDiGraph, identity: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -122,8 +123,9 @@ def _direct(inv: Inventory, graph: nx.MultiDiGraph, verb: str, resource: str,
 def holders(inv: Inventory, graph: nx.MultiDiGraph, verb: str, resource: str,
             namespace: str | None = None, *, max_hops: int = 8,
             avoid: str | Iterable[str] = (), avoid_techniques: Iterable[str] = (),
-            skip_platform_defaults: bool = False) -> Holders:
-    """Every subject that can ``verb`` ``resource`` (in ``namespace``, or anywhere).
+            skip_platform_defaults: bool = False, top: int | None = None) -> Holders:
+    """Every subject that can ``verb`` ``resource`` (in ``namespace``, or anywhere); with
+    ``top``, the escalations stop at that many sources (the direct holders are all listed).
 
     Raises
     ------
@@ -143,7 +145,7 @@ def holders(inv: Inventory, graph: nx.MultiDiGraph, verb: str, resource: str,
     targets = {*direct, *bindings, ids.CLUSTER_ADMIN} & set(graph)
     escalation = who_can(graph, sorted(targets) or [ids.CLUSTER_ADMIN], max_hops=max_hops,
                          avoid=avoid, avoid_techniques=avoid_techniques,
-                         skip_platform_defaults=skip_platform_defaults, group=True)
+                         skip_platform_defaults=skip_platform_defaults, top=top)
     found = sorted(direct.values(), key=lambda h: (len(h.through), h.id))
     for source in escalation.sources:
         if source.id not in direct and source.example not in direct:

@@ -11,7 +11,7 @@ workload, the cheapest member standing for the rest.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
@@ -58,13 +58,15 @@ class Source:
 @dataclass(frozen=True)
 class WhoCan:
     """The answer of :func:`who_can`: ``sources`` cheapest first, and the routes behind
-    them (``routes(source)`` for one in full)."""
+    them (:meth:`explain` for one in full). ``truncated``: more sources reach the targets
+    than ``top`` allowed."""
 
     targets: tuple[str, ...]
     sources: tuple[Source, ...]
     graph: nx.MultiDiGraph
     settled: Settled
     blocked: EdgeFilter
+    truncated: bool = False
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -92,10 +94,11 @@ class WhoCan:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"targets", "sources": [{"id", "kind", "cost", "confidence", "hops", "via",
-        ...}], "summary": {"by_kind", "sources"}}``."""
+        ...}], "summary": {"by_kind", "sources", "truncated"}}``."""
         return {"targets": list(self.targets),
                 "sources": [source.to_dict() for source in self.sources],
-                "summary": {"by_kind": self.by_kind, "sources": len(self.sources)}}
+                "summary": {"by_kind": self.by_kind, "sources": len(self.sources),
+                            "truncated": self.truncated}}
 
 
 def _workload(graph: nx.MultiDiGraph, vertex: str) -> tuple[str, str] | None:
@@ -114,29 +117,43 @@ def _describe(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
     step that is an attacker's choice (a pod's step into its container is not)."""
     label = settled.first[vertex]
     route = settled.route(vertex)
-    at = 1 if len(route) > 2 and _step(graph, route[0], route[1], blocked).technique \
-        in _STRUCTURAL else 0
+    at = 1 if len(route) > 2 and not _STRUCTURAL.isdisjoint(graph._succ[route[0]][route[1]]) \
+        else 0
     step = _step(graph, route[at], route[at + 1], blocked)
     return Source(vertex, str(graph.nodes[vertex].get("kind", "")),
                   round(settled.cost[label], 3), CONFIDENCE_ORDER[settled.confidence[label]],
                   settled.hops[label], (step.technique, step.target), route[-1], vertex)
 
 
-def _grouped(graph: nx.MultiDiGraph, found: list[Source]) -> list[Source]:
-    """Pods told once per workload: the cheapest member stands for the rest."""
+def _is_source(attrs: Mapping[str, Any]) -> bool:
+    return attrs.get("kind") in SOURCE_KINDS or bool(attrs.get("entry"))
+
+
+def _sources(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
+             group: bool) -> list[Source]:
+    """The sources among the settled vertices, cheapest first; with ``group``, a workload's
+    pods as one, its cheapest member standing for the rest (only that one is described)."""
+    nodes = graph.nodes
+    candidates = sorted(
+        (settled.cost[label], settled.hops[label], vertex)
+        for vertex, label in settled.first.items()
+        if settled.hops[label] and _is_source(nodes[vertex]))
     listed: list[Source] = []
     workloads: dict[str, int] = {}
-    for source in found:
-        workload = _workload(graph, source.id)
+    members: dict[int, int] = {}
+    for _, _, vertex in candidates:
+        workload = _workload(graph, vertex) if group else None
         if workload is None:
-            listed.append(source)
+            listed.append(_describe(graph, settled, blocked, vertex))
         elif workload[0] in workloads:
-            at = workloads[workload[0]]
-            listed[at] = replace(listed[at], members=listed[at].members + 1)
+            members[workloads[workload[0]]] += 1
         else:
             workloads[workload[0]] = len(listed)
-            listed.append(replace(source, id=workload[0], kind=workload[1]))
-    return listed
+            members[len(listed)] = 1
+            listed.append(replace(_describe(graph, settled, blocked, vertex), id=workload[0],
+                                  kind=workload[1]))
+    return [replace(source, members=members[at]) if members.get(at, 1) > 1 else source
+            for at, source in enumerate(listed)]
 
 
 def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
@@ -144,7 +161,7 @@ def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
             avoid: str | Iterable[str] = (), avoid_techniques: Iterable[str] = (),
             skip_platform_defaults: bool = False,
             blocked_edges: Iterable[tuple[str, str, str]] = (),
-            group: bool = True) -> WhoCan:
+            group: bool = True, top: int | None = None) -> WhoCan:
     """Every source that reaches ``targets``, cheapest first, from one reverse search.
 
     Parameters
@@ -160,6 +177,10 @@ def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
         forward search would.
     group
         Tell pods once per workload (their controller, or the workload of a template pod).
+    top
+        Most sources listed (None: all). The search stops once one more has settled, so a
+        short answer costs a walk of the targets' neighbourhood, not of the whole graph;
+        a workload's ``members`` then counts the pods settled before it stopped.
 
     Returns
     -------
@@ -178,14 +199,23 @@ def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
     question = ask(graph, "internet", targets, max_hops=max_hops, sensitive=sensitive,
                    avoid=avoid, avoid_techniques=avoid_techniques,
                    skip_platform_defaults=skip_platform_defaults, blocked_edges=blocked_edges)
+    if top is not None and top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    enough = None
+    if top is not None:
+        nodes, seen = graph.nodes, set()
+
+        def enough(vertex: str) -> bool:
+            # Called once per vertex as its cheapest route settles: counts listed sources.
+            attrs = nodes[vertex]
+            if vertex in question.targets or not _is_source(attrs):
+                return False
+            workload = _workload(graph, vertex) if group else None
+            seen.add(vertex if workload is None else workload[0])
+            return len(seen) > top
+
     settled = reverse_search(graph._pred, set(question.targets), max_hops, max_cost,
-                             question.avoided, question.blocked)
-    found = []
-    for vertex, label in settled.first.items():
-        attrs = graph.nodes[vertex]
-        if settled.hops[label] and (attrs.get("entry") or attrs.get("kind") in SOURCE_KINDS):
-            found.append(_describe(graph, settled, question.blocked, vertex))
-    found.sort(key=lambda s: (s.cost, s.hops, s.id))
-    return WhoCan(tuple(sorted(question.targets)),
-                  tuple(_grouped(graph, found) if group else found), graph, settled,
-                  question.blocked)
+                             question.avoided, question.blocked, enough)
+    found = _sources(graph, settled, question.blocked, group)
+    return WhoCan(tuple(sorted(question.targets)), tuple(found[:top]), graph, settled,
+                  question.blocked, truncated=top is not None and len(found) > top)

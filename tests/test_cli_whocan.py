@@ -69,8 +69,12 @@ def test_demo_who_can_reach_the_payments_password(capsys: pytest.CaptureFixture[
         assert {"id", "kind", "cost", "confidence", "hops", "via"} <= set(source)
         assert source["via"]["technique"] and source["via"]["to"]
     assert sum(doc["summary"]["by_kind"].values()) == len(doc["sources"])
+    assert doc["summary"]["truncated"] is False
     _, table, _ = run(["who-can", "--demo", "-q", "--to", PAYMENTS_DB], capsys)
     assert "first: net.internet-exposed -> k8s:Service:web/storefront" in table
+    _, short, _ = run(["who-can", "--demo", "-q", "--to", PAYMENTS_DB, "--top", "2"], capsys)
+    assert "... and more, costlier (raise --top" in short
+    assert short.count("first:") == 2
 
 
 def test_explain_prints_one_route_in_full(capsys: pytest.CaptureFixture[str]) -> None:

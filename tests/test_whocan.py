@@ -60,6 +60,21 @@ def test_each_source_costs_what_the_forward_search_finds(targets: str,
             assert pod in listed
 
 
+@pytest.mark.parametrize("targets", ["secret", "cluster-admin"])
+def test_top_stops_early_with_the_cheapest_sources_exact(targets: str) -> None:
+    graph = demo()[1]
+    everything = who_can(graph, targets)
+    assert not everything.truncated and len(everything.sources) > 4
+    for top in (1, 3, 4):
+        first = who_can(graph, targets, top=top)
+        assert first.truncated and first.to_dict()["summary"]["truncated"] is True
+        assert [(s.id, s.cost, s.hops, s.via) for s in first.sources] == [
+            (s.id, s.cost, s.hops, s.via) for s in everything.sources[:top]]
+    assert not who_can(graph, targets, top=len(everything.sources)).truncated
+    with pytest.raises(ValueError, match="top"):
+        who_can(graph, targets, top=0)
+
+
 def chain() -> nx.MultiDiGraph:
     """internet -> a -> secret is cheap but three hops; internet -> secret direct is dear."""
     graph = nx.MultiDiGraph()
@@ -101,8 +116,8 @@ def test_a_target_nothing_reaches_is_an_empty_answer() -> None:
     graph = chain()
     graph.add_node("k8s:Secret:shop/lonely", kind="Secret", crown_jewel="secret")
     nothing = who_can(graph, "k8s:Secret:shop/lonely")
-    assert nothing.sources == () and nothing.to_dict()["summary"] == {"by_kind": {},
-                                                                       "sources": 0}
+    assert nothing.sources == () and nothing.to_dict()["summary"] == {
+        "by_kind": {}, "sources": 0, "truncated": False}
     with pytest.raises(SelectorError, match="reaches none"):
         nothing.explain("internet")
 

@@ -59,8 +59,8 @@ def add_whocan_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("permission", nargs="*", metavar="VERB RESOURCE",
                         help="an RBAC verb and resource (e.g. get secrets, create pods/exec)")
-    add_search_options(parser, top_help="table format: sources listed, cheapest first "
-                                        "(default 25; JSON lists all)")
+    add_search_options(parser, top_help="sources listed, cheapest first (default 25); the "
+                                        "search stops there, so a short list is fast")
     parser.set_defaults(top=25)
     reverse = parser.add_argument_group("reverse question")
     reverse.add_argument("-n", "--namespace", dest="scope", metavar="NS",
@@ -121,18 +121,19 @@ def run_whocan(args: argparse.Namespace, say: Say) -> int:
     options = question_options(args)
     if args.permission:
         verb, resource = args.permission
-        held = holders(inv, graph, verb, resource, args.scope, **options)
+        held = holders(inv, graph, verb, resource, args.scope, top=args.top, **options)
         say(f"{plural(len(held.holders), 'subject')} can {verb} {held.resource}")
         answer = held.escalation
         document = held.to_dict()
-        table = holders_table(document, args.top)
+        table = holders_table(document)
     else:
         answer = who_can(graph, args.targets, max_cost=args.max_cost,
-                         sensitive=args.sensitive, group=not args.ungrouped, **options)
+                         sensitive=args.sensitive, group=not args.ungrouped, top=args.top,
+                         **options)
         say(f"{plural(len(answer.sources), 'source')} reach "
             f"{plural(len(answer.targets), 'target')}")
         document = answer.to_dict()
-        table = whocan_table(document, args.top)
+        table = whocan_table(document)
     if args.explain:
         route = answer.explain(args.explain)
         emit(args, json.dumps(route.to_dict(), indent=2) if args.format == "json"

@@ -18,7 +18,7 @@ def _kinds(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{kind} {n}" for kind, n in counts.items())
 
 
-def whocan_table(answer: Mapping[str, Any], shown: int | None = None) -> str:
+def whocan_table(answer: Mapping[str, Any]) -> str:
     """Sources cheapest first: cost, hops, confidence, kind, id and the first step."""
     targets = answer["targets"]
     what = targets[0] if len(targets) == 1 else f"{len(targets)} targets"
@@ -30,19 +30,19 @@ def whocan_table(answer: Mapping[str, Any], shown: int | None = None) -> str:
                    f"{what}: {_kinds(answer['summary']['by_kind'])}", ""), "",
              f"{'COST':>5}  {'HOPS':>4}  {'CONFIDENCE':<10}  {'KIND':<14}  SOURCE",
              ]
-    for source in sources[:shown]:
+    for source in sources:
         members = f" ({source['members']} pods)" if source["members"] > 1 else ""
         lines.append(f"{source['cost']:>5g}  {source['hops']:>4}  {source['confidence']:<10}  "
                      f"{source['kind']:<14}  {source['id']}{members}")
         lines.append(f"{'':>41}first: {source['via']['technique']} -> {source['via']['to']}")
-    if shown is not None and len(sources) > shown:
-        lines.append(f"... and {len(sources) - shown} more (raise --top, or --format json)")
+    if answer["summary"]["truncated"]:
+        lines.append("... and more, costlier (raise --top to list them)")
     lines.append("")
     lines.append("--explain SOURCE prints one route in full.")
     return "\n".join(lines)
 
 
-def holders_table(answer: Mapping[str, Any], shown: int | None = None) -> str:
+def holders_table(answer: Mapping[str, Any]) -> str:
     """Who can VERB RESOURCE: direct holders with the binding, then escalations."""
     where = f" in namespace {answer['namespace']}" if answer["namespace"] else ""
     question = f"{answer['verb']} {answer['resource']}{where}"
@@ -53,7 +53,7 @@ def holders_table(answer: Mapping[str, Any], shown: int | None = None) -> str:
     lines = [f"Who can {question}: {summary['direct']} direct, "
              f"{summary['via_escalation']} via escalation", "",
              f"{'HOW':<15}  {'KIND':<14}  SUBJECT"]
-    for holder in holders[:shown]:
+    for holder in holders:
         lines.append(f"{holder['how']:<15}  {holder['kind']:<14}  {holder['id']}")
         if holder["how"] == "direct":
             detail = " -> ".join(holder["through"]) + f" ({holder['scope']})"
@@ -62,8 +62,8 @@ def holders_table(answer: Mapping[str, Any], shown: int | None = None) -> str:
             detail = (f"cost {holder['cost']:g}, {holder['confidence']}: first {technique} -> "
                       f"{following}; reaches {target}")
         lines.append(_wrap(detail, " " * 17))
-    if shown is not None and len(holders) > shown:
-        lines.append(f"... and {len(holders) - shown} more (raise --top, or --format json)")
+    if summary["truncated"]:
+        lines.append("... and more escalations, costlier (raise --top to list them)")
     return "\n".join(lines)
 
 
