@@ -243,3 +243,22 @@ def test_rbac_view_of_demo_principals() -> None:
     platform = rbac_view(inv, graph, PLATFORM)
     assert [p["policy"] for p in platform.access_policies] == ["AmazonEKSClusterAdminPolicy"]
     assert not rbac_view(inv, graph, "sa:web/default").before_rbac
+
+
+def test_rbac_view_marks_platform_defaults_and_lists_them_last() -> None:
+    inv = inventory_from_text("""
+kind: ClusterRoleBinding
+metadata: {name: "system:discovery"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: Group, name: "system:authenticated"}]
+---
+kind: ClusterRoleBinding
+metadata: {name: team-readers}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: User, name: alice}]
+""")
+    view = rbac_view(inv, build_graph(inv), "user:alice")
+    assert view.identities == ("k8s:User:alice", "k8s:Group:system:authenticated")
+    assert [(h.binding, h.platform_default, h.identity) for h in view.held] == [
+        ("k8s:ClusterRoleBinding:team-readers", False, "k8s:User:alice"),
+        ("k8s:ClusterRoleBinding:system:discovery", True, "k8s:Group:system:authenticated")]
