@@ -50,14 +50,21 @@ def _cheapest_in(vertex: str, predecessors: Mapping[str, Mapping[Any, Mapping[st
     """Each predecessor once, with the cost and confidence of its cheapest walkable edge
     into ``vertex`` (ties go to the smaller key, as the forward search's steps do)."""
     steps = []
+    # This loop visits every edge into the settled region: walkable() in full only when
+    # something is blocked, and a lone edge (the usual case) skips the comparisons.
+    filtered = bool(blocked)
     for neighbour, parallel in predecessors.items():
         if neighbour in avoid:
             continue
+        if len(parallel) == 1 and not filtered:
+            attrs = next(iter(parallel.values()))
+            if attrs.get("traversable", True):
+                steps.append((neighbour, round(attrs.get("cost", 1.0), 9),
+                              _RANK[attrs.get("confidence", "certain")]))
+            continue
         best: tuple[float, str, Mapping[str, Any]] | None = None
         for key, attrs in parallel.items():
-            # walkable() in full only when something is blocked: this loop visits every edge.
-            if not attrs.get("traversable", True) or \
-                    (blocked and not walkable(neighbour, vertex, key, attrs, blocked)):
+            if not walkable(neighbour, vertex, key, attrs, blocked):
                 continue
             cost = attrs.get("cost", 1.0)
             if best is None or cost < best[0] or (cost == best[0] and str(key) < best[1]):
@@ -89,6 +96,7 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
         0.0: {0: [(target, -1, 0) for target in targets - avoid]}}
     costs = [0.0]
     adjacency: dict[str, list[tuple[str, float, int]]] = {}
+    known = fewest.get
     while costs:
         cost = heapq.heappop(costs)
         by_hops = buckets[cost]
@@ -118,13 +126,14 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
                     steps = adjacency[vertex] = _cheapest_in(vertex, pred[vertex], avoid,
                                                              blocked)
                 for neighbour, step, step_confidence in steps:
-                    if fewest.get(neighbour, out_of_reach) <= following:
+                    if known(neighbour, out_of_reach) <= following:
                         continue
                     # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
                     total = round(cost + step, 9)
                     if total > limit:
                         continue
-                    entry = (neighbour, label, max(confidence, step_confidence))
+                    entry = (neighbour, label, step_confidence if step_confidence > confidence
+                             else confidence)
                     waiting = buckets.get(total)
                     if waiting is None:
                         buckets[total] = {following: [entry]}
