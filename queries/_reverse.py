@@ -97,6 +97,8 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
     costs = [0.0]
     adjacency: dict[str, list[tuple[str, float, int]]] = {}
     known = fewest.get
+    queue_best: dict[str, tuple[float, int]] = {}
+    queued = queue_best.get
     while costs:
         cost = heapq.heappop(costs)
         by_hops = buckets[cost]
@@ -132,6 +134,14 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
                     total = round(cost + step, 9)
                     if total > limit:
                         continue
+                    # A label no cheaper and no shorter than one already waiting there would
+                    # only be skipped when popped (the waiting one, pushed from an earlier
+                    # label, also wins ties): a hub every container leads to is queued once.
+                    waiting_there = queued(neighbour)
+                    if waiting_there is not None and waiting_there[0] <= total \
+                            and waiting_there[1] <= following:
+                        continue
+                    queue_best[neighbour] = (total, following)
                     entry = (neighbour, label, step_confidence if step_confidence > confidence
                              else confidence)
                     waiting = buckets.get(total)
