@@ -83,6 +83,10 @@ def test_explain_prints_one_route_in_full(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0
     [path] = json.loads(out)["paths"]
     assert (path["source"], path["target"]) == ("internet", PAYMENTS_DB)
+    # The source may rank past --top: --explain searches for every source.
+    code, out, _ = run(["who-can", "--demo", "-q", "--to", PAYMENTS_DB, "--top", "1",
+                        "--explain", "internet"], capsys)
+    assert code == 0 and out.startswith(f"Path 1: internet -> {PAYMENTS_DB}")
     code, _, err = run(["who-can", "--demo", "-q", "--to", PAYMENTS_DB, "--explain",
                         "k8s:Pod:kube-system/nothing-here"], capsys)
     assert code == 2 and "reaches none of the targets" in err

@@ -68,7 +68,8 @@ def add_whocan_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     reverse.add_argument("--max-cost", type=float, metavar="COST",
                          help="leave out sources whose cheapest route costs more")
     reverse.add_argument("--explain", metavar="SOURCE",
-                         help="print the cheapest route of this source in full")
+                         help="print the cheapest route of this source in full (an id "
+                              "as listed, or any vertex; --top does not limit it)")
     reverse.add_argument("--ungrouped", action="store_true",
                          help="list every pod instead of one line per workload")
 
@@ -119,16 +120,18 @@ def run_whocan(args: argparse.Namespace, say: Say) -> int:
     """``riskgraph who-can``: sources of a target selector, or holders of a permission."""
     inv, graph = _estate(args, say)
     options = question_options(args)
+    # The source to explain may lie past --top, where the search would have stopped.
+    top = None if args.explain else args.top
     if args.permission:
         verb, resource = args.permission
-        held = holders(inv, graph, verb, resource, args.scope, top=args.top, **options)
+        held = holders(inv, graph, verb, resource, args.scope, top=top, **options)
         say(f"{plural(len(held.holders), 'subject')} can {verb} {held.resource}")
         answer = held.escalation
         document = held.to_dict()
         table = holders_table(document)
     else:
         answer = who_can(graph, args.targets, max_cost=args.max_cost,
-                         sensitive=args.sensitive, group=not args.ungrouped, top=args.top,
+                         sensitive=args.sensitive, group=not args.ungrouped, top=top,
                          **options)
         say(f"{plural(len(answer.sources), 'source')} reach "
             f"{plural(len(answer.targets), 'target')}")
