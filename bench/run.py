@@ -8,11 +8,14 @@ them); a bare ``json.load`` of the same files (in a child process, so its memory
 count against riskgraph's peak); ingest (``ingest.load_k8s`` of both files); build
 (``riskgraph.builder.build_graph``); two path queries (``queries.attack_paths(G,
 "internet", "secret")`` and ``(G, "internet", "aws-admin")``); then, outside the end-to-end
-sum, the decision queries (route groups, fixes to secrets, a blast radius). Peak RSS is
-this process's ``ru_maxrss`` after each phase. ``--no-aws`` reads the Kubernetes dump alone,
-as before the AWS half existed, for comparison. ``--policies N`` generates N
-realistic NetworkPolicies and a Calico DaemonSet that enforces them (``bench.synth``); the
-dumps' names then carry
+sum, ``internet -> cluster-admin``, the reverse questions ``queries.who_can(G,
+"cluster-admin", top=25)`` and ``(G, "secret", top=25)`` (what ``riskgraph who-can`` lists
+by default), so each can be compared with a path query to the same targets, and ``(G,
+"secret")`` listing every source, and the decision queries (route groups, fixes to
+secrets, a blast radius). Peak RSS is this process's ``ru_maxrss`` after each phase.
+``--no-aws`` reads the Kubernetes dump alone, as before the AWS half existed, for
+comparison. ``--policies N`` generates N realistic NetworkPolicies and a Calico DaemonSet
+that enforces them (``bench.synth``); the dumps' names then carry
 ``-npN``.
 
 After building, ``gc.freeze()`` moves the inventory and graph (millions of long-lived objects)
@@ -65,6 +68,9 @@ AWS_COUNTS = (("roles", "roles"), ("users", "users"), ("groups", "groups"),
               ("functions", "functions"), ("stacks", "stacks"),
               ("build projects", "build_projects"), ("scaling groups", "scaling_groups"))
 QUERIES = (("query", "secret"), ("query-aws", "aws-admin"))
+#: Timed beside the path queries, not summed into end to end.
+REVERSE = (("who-can-ca", "cluster-admin", 25), ("who-can-sec", "secret", 25),
+           ("who-can-all", "secret", None))
 
 
 def peak_rss_mib() -> float:
@@ -126,7 +132,7 @@ def aws_counts(inv: Inventory) -> dict[str, Any]:
 def measure(paths: list[Path], results: dict[str, Any]) -> None:
     """Ingest, build and query in this process, filling ``results``."""
     from ingest import load_k8s
-    from queries import attack_paths
+    from queries import attack_paths, who_can
     from riskgraph.builder import build_graph
 
     inv = timed(results, "ingest", lambda: load_k8s(paths))
@@ -136,6 +142,13 @@ def measure(paths: list[Path], results: dict[str, Any]) -> None:
         found = timed(results, phase, partial(attack_paths, graph, "internet", target))
         results["phases"][phase].update(paths=len(found.paths), sources=found.sources,
                                         targets=found.targets, note=f"internet -> {target}: ")
+    found = timed(results, "query-ca", partial(attack_paths, graph, "internet", "cluster-admin"))
+    results["phases"]["query-ca"].update(paths=len(found.paths), sources=found.sources,
+                                         targets=found.targets, note="internet -> cluster-admin: ")
+    for phase, target, top in REVERSE:
+        answer = timed(results, phase, partial(who_can, graph, target, top=top))
+        results["phases"][phase]["note"] = (f"who can reach {target}: {len(answer.sources)} "
+                                            f"sources{' (top)' if answer.truncated else ''}")
     decide(graph, results)
     live_pods = sum(1 for p in inv.pods if not p.is_template)
     by_technique = dict(sorted(graph.graph["edges_by_technique"].items()))

@@ -1,9 +1,9 @@
 """The ``riskgraph`` command line: the parser, usage checks, dispatch and exit codes.
 
 Each command group lives in its own module (``search``: paths and graph; ``decide``:
-fixes and blast; ``findings``; ``export``; ``reach``; ``snapshot``; ``catalog``:
-techniques) with its options and what it does. This package is the only place that prints,
-and the only one that wires ingest, the core and queries.
+fixes and blast; ``findings``; ``whocan``: who-can and rbac; ``export``; ``reach``;
+``snapshot``; ``catalog``: techniques) with its options and what it does. This package is
+the only place that prints, and the only one that wires ingest, the core and queries.
 """
 
 from __future__ import annotations
@@ -37,9 +37,17 @@ from riskgraph.cli.inputs import load
 from riskgraph.cli.reach import add_reach_parser, check_reach_usage, reach_command
 from riskgraph.cli.search import add_graph_parser, add_paths_parser, run_graph, run_paths
 from riskgraph.cli.snapshot import add_snapshot_parser, check_snapshot_usage, run_snapshot
+from riskgraph.cli.whocan import (
+    add_rbac_parser,
+    add_whocan_parser,
+    check_whocan_usage,
+    run_rbac,
+    run_whocan,
+)
 from riskgraph.errors import InputError, RenderError, SelectorError
 
-_ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach", "export")
+_ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach", "export", "who-can",
+             "rbac")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_fixes_parser(commands)
     add_blast_parser(commands)
     add_findings_parser(commands)
+    add_whocan_parser(commands)
+    add_rbac_parser(commands)
     add_graph_parser(commands)
     add_export_parser(commands)
     add_reach_parser(commands, [input_options(namespace_flag=False),
@@ -84,6 +94,8 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         check_graph_usage(parser, args)
     if args.command == "snapshot":
         check_snapshot_usage(parser, args)
+    if args.command == "who-can":
+        check_whocan_usage(parser, args)
 
 
 def _write(args: argparse.Namespace, text: str) -> None:
@@ -110,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_blast(args, say)
         if args.command == "findings":
             return run_findings(args, say)
+        if args.command == "who-can":
+            return run_whocan(args, say)
+        if args.command == "rbac":
+            return run_rbac(args, say)
         if args.command == "snapshot":
             return run_snapshot(args, say)
         if args.command == "export":

@@ -1,0 +1,221 @@
+"""Reverse questions: who can reach these targets, ranked by their cheapest route.
+
+One reverse search from the targets (:mod:`queries._reverse`) settles every vertex that
+reaches one within the bounds; the *sources* among them are the vertices an attacker or an
+insider starts as: pods, service accounts, Kubernetes users and groups, IAM principals and
+the entry points (the internet). Pods are told once per workload, as route groups tell
+paths: a live pod by the controller that owns it, a workload's template pod by its
+workload, the cheapest member standing for the rest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from itertools import pairwise
+from typing import Any
+
+import networkx as nx
+
+from queries._reverse import Settled, reverse_search
+from queries._search import EdgeFilter
+from queries.paths import _plain, _step, ask
+from queries.pathset import AttackPath, PathSet
+from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
+from riskgraph.errors import SelectorError
+
+#: Vertex kinds a who-can answer lists as sources (entry points count whatever their kind).
+SOURCE_KINDS = frozenset({"Pod", "ServiceAccount", "User", "Group", "IAMRole", "IAMUser"})
+#: Steps no attacker chooses; ``via`` names the step after them.
+_STRUCTURAL = frozenset({"pod.contains"})
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One source that reaches a target: a vertex, or a workload standing for its pods
+    (``members`` of them, ``example`` the cheapest). ``via`` is the first step of its
+    cheapest route as (technique, vertex it leads to), after a pod's step into its
+    container."""
+
+    id: str
+    kind: str
+    cost: float
+    confidence: Confidence
+    hops: int
+    via: tuple[str, str]
+    target: str
+    example: str
+    members: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "cost": self.cost,
+                "confidence": self.confidence, "hops": self.hops,
+                "via": {"technique": self.via[0], "to": self.via[1]},
+                "target": self.target, "members": self.members}
+
+
+@dataclass(frozen=True)
+class WhoCan:
+    """The answer of :func:`who_can`: ``sources`` cheapest first, and the routes behind
+    them (:meth:`explain` for one in full). ``truncated``: more sources reach the targets
+    than ``top`` allowed."""
+
+    targets: tuple[str, ...]
+    sources: tuple[Source, ...]
+    graph: nx.MultiDiGraph
+    settled: Settled
+    blocked: EdgeFilter
+    truncated: bool = False
+
+    @property
+    def by_kind(self) -> dict[str, int]:
+        return dict(sorted(Counter(source.kind for source in self.sources).items()))
+
+    def find(self, wanted: str) -> Source:
+        """The source listed as ``wanted``, or standing for the vertex ``wanted``."""
+        for source in self.sources:
+            if wanted in (source.id, source.example):
+                return source
+        if wanted in self.settled.first and self.settled.hops[self.settled.first[wanted]]:
+            return _describe(self.graph, self.settled, self.blocked, wanted)
+        raise SelectorError(f"{wanted} reaches none of the targets within the bounds; "
+                            "the sources that do are listed without --explain")
+
+    def explain(self, wanted: str) -> PathSet:
+        """The cheapest route of one source (an id as listed, or any vertex that reaches a
+        target) as a one-path PathSet."""
+        source = self.find(wanted)
+        route = self.settled.route(source.example)
+        path = AttackPath(tuple(_step(self.graph, a, b, self.blocked)
+                                for a, b in pairwise(route)))
+        return PathSet((path,), 1, len(self.targets),
+                       vertices={v: _plain(self.graph.nodes[v]) for v in path.vertices})
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"targets", "sources": [{"id", "kind", "cost", "confidence", "hops", "via",
+        ...}], "summary": {"by_kind", "sources", "truncated"}}``."""
+        return {"targets": list(self.targets),
+                "sources": [source.to_dict() for source in self.sources],
+                "summary": {"by_kind": self.by_kind, "sources": len(self.sources),
+                            "truncated": self.truncated}}
+
+
+def _workload(graph: nx.MultiDiGraph, vertex: str) -> tuple[str, str] | None:
+    """(id, kind) of the workload a pod belongs to; None for a bare pod."""
+    attrs = graph.nodes[vertex]
+    owner = attrs.get("template_of") or attrs.get("owner")
+    if not owner or attrs.get("kind") != "Pod":
+        return None
+    kind, _, name = str(owner).partition("/")
+    return f"k8s:{kind}:{attrs.get('namespace')}/{name}", kind
+
+
+def _describe(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
+             vertex: str) -> Source:
+    """A vertex's cheapest route told as a source: cost, confidence, hops and its first
+    step that is an attacker's choice (a pod's step into its container is not)."""
+    label = settled.first[vertex]
+    route = settled.route(vertex)
+    at = 1 if len(route) > 2 and not _STRUCTURAL.isdisjoint(graph._succ[route[0]][route[1]]) \
+        else 0
+    step = _step(graph, route[at], route[at + 1], blocked)
+    return Source(vertex, str(graph.nodes[vertex].get("kind", "")),
+                  round(settled.cost[label], 3), CONFIDENCE_ORDER[settled.confidence[label]],
+                  settled.hops[label], (step.technique, step.target), route[-1], vertex)
+
+
+def _is_source(attrs: Mapping[str, Any]) -> bool:
+    return attrs.get("kind") in SOURCE_KINDS or bool(attrs.get("entry"))
+
+
+def _sources(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
+             group: bool) -> list[Source]:
+    """The sources among the settled vertices, cheapest first; with ``group``, a workload's
+    pods as one, its cheapest member standing for the rest (only that one is described)."""
+    nodes = graph.nodes
+    candidates = sorted(
+        (settled.cost[label], settled.hops[label], vertex)
+        for vertex, label in settled.first.items()
+        if settled.hops[label] and _is_source(nodes[vertex]))
+    listed: list[Source] = []
+    workloads: dict[str, int] = {}
+    members: dict[int, int] = {}
+    for _, _, vertex in candidates:
+        workload = _workload(graph, vertex) if group else None
+        if workload is None:
+            listed.append(_describe(graph, settled, blocked, vertex))
+        elif workload[0] in workloads:
+            members[workloads[workload[0]]] += 1
+        else:
+            workloads[workload[0]] = len(listed)
+            members[len(listed)] = 1
+            listed.append(replace(_describe(graph, settled, blocked, vertex), id=workload[0],
+                                  kind=workload[1]))
+    return [replace(source, members=members[at]) if members.get(at, 1) > 1 else source
+            for at, source in enumerate(listed)]
+
+
+def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
+            max_hops: int = 8, max_cost: float | None = None, sensitive: Iterable[str] = (),
+            avoid: str | Iterable[str] = (), avoid_techniques: Iterable[str] = (),
+            skip_platform_defaults: bool = False,
+            blocked_edges: Iterable[tuple[str, str, str]] = (),
+            group: bool = True, top: int | None = None) -> WhoCan:
+    """Every source that reaches ``targets``, cheapest first, from one reverse search.
+
+    Parameters
+    ----------
+    graph
+        The attack graph.
+    targets
+        Target selectors, as :func:`queries.attack_paths` takes them.
+    max_hops, max_cost
+        Longest route considered, in edges, and dearest (None: unbounded).
+    sensitive, avoid, avoid_techniques, skip_platform_defaults, blocked_edges
+        As :func:`queries.attack_paths`: the reverse search walks exactly the edges the
+        forward search would.
+    group
+        Tell pods once per workload (their controller, or the workload of a template pod).
+    top
+        Most sources listed (None: all). The search stops once one more has settled, so a
+        short answer costs a walk of the targets' neighbourhood, not of the whole graph;
+        a workload's ``members`` then counts the pods settled before it stopped.
+
+    Returns
+    -------
+    WhoCan
+        Sources ranked by cost, hops and id. A target is never its own source.
+
+    Examples
+    --------
+    >>> from riskgraph.demo import demo_dir
+    >>> from ingest import load_k8s
+    >>> from riskgraph import build_graph
+    >>> answer = who_can(build_graph(load_k8s([demo_dir()])), "k8s:Secret:payments/payments-db")
+    >>> "internet" in [source.id for source in answer.sources]
+    True
+    """
+    question = ask(graph, "internet", targets, max_hops=max_hops, sensitive=sensitive,
+                   avoid=avoid, avoid_techniques=avoid_techniques,
+                   skip_platform_defaults=skip_platform_defaults, blocked_edges=blocked_edges)
+    if top is not None and top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    enough = None
+    if top is not None:
+        nodes, seen = graph.nodes, set()
+
+        def enough(vertex: str) -> bool:
+            # Called once per vertex as its cheapest route settles: counts listed sources.
+            attrs = nodes[vertex]
+            if vertex in question.targets or not _is_source(attrs):
+                return False
+            workload = _workload(graph, vertex) if group else None
+            seen.add(vertex if workload is None else workload[0])
+            return len(seen) > top
+
+    settled = reverse_search(graph._pred, set(question.targets), max_hops, max_cost,
+                             question.avoided, question.blocked, enough)
+    found = _sources(graph, settled, question.blocked, group)
+    return WhoCan(tuple(sorted(question.targets)), tuple(found[:top]), graph, settled,
+                  question.blocked, truncated=top is not None and len(found) > top)
