@@ -34,7 +34,8 @@ graphviz:
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && apt-get install -y -qq chromium; \
+	    { apt-get update -qq && apt-get install -y -qq chromium; } \
+	      || echo "could not install Chromium: the HTML report's browser test skips" >&2; \
 	  else echo "Chromium is not installed: run 'sudo apt-get install -y chromium'" \
 	       "to run the HTML report's browser test (it is skipped meanwhile)." >&2; fi; }
 
