@@ -8,14 +8,13 @@ objects, and positive and negative :class:`Example` cases that the test suite ru
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from riskgraph.confidence import Confidence
+from riskgraph.families import discover
 from riskgraph.techniques import Severity
 
 if TYPE_CHECKING:
@@ -55,32 +54,7 @@ class Check:
     examples: tuple[Example, ...]
 
 
-def module_name(check_id: str) -> str:
-    """The module that must hold a check: ``pod.run-as-root`` -> ``pod.run_as_root``."""
-    family, _, rest = check_id.partition(".")
-    return f"{family}.{rest.replace('.', '_').replace('-', '_')}"
-
-
 @cache
 def all_checks() -> tuple[Check, ...]:
     """Every check of every family folder, sorted by id."""
-    found = []
-    for family in pkgutil.iter_modules(__path__):
-        if family.name.startswith("_") or not family.ispkg:
-            continue
-        package = importlib.import_module(f"{__name__}.{family.name}")
-        for info in pkgutil.iter_modules(package.__path__):
-            if not info.name.startswith("_"):
-                found.append(_check_of(f"{family.name}.{info.name}"))
-    return tuple(sorted(found, key=lambda c: c.id))
-
-
-def _check_of(name: str) -> Check:
-    module = importlib.import_module(f"{__name__}.{name}")
-    check = getattr(module, "CHECK", None)
-    if not isinstance(check, Check):
-        raise TypeError(f"{module.__name__} defines no CHECK")
-    if module_name(check.id) != name:
-        raise TypeError(f"{module.__name__} holds check {check.id!r}; move the file to "
-                        f"riskgraph/checks/{module_name(check.id).replace('.', '/')}.py")
-    return check
+    return discover(__name__, __path__, "CHECK", Check)

@@ -9,14 +9,13 @@ and positive and negative :class:`Example` cases that the test suite runs.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from riskgraph.confidence import Confidence
+from riskgraph.families import discover
 
 if TYPE_CHECKING:
     from riskgraph.estate.inventory import Inventory
@@ -76,35 +75,10 @@ class Technique:
     fix_point: FixPoint | None = "evidence"
 
 
-def module_name(technique_id: str) -> str:
-    """The module that must hold a technique: ``escape.host-pid`` -> ``escape.host_pid``."""
-    family, _, rest = technique_id.partition(".")
-    return f"{family}.{rest.replace('.', '_').replace('-', '_')}"
-
-
 @cache
 def all_techniques() -> tuple[Technique, ...]:
     """Every technique of every family folder, sorted by id."""
-    found = []
-    for family in pkgutil.iter_modules(__path__):
-        if family.name.startswith("_") or not family.ispkg:
-            continue
-        package = importlib.import_module(f"{__name__}.{family.name}")
-        for info in pkgutil.iter_modules(package.__path__):
-            if not info.name.startswith("_"):
-                found.append(_technique_of(f"{family.name}.{info.name}"))
-    return tuple(sorted(found, key=lambda t: t.id))
-
-
-def _technique_of(name: str) -> Technique:
-    module = importlib.import_module(f"{__name__}.{name}")
-    technique = getattr(module, "TECHNIQUE", None)
-    if not isinstance(technique, Technique):
-        raise TypeError(f"{module.__name__} defines no TECHNIQUE")
-    if module_name(technique.id) != name:
-        raise TypeError(f"{module.__name__} holds technique {technique.id!r}; move the file "
-                        f"to riskgraph/techniques/{module_name(technique.id).replace('.', '/')}.py")
-    return technique
+    return discover(__name__, __path__, "TECHNIQUE", Technique)
 
 
 def get(technique_id: str) -> Technique:
