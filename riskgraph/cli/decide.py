@@ -79,7 +79,7 @@ def run_fixes(args: argparse.Namespace, say: Say) -> int:
     inv, graph = load_estate(args, say)
     targets = args.targets or ["secret"]
     plan = fixes(graph, args.sources or ["internet"], targets, limit=args.top,
-                 sensitive=args.sensitive, **question_options(args))
+                 sensitive=args.sensitive, progress=say, **question_options(args))
     say(f"{len(plan.fixes)} fix{'es' * (len(plan.fixes) != 1)}: {len(plan.before)} paths "
         f"before, {len(plan.after)} after")
     document = plan.to_dict(lambda obj: location(inv, obj))
