@@ -39,7 +39,8 @@ from queries.selectors import resolve_sources, resolve_targets
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
-def _step(graph: nx.MultiDiGraph, source: str, target: str, blocked: EdgeFilter) -> PathStep:
+def walked_step(graph: nx.MultiDiGraph, source: str, target: str,
+                blocked: EdgeFilter) -> PathStep:
     """The step the search walked: the cheapest walkable parallel edge, then by key."""
     key, attrs = min(
         ((key, attrs) for key, attrs in graph._succ[source][target].items()
@@ -52,7 +53,7 @@ def _step(graph: nx.MultiDiGraph, source: str, target: str, blocked: EdgeFilter)
                     mitre=attrs.get("mitre"), severity=severity_of(technique))
 
 
-def _plain(attrs: Mapping[str, Any]) -> dict[str, Any]:
+def plain_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a vertex's attributes that a PathSet can own and serialise."""
     copied: dict[str, Any] = {}
     for name, value in attrs.items():
@@ -220,8 +221,9 @@ def answer(graph: nx.MultiDiGraph, question: Question, top: int | None = None) -
             route.append(label_vertex[label])
             label = label_parent[label]
         route.reverse()
-        paths.append(AttackPath(tuple(_step(graph, a, b, question.blocked)
+        paths.append(AttackPath(tuple(walked_step(graph, a, b, question.blocked)
                                       for a, b in pairwise(route))))
-    vertices = {vertex: _plain(graph.nodes[vertex]) for path in paths for vertex in path.vertices}
+    vertices = {vertex: plain_attrs(graph.nodes[vertex])
+                for path in paths for vertex in path.vertices}
     return PathSet(tuple(paths), len(source_ids), len(target_ids),
                    truncated=top is not None and len(reached) > top, vertices=vertices)

@@ -20,7 +20,7 @@ import networkx as nx
 
 from queries._reverse import Settled, reverse_search
 from queries._search import EdgeFilter
-from queries.paths import _plain, _step, ask
+from queries.paths import ask, plain_attrs, walked_step
 from queries.pathset import AttackPath, PathSet
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
 from riskgraph.errors import SelectorError
@@ -87,10 +87,10 @@ class WhoCan:
         target) as a one-path PathSet."""
         source = self.find(wanted)
         route = self.settled.route(source.example)
-        path = AttackPath(tuple(_step(self.graph, a, b, self.blocked)
+        path = AttackPath(tuple(walked_step(self.graph, a, b, self.blocked)
                                 for a, b in pairwise(route)))
         return PathSet((path,), 1, len(self.targets),
-                       vertices={v: _plain(self.graph.nodes[v]) for v in path.vertices})
+                       vertices={v: plain_attrs(self.graph.nodes[v]) for v in path.vertices})
 
     def to_dict(self) -> dict[str, Any]:
         """``{"targets", "sources": [{"id", "kind", "cost", "confidence", "hops", "via",
@@ -119,7 +119,7 @@ def _describe(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
     route = settled.route(vertex)
     at = 1 if len(route) > 2 and not _STRUCTURAL.isdisjoint(graph._succ[route[0]][route[1]]) \
         else 0
-    step = _step(graph, route[at], route[at + 1], blocked)
+    step = walked_step(graph, route[at], route[at + 1], blocked)
     return Source(vertex, str(graph.nodes[vertex].get("kind", "")),
                   round(settled.cost[label], 3), CONFIDENCE_ORDER[settled.confidence[label]],
                   settled.hops[label], (step.technique, step.target), route[-1], vertex)
