@@ -40,6 +40,7 @@ class RouteGroup:
     target_kinds: tuple[tuple[str, int], ...]
     fix_first: Fix | None = None
     fix_first_technique: str | None = None
+    measured: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The group as ``paths --format json`` lists it under ``groups``."""
@@ -49,7 +50,7 @@ class RouteGroup:
                 "target_kinds": dict(self.target_kinds),
                 "fix_first": None if fix is None else {
                     "object": fix.object, "field": fix.field,
-                    "technique": self.fix_first_technique,
+                    "technique": self.fix_first_technique, "measured": self.measured,
                     "change": fix.change([self.fix_first_technique or ""])}}
 
 
@@ -145,7 +146,8 @@ def route_groups(paths: PathSet, lab: FixLab | None = None) -> tuple[RouteGroup,
         by_kind = Counter(_kind(paths.vertices, target) for target in targets)
         fix, technique = _fix_first([fixes[i] for i in members], overall, targets, lab)
         groups.append(RouteGroup(pattern, via, tuple(members), len(targets),
-                                 tuple(sorted(by_kind.items())), fix, technique))
+                                 tuple(sorted(by_kind.items())), fix, technique,
+                                 lab is not None))
     return tuple(groups)
 
 

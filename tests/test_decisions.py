@@ -20,7 +20,7 @@ from queries import (
 )
 from queries._prune import reached_targets
 from queries.blast import rank_by_blast
-from queries.fixes import FixLab
+from queries.fixes import FixLab, lab_for
 from queries.fixpoints import fix_of
 from queries.paths import answer, ask
 from riskgraph import build_graph
@@ -352,3 +352,15 @@ def test_reachability_by_hops_agrees_with_the_path_search(seed: int) -> None:
 def test_the_demo_readme_decision_section_exists() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "## Deciding what to fix" in readme and "riskgraph fixes --demo" in readme
+
+
+def test_large_graphs_group_without_measuring(demo: nx.MultiDiGraph) -> None:
+    question = ask(demo, "internet", "secret")
+    found = answer(demo, question, 100)
+    assert lab_for(demo, question) is not None
+    assert lab_for(demo, question, max_edges=10) is None
+    measured = route_groups(found, lab_for(demo, question))
+    shared = route_groups(found, lab_for(demo, question, max_edges=10))
+    assert all(g.measured for g in measured) and not any(g.measured for g in shared)
+    assert [g.members for g in measured] == [g.members for g in shared]
+    assert all(g.fix_first is not None for g in shared)

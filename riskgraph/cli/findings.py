@@ -14,7 +14,7 @@ import yaml
 from queries import PathSet, fixes, paths_document
 from queries.baseline import finding_fingerprint
 from queries.findings import findings, location
-from queries.fixes import FixLab, Where
+from queries.fixes import Where, lab_for
 from queries.paths import ask
 from queries.suppress import Ignore, parse_ignores
 from riskgraph.checks import all_checks
@@ -79,7 +79,7 @@ def _html(args: argparse.Namespace, graph: nx.MultiDiGraph, document: dict[str, 
     diagrams, and the five fixes ranked first."""
     sources, targets = args.sources or ["internet"], args.targets or ["secret"]
     question = ask(graph, sources, targets, max_hops=args.max_hops, sensitive=args.sensitive)
-    paths = paths_document(found, FixLab(graph, question))
+    paths = paths_document(found, lab_for(graph, question))
     routes = [PathSet(tuple(found[i] for i in group["paths"]), found.sources, found.targets,
                       vertices=found.vertices) for group in paths["groups"]]
     plan = fixes(graph, sources, targets, limit=5, sensitive=args.sensitive,

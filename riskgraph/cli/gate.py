@@ -14,7 +14,7 @@ import networkx as nx
 from queries import PathSet, paths_document
 from queries.baseline import baseline_items, compare, path_fingerprint
 from queries.findings import location
-from queries.fixes import FixLab
+from queries.fixes import lab_for
 from queries.fixpoints import fix_of
 from queries.paths import Question
 from riskgraph.cli.common import emit
@@ -97,7 +97,7 @@ def gated_paths(args: argparse.Namespace, inv: Inventory, graph: nx.MultiDiGraph
     """``paths`` with ``--baseline``, ``--fail-on`` or ``--format sarif``: the paths JSON
     (only the new paths under a baseline), SARIF of the paths reported, or for the table one
     line per reported path and the baseline counts. Returns the exit code."""
-    document = {**paths_document(found, FixLab(graph, question)), "notes": notes,
+    document = {**paths_document(found, lab_for(graph, question)), "notes": notes,
                 "problems": list(graph.graph.get("problems", []))}
     for path in document["paths"]:
         path["fingerprint"] = path_fingerprint(path)

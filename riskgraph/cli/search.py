@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from queries import PathSet, fixes, paths_document
-from queries.fixes import FixLab
+from queries.fixes import lab_for
 from queries.paths import Question, answer, ask
 from riskgraph.cli.common import (
     EXIT_CODES,
@@ -176,11 +176,11 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
         elif args.ungrouped:
             table = paths_table(found, evidence=args.evidence)
         else:
-            document = paths_document(found, FixLab(graph, question))
+            document = paths_document(found, lab_for(graph, question))
             table = groups_table(found, document["groups"], evidence=args.evidence)
         emit(args, "\n".join([table, *(f"note: {note}" for note in notes)]))
     elif args.format == "json":
-        emit(args, json.dumps({**paths_document(found, FixLab(graph, question)),
+        emit(args, json.dumps({**paths_document(found, lab_for(graph, question)),
                                "notes": notes,
                                "problems": list(graph.graph.get("problems", []))}, indent=2))
     else:
