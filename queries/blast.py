@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import networkx as nx
 
-from queries.paths import answer, ask
-from queries.pathset import PathSet
-from riskgraph.confidence import Confidence
+from queries._bounds import NO_BOUND
+from queries._search import EdgeFilter, search
+from queries.paths import ask, plain_attrs, walked_step
+from queries.pathset import AttackPath, PathSet
+from riskgraph.confidence import Confidence, weakest
 
 _BOOKKEEPING_KINDS = frozenset({"Hub"})
 
@@ -84,22 +87,49 @@ def blast_radius(graph: nx.MultiDiGraph, source: str | Iterable[str], *, max_hop
     asked = ask(graph, source, None, max_hops=max_hops, avoid=avoid,
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
     things = frozenset(v for v, kind in graph.nodes(data="kind") if kind not in _BOOKKEEPING_KINDS)
-    routes = answer(graph, replace(asked, targets=things - asked.sources))
-    found = []
-    for path in routes:
-        attrs = graph.nodes[path.target]
-        if max_cost is not None and path.cost > max_cost:
+    targets = set(things - asked.sources)
+    labels, parents, reached = search(graph._succ, set(asked.sources), targets, max_hops,
+                                      len(targets), None, NO_BOUND, asked.avoided, asked.blocked)
+    cost, hops, confidence = _along(graph, labels, parents, asked.blocked)
+    found, jewels = [], []
+    for label in sorted(reached, key=lambda i: (round(cost[i], 3), hops[i], labels[i])):
+        vertex, attrs = labels[label], graph.nodes[labels[label]]
+        if max_cost is not None and round(cost[label], 3) > max_cost:
             continue
-        found.append(Reached(path.target, str(attrs.get("kind", "")),
-                             attrs.get("crown_jewel"), path.cost, path.confidence,
-                             len(path.steps)))
-    jewels = tuple(path for path in routes if graph.nodes[path.target].get("crown_jewel")
-                   and (max_cost is None or path.cost <= max_cost))
-    label = ", ".join(sorted(asked.sources))
-    return BlastRadius(label, tuple(found),
-                       PathSet(jewels, len(asked.sources), len(jewels),
-                               vertices={v: routes.vertices[v] for p in jewels
-                                         for v in p.vertices}))
+        found.append(Reached(vertex, str(attrs.get("kind", "")), attrs.get("crown_jewel"),
+                             round(cost[label], 3), confidence[label], hops[label]))
+        if attrs.get("crown_jewel"):
+            jewels.append(_route(graph, labels, parents, label, asked.blocked))
+    vertices = {v: plain_attrs(graph.nodes[v]) for path in jewels for v in path.vertices}
+    return BlastRadius(", ".join(sorted(asked.sources)), tuple(found),
+                       PathSet(tuple(jewels), len(asked.sources), len(jewels),
+                               vertices=vertices))
+
+
+def _along(graph: nx.MultiDiGraph, labels: list[str], parents: list[int], blocked: EdgeFilter
+           ) -> tuple[list[float], list[int], list[Confidence]]:
+    """Each label's cost, hops and weakest confidence, walked from its parent's over the
+    cheapest walkable edge (parents come before their children)."""
+    cost, hops = [0.0] * len(labels), [0] * len(labels)
+    confidence: list[Confidence] = ["certain"] * len(labels)
+    for label, parent in enumerate(parents):
+        if parent < 0:
+            continue
+        step = walked_step(graph, labels[parent], labels[label], blocked)
+        cost[label] = cost[parent] + step.cost
+        hops[label] = hops[parent] + 1
+        confidence[label] = weakest(confidence[parent], step.confidence)
+    return cost, hops, confidence
+
+
+def _route(graph: nx.MultiDiGraph, labels: list[str], parents: list[int], label: int,
+           blocked: EdgeFilter) -> AttackPath:
+    chain = []
+    while label >= 0:
+        chain.append(labels[label])
+        label = parents[label]
+    chain.reverse()
+    return AttackPath(tuple(walked_step(graph, a, b, blocked) for a, b in pairwise(chain)))
 
 
 def rank_by_blast(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "any-pod", *,
