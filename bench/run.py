@@ -172,7 +172,7 @@ def measure(paths: list[Path], results: dict[str, Any]) -> None:
 def decide(graph: Any, results: dict[str, Any]) -> None:
     """The decision queries on the built graph: route groups of the table's top 10 paths
     to secrets (fix first measured), ranked fixes to secrets, and the blast radius of the
-    first pod on the cheapest route from the internet to a secret."""
+    pod of the first container on the cheapest route from the internet to a secret."""
     from queries import blast_radius, fixes, route_groups
     from queries.fixes import FixLab
     from queries.paths import answer, ask
@@ -184,9 +184,11 @@ def decide(graph: Any, results: dict[str, Any]) -> None:
     plan = timed(results, "fixes", lambda: fixes(graph, "internet", "secret"))
     results["phases"]["fixes"]["note"] = (f"{len(plan.fixes)} fixes: {len(plan.before)} -> "
                                           f"{len(plan.after)} paths to secrets")
-    pod = next((v for path in found for v in path.vertices if v.startswith("k8s:Pod:")), None)
-    if pod is None:
+    container = next((v for path in found for v in path.vertices
+                      if v.startswith("k8s:Container:")), None)
+    if container is None:
         return
+    pod = "k8s:Pod:" + container.split(":", 2)[2].rsplit("/", 1)[0]
     blast = timed(results, "blast", lambda: blast_radius(graph, pod))
     results["phases"]["blast"]["note"] = (f"{pod}: {len(blast.reachable)} reachable, "
                                           f"crown jewels {sum(blast.crown_jewels.values())}")
