@@ -41,8 +41,10 @@ def add_fixes_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         description="Rank the changes a person can make (a binding, a container's "
                     "securityContext, a node group's metadata options, an IAM policy, ...) "
                     "by how many of the paths from --from to --to they remove. Candidates "
-                    "come from the routes found and a minimum cut; each fix is measured by "
-                    "searching again without it, given the fixes ranked before it. "
+                    "are the changes most of the routes share (and, when every single change "
+                    "has a detour, a small minimum cut applied together); each fix is "
+                    "measured by searching again without it, given the fixes ranked before "
+                    "it. "
                     "Structural steps (a pod holds its containers, hub fan-out) are never "
                     "offered; nor is the exposure of an entry point to the internet, which "
                     "is the question's premise.",
