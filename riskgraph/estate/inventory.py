@@ -18,7 +18,8 @@ from riskgraph.estate.aws_auth import AwsAuthMapping, aws_auth_mappings
 from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.estate.binding_checks import binding_problems
 from riskgraph.estate.builtin_roles import builtin_roles
-from riskgraph.estate.scheduling import NodePool, Placement, Scheduler, placements
+from riskgraph.estate.placed import PodPlacements
+from riskgraph.estate.scheduling import NodePool, Placement
 from riskgraph.models import (
     AWS_AUTH,
     WORKLOAD_KINDS,
@@ -228,25 +229,9 @@ class Inventory:
         self._namespace_objects = {ns.name: ns for ns in self.namespaces}
         self._spcs = {(c.metadata.namespace or "default", c.name): c
                       for c in self.secret_provider_classes}
-        self._place_unbound_pods()
-
-    def _place_unbound_pods(self) -> None:
-        """Match every pod not bound to a node to the pools it fits, once for every technique
-        that asks; a pod that fits nowhere is a problem the user sees before any path."""
-        self._scheduler = Scheduler(self.nodes)
-        self.pools = {name: pool.nodes for name, pool in self._scheduler.pools.items()}
-        self._node_placements: dict[str, list[Placement]] = {}
-        self._unbound_placements: dict[int, list[Placement]] = {}
-        for pod in self.pods:
-            if pod.spec.node_name:
-                continue
-            places = self._unbound_placements[id(pod)] = self._scheduler.place(pod)
-            if not places:
-                ns = pod.metadata.namespace or "default"
-                self.problems.append(Problem(
-                    self._origin_of(pod.template_kind or "Pod", ns, pod.name),
-                    "fits no node pool: " + self._scheduler.why_unplaced(pod),
-                    obj=f"{pod.template_kind or 'Pod'} {ns}/{pod.name}"))
+        self._placed = PodPlacements(self.nodes, self.pods, self._origin_of)
+        self.pools = {name: pool.nodes for name, pool in self._placed.pools.items()}
+        self.problems.extend(self._placed.problems)
 
     # Lookups -------------------------------------------------------------------------
 
@@ -301,19 +286,9 @@ class Inventory:
     @property
     def node_pools(self) -> dict[str, NodePool]:
         """The node pools with the labels and taints their nodes share, by name."""
-        return self._scheduler.pools
+        return self._placed.pools
 
     def placements(self, pod: Pod) -> list[Placement]:
-        """The node a pod runs on, or the node pools it may land on (none when it fits none).
-
-        The list may be shared with other pods: do not modify it.
-        """
-        node = pod.spec.node_name
-        if node:
-            on_node = self._node_placements.get(node)
-            if on_node is None:
-                on_node = self._node_placements[node] = placements(pod, ())
-            return on_node
-        # Keyed by identity: the inventory's pods live as long as it does.
-        known = self._unbound_placements.get(id(pod))
-        return self._scheduler.place(pod) if known is None else known
+        """The node a pod runs on, or the node pools it may land on (none when it fits
+        none). The list may be shared with other pods: do not modify it."""
+        return self._placed.of(pod)
