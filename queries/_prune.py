@@ -1,7 +1,7 @@
 """The part of a graph that matters to one question: the vertices on some route from a
 source to a target within the hop bound. Heavy work (ranking fixes, minimum cuts) runs on
-this copy, never on the whole estate. Also which targets stay reachable at all, by hops
-alone, which is all that measuring a fix needs."""
+this copy, never on the whole estate. :class:`Walker` tells which targets stay reachable at
+all, by hops alone, which is all that measuring a fix needs."""
 
 from __future__ import annotations
 
@@ -16,14 +16,11 @@ from queries.paths import Question
 
 
 def _hops(start: Iterable[str], step: Mapping[str, Mapping[str, Mapping[Any, Any]]],
-          forward: bool, question: Question, wanted: frozenset[str] = frozenset()
-          ) -> dict[str, int]:
-    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound;
-    the walk stops early once every vertex of ``wanted`` (when given) is reached."""
+          forward: bool, question: Question) -> dict[str, int]:
+    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound."""
     hops = {vertex: 0 for vertex in start if vertex not in question.avoided}
-    missing = set(wanted) - hops.keys()
     queue = deque(hops)
-    while queue and (missing or not wanted):
+    while queue:
         vertex = queue.popleft()
         if hops[vertex] >= question.max_hops:
             continue
@@ -34,25 +31,8 @@ def _hops(start: Iterable[str], step: Mapping[str, Mapping[str, Mapping[Any, Any
             if any(walkable(source, target, key, attrs, question.blocked)
                    for key, attrs in parallel.items()):
                 hops[other] = hops[vertex] + 1
-                missing.discard(other)
                 queue.append(other)
     return hops
-
-
-def reached_targets(graph: nx.MultiDiGraph, question: Question) -> frozenset[str]:
-    """The targets some walkable route of at most ``question.max_hops`` hops reaches: those
-    :func:`queries.paths.answer` finds a path to. Reachability within a hop bound needs only
-    the fewest hops, so this is a breadth-first walk that stops once every target is found.
-    A target that is also a source counts only when another source reaches it."""
-    targets = question.targets
-    hops = _hops(question.sources, graph._succ, True, question, targets - question.sources)
-    reached = {t for t in targets if t in hops and t not in question.sources}
-    for both in targets & question.sources:
-        others = _hops(question.sources - {both}, graph._succ, True, question,
-                       frozenset({both}))
-        if both in others:
-            reached.add(both)
-    return frozenset(reached)
 
 
 def pruned(graph: nx.MultiDiGraph, question: Question) -> nx.MultiDiGraph:
@@ -111,8 +91,10 @@ class Walker:
 
     def reached(self, targets: Iterable[str],
                 blocked: frozenset[tuple[str, str, str]] = frozenset()) -> frozenset[str]:
-        """Which ``targets`` a walk from the question's sources reaches (a target that is
-        also a source only from another source)."""
+        """Which ``targets`` a walk from the question's sources reaches: those
+        :func:`queries.paths.answer` finds a path to, since reachability within a hop bound
+        needs only the fewest hops (a target that is also a source only from another
+        source)."""
         sources, wanted = self.question.sources, frozenset(targets)
         tree = self.parents(sources, wanted - sources, blocked)
         reached = {t for t in wanted - sources if t in tree}

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 
 from riskgraph.errors import SelectorError
-from riskgraph.techniques import Technique, all_techniques
+from riskgraph.techniques import Technique, by_id
 
 #: Severity of an edge whose technique the catalog does not know (a hand-built graph).
 UNKNOWN_SEVERITY = "info"
 
 
-@cache
-def _by_id() -> dict[str, Technique]:
-    return {technique.id: technique for technique in all_techniques()}
-
-
 def technique(technique_id: str) -> Technique | None:
     """The catalog entry of a technique id, or None for an id the catalog lacks."""
-    return _by_id().get(technique_id)
+    return by_id().get(technique_id)
 
 
 def severity_of(technique_id: str) -> str:
     """The catalog severity of a technique (``info`` for an id the catalog lacks)."""
-    found = _by_id().get(technique_id)
+    found = by_id().get(technique_id)
     return found.severity if found is not None else UNKNOWN_SEVERITY
 
 
@@ -37,7 +31,7 @@ def known_techniques(ids: Iterable[str]) -> frozenset[str]:
         Naming the unknown ids and where the known ones are listed.
     """
     wanted = frozenset(ids)
-    unknown = sorted(wanted - _by_id().keys())
+    unknown = sorted(wanted - by_id().keys())
     if unknown:
         raise SelectorError(f"unknown technique id(s): {', '.join(unknown)}; "
                          "`riskgraph techniques` lists them")

@@ -92,13 +92,20 @@ def _anchors(inv: Inventory, graph: nx.MultiDiGraph, paths: Sequence[Mapping[str
     return anchors
 
 
+def paths_json(graph: nx.MultiDiGraph, question: Question, found: PathSet,
+               notes: list[str]) -> dict[str, Any]:
+    """The document of ``paths --format json``: paths, summary and route groups, the notes
+    on what the answer leaves out, and every input problem."""
+    return {**paths_document(found, lab_for(graph, question)), "notes": notes,
+            "problems": list(graph.graph.get("problems", []))}
+
+
 def gated_paths(args: argparse.Namespace, inv: Inventory, graph: nx.MultiDiGraph,
                 question: Question, found: PathSet, notes: list[str], code: int) -> int:
     """``paths`` with ``--baseline``, ``--fail-on`` or ``--format sarif``: the paths JSON
     (only the new paths under a baseline), SARIF of the paths reported, or for the table one
     line per reported path and the baseline counts. Returns the exit code."""
-    document = {**paths_document(found, lab_for(graph, question)), "notes": notes,
-                "problems": list(graph.graph.get("problems", []))}
+    document = paths_json(graph, question, found, notes)
     for path in document["paths"]:
         path["fingerprint"] = path_fingerprint(path)
     apply_baseline(args, document, "paths", path_fingerprint)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from riskgraph import __version__
 from riskgraph.cli.catalog import add_techniques_parser, run_techniques
@@ -21,6 +21,7 @@ from riskgraph.cli.common import (
     EXIT_RENDER,
     EXIT_USAGE,
     Progress,
+    Say,
     input_options,
     output_options,
     settle_output,
@@ -48,6 +49,13 @@ from riskgraph.errors import InputError, RenderError, SelectorError
 
 _ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach", "export", "who-can",
              "rbac")
+
+
+#: What each command that reads an estate runs, given its options and the status callback.
+_RUNNERS: dict[str, Callable[[argparse.Namespace, Say], int]] = {
+    "paths": run_paths, "fixes": run_fixes, "blast": run_blast, "findings": run_findings,
+    "who-can": run_whocan, "rbac": run_rbac, "snapshot": run_snapshot, "export": run_export,
+    "graph": run_graph}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,27 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "techniques":
             return run_techniques(args)
         say = Progress(args.quiet).say
-        if args.command == "paths":
-            return run_paths(args, say)
-        if args.command == "fixes":
-            return run_fixes(args, say)
-        if args.command == "blast":
-            return run_blast(args, say)
-        if args.command == "findings":
-            return run_findings(args, say)
-        if args.command == "who-can":
-            return run_whocan(args, say)
-        if args.command == "rbac":
-            return run_rbac(args, say)
-        if args.command == "snapshot":
-            return run_snapshot(args, say)
-        if args.command == "export":
-            return run_export(args, say)
         if args.command == "reach":
             text, code = reach_command(load(args, say, paths_view=False), args, say)
             _write(args, text)
             return code
-        return run_graph(args, say)
+        return _RUNNERS[args.command](args, say)
     except SelectorError as error:
         print(f"riskgraph: {error}", file=sys.stderr)
         return EXIT_USAGE

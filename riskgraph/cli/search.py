@@ -28,7 +28,7 @@ from riskgraph.cli.common import (
     positive,
 )
 from riskgraph.cli.export import add_scope_options, draw_graph
-from riskgraph.cli.gate import add_gate_options, gated_paths
+from riskgraph.cli.gate import add_gate_options, gated_paths, paths_json
 from riskgraph.cli.inputs import load_estate, load_graph
 from riskgraph.errors import RenderError
 from riskgraph.report import diagram
@@ -176,13 +176,11 @@ def run_paths(args: argparse.Namespace, say: Say) -> int:
         elif args.ungrouped:
             table = paths_table(found, evidence=args.evidence)
         else:
-            document = paths_document(found, lab_for(graph, question))
-            table = groups_table(found, document["groups"], evidence=args.evidence)
+            groups = paths_document(found, lab_for(graph, question))["groups"]
+            table = groups_table(found, groups, evidence=args.evidence)
         emit(args, "\n".join([table, *(f"note: {note}" for note in notes)]))
     elif args.format == "json":
-        emit(args, json.dumps({**paths_document(found, lab_for(graph, question)),
-                               "notes": notes,
-                               "problems": list(graph.graph.get("problems", []))}, indent=2))
+        emit(args, json.dumps(paths_json(graph, question, found, notes), indent=2))
     else:
         emit_diagram(args, found)
     if args.output is not None:

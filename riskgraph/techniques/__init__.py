@@ -81,10 +81,15 @@ def all_techniques() -> tuple[Technique, ...]:
     return discover(__name__, __path__, "TECHNIQUE", Technique)
 
 
+@cache
+def by_id() -> dict[str, Technique]:
+    """Every technique, keyed by its id."""
+    return {technique.id: technique for technique in all_techniques()}
+
+
 def get(technique_id: str) -> Technique:
     """One technique by id; ``KeyError`` names the known ids when there is no such one."""
-    for technique in all_techniques():
-        if technique.id == technique_id:
-            return technique
-    raise KeyError(f"no technique {technique_id!r}; known: "
-                   + ", ".join(t.id for t in all_techniques()))
+    found = by_id().get(technique_id)
+    if found is None:
+        raise KeyError(f"no technique {technique_id!r}; known: " + ", ".join(by_id()))
+    return found
