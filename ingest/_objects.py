@@ -53,12 +53,13 @@ class ParsedObjects:
         self.sources.extend(other.sources)
         self.aws.extend(other.aws)
 
-    def inventory(self, default_namespace: str = "default") -> Inventory:
+    def inventory(self, default_namespace: str = "default", per_pod: bool = False) -> Inventory:
         """The Inventory of everything parsed; namespace-less objects go to
-        ``default_namespace``."""
+        ``default_namespace``; ``per_pod`` keeps every live pod apart instead of folding a
+        workload's alike replicas into one."""
         return Inventory.from_objects(self.objects, self.problems, self.unknown_kinds,
                                       self.sources, self.origins, self.aws,
-                                      default_namespace, self.lines)
+                                      default_namespace, self.lines, per_pod)
 
 
 @dataclass(frozen=True)

@@ -112,10 +112,19 @@ class PathSet:
         return self.paths[index]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of DESIGN.md (``paths`` and ``summary``)."""
-        return {"paths": [path.to_dict() for path in self.paths],
+        """The JSON document of DESIGN.md (``paths`` and ``summary``); a path through a
+        replica class also says how many live pods the class stands for (``replicas``)."""
+        return {"paths": [self._path_dict(path) for path in self.paths],
                 "summary": {"paths": len(self.paths), "sources": self.sources,
                             "targets": self.targets, "truncated": self.truncated}}
+
+    def _path_dict(self, path: AttackPath) -> dict[str, Any]:
+        doc = path.to_dict()
+        counts = {v: found for v in path.vertices
+                  if (found := self.vertices.get(v, {}).get("replica_count"))}
+        if counts:
+            doc["replicas"] = counts
+        return doc
 
     def __repr__(self) -> str:
         cheapest = f", cheapest {min(p.cost for p in self.paths):g}" if self.paths else ""

@@ -139,6 +139,9 @@ def _resolve_ids(graph: nx.MultiDiGraph, selector: str, forms: tuple[str, ...],
         if not found:
             raise _fail(f"glob {written!r} matches no vertex", forms)
         return found
+    holder = _replica_class(graph, selector)
+    if holder is not None:
+        return {holder}
     suggestions = _close_ids(graph, selector)
     if written != selector:
         prefix = written.partition(":")[0]
@@ -147,6 +150,16 @@ def _resolve_ids(graph: nx.MultiDiGraph, selector: str, forms: tuple[str, ...],
         raise _fail(f"{written!r} names no {ids.parse(selector).kind} in the graph", forms,
                     suggestions)
     raise _fail(f"no vertex has id {written!r}", forms, suggestions)
+
+
+def _replica_class(graph: nx.MultiDiGraph, vertex_id: str) -> str | None:
+    """The replica class vertex a live pod's id was folded into, if any."""
+    if not vertex_id.startswith("k8s:Pod:"):
+        return None
+    wanted = ids.parse(vertex_id)
+    return next((vertex for vertex, replicas in graph.nodes(data="replicas")
+                 if replicas and wanted.name in replicas
+                 and ids.parse(vertex).namespace == wanted.namespace), None)
 
 
 def _resolve_one(graph: nx.MultiDiGraph, selector: str, classes: dict[str, Predicate],

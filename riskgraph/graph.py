@@ -13,6 +13,7 @@ import networkx as nx
 from riskgraph import ids
 from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.estate.inventory import Inventory
+from riskgraph.estate.replicas import controller_of
 from riskgraph.models import ObjectMeta, Pod, RoleBinding
 from riskgraph.models.aws import SsmParameter
 
@@ -78,26 +79,6 @@ def is_platform_default(binding: RoleBinding) -> bool:
             or binding.metadata.annotations.get(AUTOUPDATE_ANNOTATION) == "true")
 
 
-def controller_of(meta: ObjectMeta) -> str | None:
-    """The workload a live pod's replicas come from, as ``Kind/name``: its controller, and
-    for a ReplicaSet the Deployment that names it ``<deployment>-<pod-template-hash>``.
-
-    >>> from riskgraph.models import ObjectMeta
-    >>> from riskgraph.models.base import OwnerReference
-    >>> controller_of(ObjectMeta(name="api-5d8-x2", labels={"pod-template-hash": "5d8"},
-    ...     owner_references=[OwnerReference(kind="ReplicaSet", name="api-5d8", controller=True)]))
-    'Deployment/api'
-    """
-    for ref in meta.owner_references:
-        if not ref.controller:
-            continue
-        suffix = f"-{meta.labels.get('pod-template-hash', '')}"
-        if ref.kind == "ReplicaSet" and len(suffix) > 1 and ref.name.endswith(suffix):
-            return f"Deployment/{ref.name.removesuffix(suffix)}"
-        return f"{ref.kind}/{ref.name}"
-    return None
-
-
 def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
     """Add a vertex for every object an attacker step can start or end at."""
     graph.add_node(ids.INTERNET, **vertex_attrs(ids.INTERNET, entry=True))
@@ -108,13 +89,16 @@ def add_inventory_vertices(graph: nx.MultiDiGraph, inv: Inventory) -> None:
         owner = None if pod.template_of else controller_of(pod.metadata)
         extra: dict[str, Any] = {"template_of": pod.template_of} if pod.template_of else \
             {"owner": owner} if owner else {}
+        count: dict[str, Any] = {"replica_count": len(pod.replicas)} if pod.replicas else {}
+        if pod.replicas:
+            extra.update(replicas=pod.replicas, **count)
         graph.add_node(pod_id, **vertex_attrs(
             pod_id, pod.metadata.labels,
             crown_jewel=SENSITIVE_WORKLOAD if is_sensitive(inv, pod) else None, **extra))
         for container in pod.spec.all_containers:
             cid = ids.container_id(ns, pod.name, container.name)
             graph.add_node(cid, **vertex_attrs(cid, name=container.name, pod=pod.name,
-                                               image=container.image))
+                                               image=container.image, **count))
     for sa in inv.service_accounts:
         sa_id = ids.k8s_id("ServiceAccount", sa.name, sa.namespace)
         graph.add_node(sa_id, **vertex_attrs(sa_id, sa.metadata.labels))

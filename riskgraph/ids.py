@@ -24,6 +24,8 @@ INTERNET = "internet"
 CLUSTER_ADMIN = "k8s:ClusterAdmin"
 ANY_POOL = "any"
 CLUSTER_SCOPE = "cluster"
+#: The prefix of every node id (a placement on a node, not on a pool).
+NODE_PREFIX = "k8s:Node:"
 
 #: Kubernetes kinds whose objects are not namespaced (their id has no ``<ns>/`` part).
 CLUSTER_SCOPED_KINDS = frozenset(

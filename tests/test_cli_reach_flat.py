@@ -107,7 +107,7 @@ def test_matrix_groups_replicas_by_owner(tmp_path: Path,
     _, out, _ = run(["--k8s", str(tmp_path), "-q", "--matrix", "--namespace", "shop",
                      "--format", "json"], capsys)
     doc = json.loads(out)
-    assert doc["pods"] == ["k8s:Pod:shop/api-7d9f-a", "k8s:Pod:shop/web"]
+    assert doc["pods"] == ["k8s:Pod:shop/api-7d9f", "k8s:Pod:shop/web"]
     assert doc["members"][0] == [f"k8s:Pod:shop/api-7d9f-{s}" for s in "abc"]
     assert doc["members"][1] == ["k8s:Pod:shop/web"]
     _, out, _ = run(["--k8s", str(tmp_path), "-q", "--matrix", "--namespace", "shop"], capsys)

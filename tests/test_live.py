@@ -440,9 +440,14 @@ def test_live_cluster_and_files_are_analysed_as_one_estate(
     code, out, err = run(["graph", "--k8s-context", "--kubeconfig", config,
                           "--k8s", str(tmp_path / "next-release.yaml"), "--demo"], capsys)
     assert code == 0, err
-    nodes = {n["id"] for n in json.loads(out)["nodes"]}
+    nodes = {n["id"]: n for n in json.loads(out)["nodes"]}
     assert {"k8s:Pod:payments/canary", "k8s:Pod:payments/payments-api",
-            "k8s:Pod:web/storefront-7d9c5b-x2kq8", "k8s:Pod:batch/nightly-report"} <= nodes
+            "k8s:Pod:web/storefront", "k8s:Pod:batch/nightly-report"} <= nodes.keys()
+    # The live replica differs from the Deployment's template (it is privileged), so it
+    # is a class of its own, named after its ReplicaSet, that says where it runs.
+    assert "k8s:Pod:web/storefront-7d9c5b-x2kq8" not in nodes
+    assert nodes["k8s:Pod:web/storefront-7d9c5b"]["replicas"] == {
+        "storefront-7d9c5b-x2kq8": "ip-10-0-1-10.ec2.internal"}
     assert "listed 2 pods (2 pages)" in err and "context fake" in err
 
 

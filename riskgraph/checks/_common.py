@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from riskgraph import ids
 from riskgraph.checks import Finding
 from riskgraph.confidence import Confidence, weakest
-from riskgraph.graph import controller_of
+from riskgraph.estate.replicas import controller_of
 from riskgraph.models import Container, Pod
 from riskgraph.techniques._shared.common import containers, namespace_of, spec_source
 

@@ -54,6 +54,11 @@ def input_options(namespace_flag: bool = True) -> argparse.ArgumentParser:
                        help="the namespace of file objects that name none, as `kubectl "
                             "apply -n NS` (default 'default'); install bundles usually "
                             "leave it out")
+    group.add_argument("--per-pod", action="store_true",
+                       help="keep every live pod its own vertex (default: the alike live "
+                            "replicas of a workload are one vertex named after it, "
+                            "k8s:Pod:<ns>/<workload>, whose 'replicas' attribute maps each "
+                            "pod to its node)")
     group.add_argument("--k8s-context", "--context", dest="k8s_context", metavar="CTX",
                        nargs="?", const="",
                        help="read the live cluster of kubeconfig context CTX (the current "

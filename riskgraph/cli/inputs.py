@@ -111,7 +111,7 @@ def load(args: argparse.Namespace, say: Say, *, paths_view: bool = True,
         parsed.aws.cluster_name = args.eks_cluster
     parsed.aws.as_of = args.as_of
     with gc_paused():
-        inv = parsed.inventory(args.default_namespace)
+        inv = parsed.inventory(args.default_namespace, args.per_pod)
     inv.pod_security_default = args.pod_security_default
     inv.network_policy_enforcement = _ENFORCEMENT[args.network_policy]
     inv.assume_exploitable = args.assume_exploitable

@@ -19,6 +19,7 @@ from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.estate.binding_checks import binding_problems
 from riskgraph.estate.builtin_roles import builtin_roles
 from riskgraph.estate.placed import PodPlacements
+from riskgraph.estate.replicas import ReplicaClasses, controller_of
 from riskgraph.estate.scheduling import NodePool, Placement
 from riskgraph.models import (
     AWS_AUTH,
@@ -120,6 +121,7 @@ class Inventory:
         aws: AwsInventory | None = None,
         default_namespace: str = "default",
         lines: Sequence[int] = (),
+        per_pod: bool = False,
     ) -> Inventory:
         """Collect parsed objects, apply API defaults, expand workload templates, index.
 
@@ -128,6 +130,8 @@ class Inventory:
         data read with them, not yet finished (see :meth:`AwsInventory.finish`).
         Namespaced objects read without a namespace go to ``default_namespace``, as
         ``kubectl apply -n`` would put them. ``lines``: each object's first line (0: unknown).
+        Alike live replicas of a workload become one pod (:mod:`~riskgraph.estate.replicas`)
+        unless ``per_pod``.
         """
         inv = cls(problems=list(problems), unknown_kinds=Counter(unknown_kinds or {}),
                   sources=list(sources), aws=aws if aws is not None else AwsInventory())
@@ -157,6 +161,11 @@ class Inventory:
                 inv._add(obj)
         inv._place_files = list(files)
         inv._add_templates(workloads)
+        if not per_pod:
+            selectors = (inv.network_policies, inv.services, inv.security_group_policies,
+                         inv.service_monitors, inv.pod_monitors)
+            inv.pods = ReplicaClasses(" ".join(map(repr, chain(*selectors)))).fold(
+                inv.pods, lambda pod: controller_of(pod.metadata))
         inv._add_builtin_roles()
         inv._index()
         inv.problems.extend(binding_problems(

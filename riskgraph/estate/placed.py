@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from riskgraph import ids
 from riskgraph.errors import Problem
 from riskgraph.estate.scheduling import NodePool, Placement, Scheduler, placements
 from riskgraph.models import Node, Pod
@@ -27,7 +28,8 @@ class PodPlacements:
         for pod in pods:
             if pod.spec.node_name:
                 continue
-            places = self._unbound[id(pod)] = self.scheduler.place(pod)
+            places = self._unbound[id(pod)] = self._replicas(pod) if pod.replicas \
+                else self.scheduler.place(pod)
             if not places:
                 ns = pod.metadata.namespace or "default"
                 kind = pod.template_kind or "Pod"
@@ -51,4 +53,14 @@ class PodPlacements:
             return on_node
         # Keyed by identity: the inventory's pods live as long as it does.
         known = self._unbound.get(id(pod))
-        return self.scheduler.place(pod) if known is None else known
+        if known is None:
+            return self._replicas(pod) if pod.replicas else self.scheduler.place(pod)
+        return known
+
+    def _replicas(self, pod: Pod) -> list[Placement]:
+        """The nodes a replica class runs on (certain), then, for a workload template,
+        the pools its pods may be rescheduled onto."""
+        on_nodes = [Placement(ids.k8s_id("Node", node), "certain",
+                              f"its replica {replica} runs on node {node}")
+                    for node, replica in pod.placed_on.items()]
+        return on_nodes + (self.scheduler.place(pod) if pod.is_template else [])

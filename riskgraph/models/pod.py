@@ -248,11 +248,33 @@ class Pod(K8sObject):
 
     For a template, ``template_of`` is ``"<Kind>/<name>"`` of the controller, the pod's
     name is the controller's name and ``workload_metadata`` holds the controller's metadata.
+
+    A replica class (live pods of one workload that look alike to every technique, see
+    :mod:`riskgraph.estate.replicas`) is one pod named after its workload whose
+    ``replicas`` maps each live pod's name to the node it runs on.
     """
 
     spec: PodSpec = Field(default_factory=lambda: PodSpec())
     template_of: str | None = None
     workload_metadata: ObjectMeta | None = None
+    replicas: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def placed_on(self) -> dict[str, str]:
+        """Each node the pod runs on, with the name of the live pod that runs there (the
+        first, when several replicas share a node); empty when it is not bound to one."""
+        if self.spec.node_name:
+            return {self.spec.node_name: self.metadata.name}
+        placed: dict[str, str] = {}
+        for replica, node in self.replicas.items():
+            if node:
+                placed.setdefault(node, replica)
+        return placed
+
+    @property
+    def is_bound(self) -> bool:
+        """Whether the pod runs on known nodes (a live pod, or a class of live replicas)."""
+        return bool(self.spec.node_name) or any(self.replicas.values())
 
     @property
     def is_template(self) -> bool:

@@ -207,7 +207,7 @@ class NetworkPolicies:
         some TCP port), with the policies that decide it."""
         verdict = self.decide(self.signature(source), self.signature(target),
                               port or Port(), _name(source), _name(target))
-        if source is target and not source.is_template:
+        if source is target and not source.is_template and len(source.replicas) < 2:
             return replace(verdict, loopback=True)
         node = own_node(source, target)
         if node:
@@ -308,8 +308,8 @@ def own_node(source: Pod, target: Pod) -> str:
     >>> own_node(on("web", False), on("db", False))
     ''
     """
-    node = source.spec.node_name
-    if node and source.spec.host_network != target.spec.host_network \
-            and target.spec.node_name == node:
-        return node
-    return ""
+    if source.spec.host_network == target.spec.host_network:
+        return ""
+    nodes = target.placed_on
+    # Replica classes run on several nodes: some replica of each shares the first in common.
+    return next((node for node in source.placed_on if node in nodes), "")

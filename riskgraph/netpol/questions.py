@@ -107,7 +107,8 @@ class Matrix:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form documented in ``riskgraph reach --help``."""
         doc = {"namespaces": list(self.namespaces), "pods": [pod_vertex(p) for p in self.pods],
-               "members": [[pod_vertex(p) for p in row] for row in self.rows],
+               "members": [[member for p in row for member in _members(p)]
+                           for row in self.rows],
                "port": str(self.port), "allowed": [list(row) for row in self.allowed],
                "enforced": self.enforced}
         if self.if_enforced is not None:
@@ -119,9 +120,17 @@ def row_name(row: Sequence[Pod]) -> str:
     """``ns/pod``, or ``ns/<owner> (<kind>, N pods)`` for the replicas of one owner."""
     first = row[0]
     owner = _owner(first)
-    if len(row) == 1 or owner is None:
+    count = sum(len(p.replicas) or 1 for p in row)
+    if count == 1 or owner is None:
         return f"{namespace_of(first)}/{first.name}"
-    return f"{namespace_of(first)}/{owner[1]} ({owner[0]}, {len(row)} pods)"
+    return f"{namespace_of(first)}/{owner[1]} ({owner[0]}, {count} pods)"
+
+
+def _members(pod: Pod) -> list[str]:
+    """The live pods a row's pod stands for: a replica class's replicas, else itself."""
+    if not pod.replicas:
+        return [pod_vertex(pod)]
+    return [ids.k8s_id("Pod", name, namespace_of(pod)) for name in pod.replicas]
 
 
 def _owner(pod: Pod) -> tuple[str, str] | None:
@@ -220,7 +229,8 @@ def matrix(inv: Inventory, namespaces: Sequence[str], port: Port = ANY_PORT,
 
     def cell(row: int, column: int) -> bool:
         # One replica to another of its row is a real connection for the policies.
-        if row == column and not pods[row].is_template and len(rows[row]) == 1:
+        if row == column and not pods[row].is_template and len(rows[row]) == 1 \
+                and len(pods[row].replicas) < 2:
             return True
         if own_node(pods[row], pods[column]):
             return True

@@ -130,6 +130,10 @@ def node_attrs(vertex_id: str, attrs: Mapping[str, Any], look: VertexLook,
     lines = [vertex_id]
     if attrs.get("template_of"):
         lines.append(f"from {attrs['template_of']}")
+    if attrs.get("replicas"):
+        lines.append(f"{len(attrs['replicas'])} replicas: "
+                     + ", ".join(f"{pod} on {node}" for pod, node in
+                                 list(attrs["replicas"].items())[:5]))
     if attrs.get("crown_jewel"):
         lines.append(f"crown jewel: {attrs['crown_jewel']}")
     node["tooltip"] = tooltip(*lines)

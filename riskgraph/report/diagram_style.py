@@ -171,8 +171,13 @@ def vertex_look(vertex_id: str, attrs: Mapping[str, Any], reaches: frozenset[str
     # The id's name is the readable one for containers ("web/nginx", not just "nginx").
     name = identity.name if kind == "Container" else str(attrs.get("name") or identity.name)
     heading = kind
-    if kind == "Pod" and attrs.get("template_of"):
-        heading = f"Pod ({str(attrs['template_of']).split('/', 1)[0]})"
+    count = int(attrs.get("replica_count") or 0)
+    replicas = f"{count} replica{'s' if count > 1 else ''}" if count else ""
+    if kind == "Pod" and (attrs.get("template_of") or count):
+        workload = str(attrs.get("template_of") or attrs.get("owner") or "").split("/", 1)[0]
+        heading = f"Pod ({', '.join(part for part in (workload, replicas) if part)})"
+    elif kind == "Container" and count:
+        heading = f"Container ({replicas})"
     elif kind == "ClusterAdmin":
         heading, name = "", "cluster-admin"
     elif kind == "AWSAdmin":

@@ -35,9 +35,12 @@ def container_vertex(pod: Pod, container: Container) -> str:
 def spec_source(pod: Pod) -> tuple[str, str]:
     """(id of the object that holds the pod spec, JSON path of the spec inside it).
 
-    Evidence names the object the user wrote: the Deployment, not the template pod.
+    Evidence names the object the user wrote: the Deployment, not the template pod; for a
+    class of live replicas, its first pod.
     """
     if pod.template_of is None:
+        if pod.replicas:
+            return ids.k8s_id("Pod", next(iter(pod.replicas)), namespace_of(pod)), "spec"
         return pod_id(pod), "spec"
     kind = pod.template_kind or ""
     return (ids.k8s_id(kind, pod.name, namespace_of(pod)),
@@ -66,6 +69,17 @@ def evidence(pod: Pod, path: str, value: Any) -> str:
     """``<object id>: <json path>=<value>`` for a field of the pod spec."""
     owner, spec_path = spec_source(pod)
     return f"{owner}: {spec_path}.{path}={json_value(value)}"
+
+
+def node_evidence(pod: Pod, replica: str, node: str) -> str:
+    """``<pod id>: spec.nodeName=<node>`` of the live pod (``replica``, for a class of
+    replicas) that runs on ``node``."""
+    return f"{ids.k8s_id('Pod', replica, namespace_of(pod))}: spec.nodeName={json_value(node)}"
+
+
+def runs_on(pod: Pod, replica: str) -> str:
+    """Who runs on a node, for a reason: ``pod web``, or ``api's replica api-5d8-x2``."""
+    return f"pod {pod.name}" if replica == pod.name else f"{pod.name}'s replica {replica}"
 
 
 def _container_groups(pod: Pod) -> tuple[tuple[str, list[Container]], ...]:

@@ -68,12 +68,15 @@ def _entries(inv: Inventory) -> Iterator[tuple[Edge, str | None, list[str]]]:
         base = (f"container {pod.name}/{container.name} mounts {found.describe()}, where the "
                 f"kubelet keeps the service-account tokens of the pods on its node"
                 f"{found.access.why}")
-        node = pod.spec.node_name
-        if node:
-            yield (Edge(source, node_hub(node), f"{base}; it runs on node {node}", proof,
+        for node, replica in pod.placed_on.items():
+            who = "it" if replica == pod.name else f"its replica {replica}"
+            yield (Edge(source, node_hub(node), f"{base}; {who} runs on node {node}", proof,
                         "likely"), node, [])
+        if pod.is_bound and not pod.is_template:
             continue
         for place in inv.placements(pod):
+            if place.target.startswith(ids.NODE_PREFIX):
+                continue
             pool = ids.parse(place.target).name
             yield (Edge(source, pool_hub(pool), f"{base}; {place.reason}", proof,
                         weakest("likely", place.confidence)), None, [pool])
@@ -97,19 +100,20 @@ def _fan_out(inv: Inventory, nodes: dict[str, None], pools: dict[str, None]) -> 
                        f"a foothold on pool {pool} is on one of its nodes, which may be {node}",
                        (), "possible", HUB_COST))
     for pod in inv.pods:
-        bound = pod.spec.node_name
-        places = [] if bound else [p for p in inv.placements(pod)
-                                   if ids.parse(p.target).name in pools]
-        if not (bound in nodes if bound else places):
+        bound = [node for node in pod.placed_on if node in nodes]
+        places = [p for p in inv.placements(pod) if not p.target.startswith(ids.NODE_PREFIX)
+                  and ids.parse(p.target).name in pools] \
+            if pod.is_template or not pod.is_bound else []
+        if not (bound or places):
             continue
         proof = token_on_disk(inv, pod)
         if proof is None:
             continue
         who = f"{pod.template_kind or 'pod'} {namespace_of(pod)}/{pod.name}"
         account = pod.spec.effective_service_account
-        if bound:
-            offer(Edge(node_hub(bound), _account(pod),
-                       f"{who} runs on node {bound} with the token of service account {account} "
+        for node in bound:
+            offer(Edge(node_hub(node), _account(pod),
+                       f"{who} runs on node {node} with the token of service account {account} "
                        "on disk", (proof,), "certain", HUB_COST))
         for place in places:
             pool = ids.parse(place.target).name

@@ -156,15 +156,20 @@ def find(inv: Inventory) -> Iterator[Edge]:
             host_network = (evidence(pod, "hostNetwork", True),) if any(
                 r.needs_host_network for _, r in found) else ()
             source = container_vertex(pod, container)
-            if len(found) == 1:
-                place, reach = found[0]
+            # A replica's node is a fact, each its own step; the pools a pod may land on
+            # share one hub.
+            on_pools = [(p, r) for p, r in found if not p.target.startswith(ids.NODE_PREFIX)]
+            for place, reach in [(p, r) for p, r in found if (p, r) not in on_pools] + (
+                    on_pools if len(on_pools) == 1 else []):
                 if (place, met) not in direct:
                     where = f"the pod {place.reason}" if pod.spec.node_name else place.reason
                     direct[(place, met)] = f"{where}, where its containers {reach.text}"
                 yield Edge(source, place.target, direct[(place, met)],
                            reach.evidence + host_network, weakest(reach.confidence,
                                                                   place.confidence))
+            if len(on_pools) < 2:
                 continue
+            found = on_pools
             pools = [place.target for place, _ in found]
             hub = ids.hub_id(CAPABILITY, f"{pool_set_scope(pools, len(inv.pools))}/"
                                          + ("+".join(sorted(met)) or "confined"))

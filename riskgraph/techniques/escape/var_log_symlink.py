@@ -71,11 +71,11 @@ def _reaches(grant: Grant, pod: Pod) -> bool:
     if grant.resource == "pods/log":
         if home_namespace(grant.binding) not in (None, namespace_of(pod)):
             return False
-        name = None if pod.is_template else pod.name
+        names = list(pod.replicas) or ([] if pod.is_template else [pod.name])
     else:
-        name = pod.spec.node_name
+        names = list(pod.placed_on)
     # A template pod's name and node are chosen at run time, so a named grant cannot be shown.
-    return grant.names is None or (name is not None and name in grant.names)
+    return grant.names is None or any(name in grant.names for name in names)
 
 
 def token_held(inv: Inventory, pod: Pod, container: Container) -> str | None:

@@ -58,7 +58,8 @@ class Classes:
     members: list[list[tuple[Pod, Container]]] = field(default_factory=list)
     targets: list[tuple[Signature, PortSet]] = field(default_factory=list)
     listeners: list[list[tuple[Pod, int, Container]]] = field(default_factory=list)
-    #: Node name -> what runs there, for pods bound to a node (``spec.nodeName``).
+    #: Node name -> what runs there, for pods bound to a node (``spec.nodeName``) and
+    #: replica classes (on each node of a replica).
     nodes: dict[str, NodeMembers] = field(default_factory=lambda: defaultdict(NodeMembers))
 
     @classmethod
@@ -71,13 +72,12 @@ class Classes:
         target_keys: dict[tuple[object, ...], int] = {}
         for pod in inv.pods:
             sig = pols.signature(pod)
-            node = pod.spec.node_name
             source = source_keys.setdefault((sig.egress, sig.peers), len(source_keys))
             if source == len(found.sources):
                 found.sources.append(sig)
                 found.members.append([])
             found.members[source].extend((pod, c) for c in pod.spec.all_containers)
-            if node:
+            for node in pod.placed_on:
                 on_node = found.nodes[node]
                 (on_node.senders if pod.spec.host_network else on_node.residents).extend(
                     (pod, c, source) for c in pod.spec.all_containers)
@@ -91,7 +91,7 @@ class Classes:
                     found.targets.append((sig, ports))
                     found.listeners.append([])
                 found.listeners[target].append((pod, index, container))
-                if node:
+                for node in pod.placed_on:
                     found.nodes[node].listeners.append((pod, index, container, target))
         return found
 

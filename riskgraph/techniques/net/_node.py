@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 
 from riskgraph import ids
 from riskgraph.techniques import Edge
-from riskgraph.techniques._shared.common import container_vertex, evidence
+from riskgraph.techniques._shared.common import container_vertex, evidence, node_evidence
 from riskgraph.techniques.net._classes import Classes, NodeMembers, listening_ports, target_edge
 from riskgraph.techniques.net._exploit import Assumption
 
@@ -70,13 +70,14 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str,
                        f"container {pod.name}/{container.name} shares the network of node "
                        f"{node} (hostNetwork) and sends from its address, which the pods on "
                        f"that node always accept (network policies are {why})",
-                       (evidence(pod, "hostNetwork", True), evidence(pod, "nodeName", node)),
+                       (evidence(pod, "hostNetwork", True),
+                        node_evidence(pod, pod.placed_on[node], node)),
                        cost=HUB_COST)
         for pod, index, container, target in targets:
             edge = target_edge(assumed, hub, pod, index, container, classes.targets[target][1],
                                f"node {node}'s own address (NetworkPolicies never block a "
                                f"pod's traffic with its node)", "certain",
-                               evidence(pod, "nodeName", node))
+                               node_evidence(pod, pod.placed_on[node], node))
             if edge is not None:
                 yield edge
 
@@ -98,7 +99,7 @@ def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
         yield Edge(container_vertex(pod, container), hub,
                    f"container {pod.name}/{container.name} runs on node {node}, whose "
                    f"hostNetwork services it always reaches (network policies are {why})",
-                   (evidence(pod, "nodeName", node),), cost=HUB_COST)
+                   (node_evidence(pod, pod.placed_on[node], node),), cost=HUB_COST)
     for pod, index, container, target in hosts:
         if target in missed:
             edge = target_edge(assumed, hub, pod, index, container, listening_ports(container),

@@ -15,32 +15,35 @@ from riskgraph.estate.inventory import Inventory
 from riskgraph.estate.scheduling import pool_set_scope
 from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._shared.common import evidence, pod_id
+from riskgraph.techniques._shared.common import evidence, node_evidence, pod_id, runs_on
 
 # Entering the hub of a pool set is bookkeeping, not an attacker effort.
 HUB_COST = 0.1
 
 
-def _live_pod_edges(pod: Pod, pool_of_node: dict[str, str]) -> Iterator[Edge]:
-    target, node = pod_id(pod), pod.spec.node_name or ""
-    proof = (evidence(pod, "nodeName", node),)
-    yield Edge(ids.k8s_id("Node", node), target,
-               f"pod {pod.name} runs on node {node}, whose root controls it", proof)
-    pool = pool_of_node.get(node)
-    if pool is not None:
-        yield Edge(ids.node_pool_id(pool), target,
-                   f"pod {pod.name} runs on node {node} of pool {pool}: a foothold elsewhere "
-                   "in the pool reaches it only on that node", proof, "possible")
+def _bound_pod_edges(pod: Pod, pool_of_node: dict[str, str]) -> Iterator[Edge]:
+    target = pod_id(pod)
+    for node, replica in pod.placed_on.items():
+        proof = (node_evidence(pod, replica, node),)
+        who = runs_on(pod, replica)
+        yield Edge(ids.k8s_id("Node", node), target,
+                   f"{who} runs on node {node}, whose root controls it", proof)
+        pool = pool_of_node.get(node)
+        if pool is not None:
+            yield Edge(ids.node_pool_id(pool), target,
+                       f"{who} runs on node {node} of pool {pool}: a foothold elsewhere "
+                       "in the pool reaches it only on that node", proof, "possible")
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
     pool_of_node = {node.name: pool for pool, nodes in inv.pools.items() for node in nodes}
     hubs: set[str] = set()
     for pod in inv.pods:
-        if pod.spec.node_name:
-            yield from _live_pod_edges(pod, pool_of_node)
+        yield from _bound_pod_edges(pod, pool_of_node)
+        if not pod.is_template and pod.is_bound:
             continue
-        places = inv.placements(pod)
+        places = [place for place in inv.placements(pod)
+                  if not place.target.startswith(ids.NODE_PREFIX)]
         if not places:  # fits no pool: the Inventory reports it
             continue
         # A DaemonSet that fits only some nodes of a pool is not on every node of it.

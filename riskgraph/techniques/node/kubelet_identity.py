@@ -15,7 +15,12 @@ from riskgraph import ids
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._shared.common import containers, evidence, namespace_of
+from riskgraph.techniques._shared.common import (
+    containers,
+    evidence,
+    namespace_of,
+    node_evidence,
+)
 
 NODES_GROUP = "system:nodes"
 #: Reading a secret through the API with the kubelet's credential, its name in the pod spec.
@@ -52,25 +57,28 @@ def secret_references(pod: Pod) -> Iterator[tuple[str, str]]:
 def _secret_edges(live: list[Pod]) -> Iterator[Edge]:
     seen: set[tuple[str, str]] = set()
     for pod in live:
-        node, ns = pod.spec.node_name or "", namespace_of(pod)
-        user = node_user(node)
-        for secret, path in secret_references(pod):
-            target = ids.k8s_id("Secret", secret, ns)
-            if (user, target) in seen:
-                continue
-            seen.add((user, target))
-            yield Edge(user, target,
-                       f"pod {ns}/{pod.name} is bound to node {node} and references secret "
-                       f"{ns}/{secret}, so the Node authorizer lets system:node:{node} read it",
-                       (evidence(pod, "nodeName", node), evidence(pod, path, secret)),
-                       cost=SECRET_READ_COST)
+        ns = namespace_of(pod)
+        references = list(secret_references(pod))
+        for node, replica in pod.placed_on.items():
+            user = node_user(node)
+            for secret, path in references:
+                target = ids.k8s_id("Secret", secret, ns)
+                if (user, target) in seen:
+                    continue
+                seen.add((user, target))
+                yield Edge(user, target,
+                           f"pod {ns}/{replica} is bound to node {node} and references secret "
+                           f"{ns}/{secret}, so the Node authorizer lets system:node:{node} "
+                           "read it",
+                           (node_evidence(pod, replica, node), evidence(pod, path, secret)),
+                           cost=SECRET_READ_COST)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    live = [pod for pod in inv.pods if pod.spec.node_name]
+    live = [pod for pod in inv.pods if pod.is_bound]
     # A pod's nodeName names a node even when the input holds no Node object for it.
     names = dict.fromkeys([node.name for node in inv.nodes]
-                          + [pod.spec.node_name or "" for pod in live])
+                          + [node for pod in live for node in pod.placed_on])
     group_named = any(subject.kind == "Group" and subject.name == NODES_GROUP
                       for binding in inv.bindings for subject in binding.subjects)
     for name in names:

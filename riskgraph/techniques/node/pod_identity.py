@@ -26,7 +26,7 @@ from riskgraph.iam import access_for
 from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.aws_nodes import place_roles, role_name
-from riskgraph.techniques._shared.common import evidence, namespace_of
+from riskgraph.techniques._shared.common import evidence, namespace_of, node_evidence, runs_on
 from riskgraph.techniques.pod.eks_pod_identity import Grant, cluster_of, grants
 
 ACTION = "eks-auth:AssumeRoleForPodIdentity"
@@ -61,31 +61,33 @@ def _permissions(inv: Inventory, cluster_arn: str) -> dict[str, Permission]:
     return found
 
 
-def _node_edges(pod: Pod, permission: Permission, account_grants: list[Grant],
-                done: set[tuple[str, str]]) -> Iterator[Edge]:
-    node = pod.spec.node_name or ""
+def _node_edges(pod: Pod, node: str, replica: str, permission: Permission,
+                account_grants: list[Grant], done: set[tuple[str, str]]) -> Iterator[Edge]:
     node_id = ids.k8s_id("Node", node)
     level, role, proof = permission
     for grant in account_grants:
         if (node_id, grant.role) not in done:
             done.add((node_id, grant.role))
             yield Edge(node_id, grant.role,
-                       f"pod {pod.name} runs on node {node}, whose role {role_name(role)} may "
-                       f"call {ACTION}: root there trades the pod's token for its role "
-                       f"({grant.reason})",
-                       (evidence(pod, "nodeName", node), *proof, *grant.evidence),
+                       f"{runs_on(pod, replica)} runs on node {node}, whose role "
+                       f"{role_name(role)} may call {ACTION}: root there trades the pod's "
+                       f"token for its role ({grant.reason})",
+                       (node_evidence(pod, replica, node), *proof, *grant.evidence),
                        weakest(level, grant.confidence))
 
 
 def _pools_of(inv: Inventory, pod: Pod, pool_of_node: dict[str, str]
               ) -> list[tuple[str, Confidence, str]]:
     """(pool id, how sure a foothold on the pool shares a node with the pod, why)."""
-    node = pod.spec.node_name
-    if node:
-        pool = pool_of_node.get(node)
-        return [(pool, "possible", f"pod {pod.name} runs on node {node}")] if pool else []
-    return [(place.target, place.confidence if pod.template_kind == "DaemonSet"
-             else "possible", place.reason) for place in inv.placements(pod)]
+    found: list[tuple[str, Confidence, str]] = [
+        (pool, "possible", f"{runs_on(pod, replica)} runs on node {node}")
+        for node, replica in pod.placed_on.items()
+        if (pool := pool_of_node.get(node)) is not None]
+    if pod.is_bound and not pod.is_template:
+        return found
+    return found + [(place.target, place.confidence if pod.template_kind == "DaemonSet"
+                     else "possible", place.reason) for place in inv.placements(pod)
+                    if not place.target.startswith(ids.NODE_PREFIX)]
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
@@ -105,9 +107,10 @@ def find(inv: Inventory) -> Iterator[Edge]:
         account_grants = by_account.get((namespace_of(pod), account))
         if not account_grants:
             continue
-        permission = permissions.get(ids.k8s_id("Node", pod.spec.node_name or ""))
-        if pod.spec.node_name and permission is not None:
-            yield from _node_edges(pod, permission, account_grants, done)
+        for node, replica in pod.placed_on.items():
+            permission = permissions.get(ids.k8s_id("Node", node))
+            if permission is not None:
+                yield from _node_edges(pod, node, replica, permission, account_grants, done)
         proof = evidence(pod, "serviceAccountName", account)
         for pool, level, why in _pools_of(inv, pod, pool_of_node):
             if pool not in permissions:

@@ -103,7 +103,8 @@ def _hub_of(inv: Inventory, pod: Pod, places: list[Placement]) -> str | None:
 
     A DaemonSet runs on each of its pools, so its edges keep their own (stronger) confidence.
     """
-    if len(places) < 2 or pod.template_kind == "DaemonSet":
+    if len(places) < 2 or pod.template_kind == "DaemonSet" or \
+            places[0].target.startswith(ids.NODE_PREFIX):
         return None
     capability = f"{CAPABILITY}-host-network" if pod.spec.host_network else CAPABILITY
     return ids.hub_id(capability, pool_set_scope([p.target for p in places], len(inv.pools)))
@@ -140,12 +141,9 @@ def find(inv: Inventory) -> Iterator[Edge]:
     own = _own_credentials(inv)
     direct: dict[tuple[tuple[Placement, ...], bool], list[Reach]] = {}
     hubs: dict[str, bool] = {}  # hub -> whether any role is reached through it
-    for pod in inv.pods:
-        if blocked(pod):
-            continue
+
+    def edges(pod: Pod, places: list[Placement], note: str) -> Iterator[Edge]:
         host_network = pod.spec.host_network
-        places = inv.placements(pod)
-        note = _note(pod, own)
         pod_proof = (evidence(pod, "hostNetwork", True),) if host_network else ()
         hub = _hub_of(inv, pod, places)
         if hub is not None:
@@ -162,7 +160,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
                                f"any of {len(places)} pools and calls the instance metadata "
                                f"service of the node it lands on{note}", pod_proof,
                                cost=HUB_COST)
-            continue
+            return
         key = (tuple(places), host_network)
         found = direct.get(key)
         if found is None:
@@ -173,6 +171,19 @@ def find(inv: Inventory) -> Iterator[Edge]:
                 yield Edge(container_vertex(pod, container), reach.arn,
                            f"container {pod.name}/{container.name} {reach.reason}{note}", proof,
                            reach.confidence)
+
+    for pod in inv.pods:
+        if blocked(pod):
+            continue
+        places = inv.placements(pod)
+        note = _note(pod, own)
+        if not pod.replicas:
+            yield from edges(pod, places, note)
+            continue
+        # A replica's node is a fact; the pools a workload may be rescheduled onto are not.
+        yield from edges(pod, [p for p in places if p.target.startswith(ids.NODE_PREFIX)], note)
+        yield from edges(pod, [p for p in places if not p.target.startswith(ids.NODE_PREFIX)],
+                         note)
 
 
 _AWS = """
