@@ -20,6 +20,7 @@ bound to a node lands on the single pool ``any``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -159,6 +160,12 @@ def pool_set_scope(pool_ids: list[str], all_pools: int) -> str:
     """
     if len(pool_ids) == all_pools:
         return "pools/all"
+    return _pool_set_scope(tuple(pool_ids))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pool_set_scope(pool_ids: tuple[str, ...]) -> str:
+    # Thousands of workloads fit the same few sets of pools.
     names = sorted(ids.parse(pool).name for pool in pool_ids)
     if len(names) <= 3:
         return "pools/" + "+".join(names)

@@ -111,8 +111,19 @@ class PodSources:
         self._policies = PodSecurityGroups(inv)
         self._nodes = {n.name: _node_source(inv.aws, n) for n in inv.nodes}
         self._by_places: dict[tuple[str, ...], list[Source]] = {}
+        self._by_target: dict[str, list[Source | None]] = {}
 
     def _hosts(self, target: str) -> list[Source | None]:
+        """The distinct group sets of a node or pool (the last source of each, as
+        :func:`_spread` keeps), and None when some host's groups are unknown."""
+        known = self._by_target.get(target)
+        if known is None:
+            found = self._target_hosts(target)
+            distinct = list({s.groups: s for s in found if s is not None}.values())
+            known = self._by_target[target] = distinct + ([None] if None in found else [])
+        return known
+
+    def _target_hosts(self, target: str) -> list[Source | None]:
         parsed = ids.parse(target)
         if parsed.kind == "Node":
             return [self._nodes.get(parsed.name)]
