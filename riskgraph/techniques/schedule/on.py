@@ -3,7 +3,9 @@
 A placement fact, not an attacker step: holding a pod does not give its node. It is in the
 graph so that reviewers (and later queries) can see which pods share a node or pool; the
 escape and node techniques use the same placements to draw the real steps. A pod that may
-land on several pools points at one hub per set of pools, which points at the pools.
+land on several pools points at one hub per set of pools, which points at the pools. Where
+the replicas of a class run is a fact kept as the class vertex's ``replicas`` attribute
+(pod -> node), not as edges.
 """
 
 from __future__ import annotations
@@ -13,37 +15,17 @@ from collections.abc import Iterator
 from riskgraph import ids
 from riskgraph.estate.inventory import Inventory
 from riskgraph.estate.scheduling import pool_set_scope
-from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._shared.common import evidence, node_evidence, pod_id
-
-
-def _replica_pools(pod: Pod, pool_of_node: dict[str, str]) -> Iterator[Edge]:
-    """A replica class runs on the pools of its replicas' nodes: one edge per pool, the
-    nodes themselves are the class vertex's ``replicas``."""
-    by_pool: dict[str, list[tuple[str, str]]] = {}
-    for node, replica in pod.placed_on.items():
-        by_pool.setdefault(pool_of_node.get(node, ""), []).append((node, replica))
-    for pool, placed in by_pool.items():
-        nodes = ", ".join(node for node, _ in placed[:3]) + (", ..." if len(placed) > 3 else "")
-        target = ids.node_pool_id(pool) if pool else ids.k8s_id("Node", placed[0][0])
-        yield Edge(pod_id(pod), target,
-                   f"{len(pod.replicas)} replicas of {pod.name} run on "
-                   f"{len(placed)} node{'s' if len(placed) > 1 else ''} "
-                   f"{'of pool ' + pool + ' ' if pool else ''}({nodes})",
-                   tuple(node_evidence(pod, replica, node) for node, replica in placed[:3]))
+from riskgraph.techniques._shared.common import evidence, pod_id
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    pool_of_node = {node.name: pool for pool, nodes in inv.pools.items() for node in nodes}
     hubs: set[str] = set()
     for pod in inv.pods:
         source = pod_id(pod)
-        if pod.replicas:
-            yield from _replica_pools(pod, pool_of_node)
         proof = (evidence(pod, "nodeName", pod.spec.node_name),)
         places = inv.placements(pod)
-        if pod.replicas:
+        if pod.replicas:  # the nodes its replicas run on are the vertex's attribute
             places = [place for place in places if not place.target.startswith(ids.NODE_PREFIX)]
         if not places:  # fits no pool: the Inventory reports it
             continue
