@@ -8,7 +8,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from ingest.k8s_files import parse_text
+from bench.synth import main as synth
+from ingest.k8s_files import parse_text, read_k8s
 from queries import attack_paths
 from riskgraph.builder import build_graph
 from riskgraph.cli.main import main
@@ -229,3 +230,22 @@ def test_a_replica_s_own_name_selects_its_class() -> None:
     graph = build_graph(inventory(NODES + THREE))
     found = attack_paths(graph, "pod:shop/api-5d8-b", "k8s:ServiceAccount:shop/api")
     assert [p.source for p in found] == ["k8s:Pod:shop/api"]
+
+
+def test_classes_reach_what_every_pod_reaches_on_the_bench_estate(tmp_path: Path) -> None:
+    """Folding replicas renames pods, never changes what an attacker reaches: on a
+    generated estate (controllers, live replicas, policies, an AWS account) the targets
+    reached from the internet are the same with and without classes."""
+    k8s, aws = tmp_path / "estate.json", tmp_path / "aws.json"
+    synth(["--pods", "300", "-o", str(k8s), "--aws-output", str(aws), "--policies", "20"])
+    parsed = read_k8s([k8s, aws])
+    folded, apart = build_graph(parsed.inventory()), build_graph(parsed.inventory(per_pod=True))
+    assert folded.number_of_edges() < apart.number_of_edges() * 0.7
+
+    def reached(graph: nx.MultiDiGraph, target: str) -> set[str]:
+        found = attack_paths(graph, "internet", target, top=None)
+        return {path.target for path in found}
+
+    for target in ("secret", "aws-admin", "cluster-admin", "data-store"):
+        assert reached(folded, target) == reached(apart, target), target
+    assert len(reached(folded, "secret")) > 50
