@@ -21,7 +21,10 @@ from riskgraph.techniques._shared.common import evidence, node_evidence, pod_id,
 HUB_COST = 0.1
 
 
-def _bound_pod_edges(pod: Pod, pool_of_node: dict[str, str]) -> Iterator[Edge]:
+def _bound_pod_edges(pod: Pod, pool_of_node: dict[str, str],
+                     covered: set[str]) -> Iterator[Edge]:
+    """Each node the pod runs on controls it; a foothold elsewhere in that node's pool
+    possibly does, unless the pod's template already says so for the pool (``covered``)."""
     target = pod_id(pod)
     for node, replica in pod.placed_on.items():
         proof = (node_evidence(pod, replica, node),)
@@ -29,7 +32,7 @@ def _bound_pod_edges(pod: Pod, pool_of_node: dict[str, str]) -> Iterator[Edge]:
         yield Edge(ids.k8s_id("Node", node), target,
                    f"{who} runs on node {node}, whose root controls it", proof)
         pool = pool_of_node.get(node)
-        if pool is not None:
+        if pool is not None and ids.node_pool_id(pool) not in covered:
             yield Edge(ids.node_pool_id(pool), target,
                        f"{who} runs on node {node} of pool {pool}: a foothold elsewhere "
                        "in the pool reaches it only on that node", proof, "possible")
@@ -39,12 +42,10 @@ def find(inv: Inventory) -> Iterator[Edge]:
     pool_of_node = {node.name: pool for pool, nodes in inv.pools.items() for node in nodes}
     hubs: set[str] = set()
     for pod in inv.pods:
-        yield from _bound_pod_edges(pod, pool_of_node)
-        if not pod.is_template and pod.is_bound:
-            continue
         places = [place for place in inv.placements(pod)
                   if not place.target.startswith(ids.NODE_PREFIX)]
-        if not places:  # fits no pool: the Inventory reports it
+        yield from _bound_pod_edges(pod, pool_of_node, {place.target for place in places})
+        if not places:  # fits no pool (the Inventory reports it), or bound to nodes
             continue
         # A DaemonSet that fits only some nodes of a pool is not on every node of it.
         every_node = pod.template_kind == "DaemonSet" and \
