@@ -249,3 +249,11 @@ def test_classes_reach_what_every_pod_reaches_on_the_bench_estate(tmp_path: Path
     for target in ("secret", "aws-admin", "cluster-admin", "data-store"):
         assert reached(folded, target) == reached(apart, target), target
     assert len(reached(folded, "secret")) > 50
+
+
+def test_replicas_that_all_differ_stay_apart_with_distinct_ids() -> None:
+    pods = "".join(replica(f"api-5d8-{i}", "n1").replace("image: api:1", f"image: api:{i}")
+                   for i in range(40))
+    names = [p.name for p in inventory(NODES + pods).pods]
+    assert len(names) == len(set(names)) == 40
+    assert names[:2] == ["api", "api-5d8"]

@@ -36,6 +36,8 @@ CONTROLLER_LABELS = ("pod-template-hash", "controller-revision-hash",
 TOKEN_VOLUME_PREFIX = "kube-api-access-"
 #: The only pod annotations riskgraph reads (sensitivity, suppressions).
 READ_ANNOTATION_PREFIX = "riskgraph.io/"
+#: Classes a replica is compared with before it starts a class of its own.
+MAX_CLASSES = 32
 _REVISION_LABELS = ("pod-template-hash", "controller-revision-hash")
 
 _SCHEDULING = {"node_name", "node_selector", "affinity", "tolerations"}
@@ -135,7 +137,8 @@ class ReplicaClasses:
     def _classes(self, replicas: list[Pod]) -> list[list[Pod]]:
         classes: list[list[Pod]] = []
         for pod in replicas:
-            home = next((c for c in classes if self.alike(c[0], pod)), None)
+            # A workload whose replicas all differ must not cost a comparison per pair.
+            home = next((c for c in classes[:MAX_CLASSES] if self.alike(c[0], pod)), None)
             if home is None:
                 classes.append([pod])
             else:
