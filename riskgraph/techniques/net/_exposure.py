@@ -215,6 +215,8 @@ class HostExposure:
         self._pool_shapes = {name: {self._node_shape[n.name] for n in nodes}
                              for name, nodes in inv.pools.items()}
         self._pool_shapes.setdefault(ids.ANY_POOL, set()).update(self._cluster_shapes)
+        # Every node serves a NodePort: their few distinct shapes, gathered once.
+        self._all_shapes = set(self._node_shape.values()) | self._cluster_shapes
         self.decides = any(shape[0] and not host.fargate
                            for shape, host in self._examples.items())
         self._verdicts: dict[tuple[_Shape, PortRange], HostVerdict] = {}
@@ -273,8 +275,7 @@ class HostExposure:
 
     def any_node(self, wanted: PortRange) -> HostVerdict:
         """The most exposed node of the cluster (every node serves a NodePort)."""
-        shapes = set(self._node_shape.values()) | self._cluster_shapes
-        return self.best(shapes, wanted)[0]
+        return self.best(self._all_shapes, wanted)[0]
 
     def place(self, target: str, wanted: PortRange) -> tuple[HostVerdict, bool]:
         """Verdict for a placement target (a node id or a node pool id)."""
