@@ -1,6 +1,7 @@
 """What ``bench.run`` measures in child processes, so their memory never counts against the
-in-process phases: the decoding floors (a bare ``json.load``, and ``orjson.loads`` with the
-collector paused) and the ``paths`` command line end to end.
+in-process phases: the decoding floors (a bare ``json.load``; ``orjson.loads`` and
+``msgspec.json.decode`` with the collector paused) and the ``paths`` command line end to
+end.
 
 A child's peak RSS comes from ``os.wait4``, the kernel's accounting of that one child, so
 the CLI's figure includes the interpreter, its imports and writing the answer.
@@ -17,13 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: A bare decode of every file. ``json.load`` keeps the collector on, as a plain script
-#: does (the figure ``bench.run`` has always reported); ``orjson`` pauses it, as riskgraph's
-#: ingest does, so it is the fastest decode any reader of these files could reach.
+#: A bare decode of every file into Python values. ``json.load`` keeps the collector on, as
+#: a plain script does (the figure ``bench.run`` has always reported); the others pause it,
+#: as riskgraph's ingest does, so the faster of them is the floor of any reader of these
+#: files (ingest decodes with msgspec too, but keeps only the fields a model holds).
 _FLOOR = """
-import gc, resource, sys, time
-paused, name, paths = sys.argv[1] == "paused", sys.argv[2], sys.argv[3:]
-loads = __import__(name).loads
+import gc, importlib, resource, sys, time
+paused, (module, name), paths = sys.argv[1] == "paused", sys.argv[2].split(":"), sys.argv[3:]
+loads = getattr(importlib.import_module(module), name)
 if paused:
     gc.disable()
 start = time.perf_counter()
@@ -32,7 +34,8 @@ for path in paths:
         loads(f.read())
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
-FLOORS = (("json.load", "json", "on"), ("orjson", "orjson", "paused"))
+FLOORS = (("json.load", "json:loads", "on"), ("orjson", "orjson:loads", "paused"),
+          ("msgspec", "msgspec.json:decode", "paused"))
 #: The command line run end to end (``riskgraph`` is ``python -m riskgraph.cli``).
 CLI = (sys.executable, "-m", "riskgraph.cli", "paths", "--to", "secret", "--format", "json")
 

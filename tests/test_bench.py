@@ -192,7 +192,7 @@ def test_dump_names_carry_an_explicit_policy_count(tmp_path: Path) -> None:
 def test_floors_decode_the_files_in_children(files: tuple[Path, Path]) -> None:
     results: dict[str, Any] = {"phases": {}}
     floors(list(files), results)
-    assert list(results["phases"]) == ["json.load", "orjson"]
+    assert list(results["phases"]) == ["json.load", "orjson", "msgspec"]
     for row in results["phases"].values():
         assert row["seconds"] > 0 and row["peak_rss_mib"] > 0, row
     broken: dict[str, Any] = {"phases": {}}
