@@ -89,13 +89,14 @@ def rss_mib() -> float:
 
 
 def timed(results: dict[str, Any], phase: str, action: Callable[[], T]) -> T:
-    """Run ``action``, recording its wall time, the peak RSS and the RSS after it under
-    ``phase``."""
-    start = time.perf_counter()
+    """Run ``action``, recording its wall and CPU time (which other work on a shared machine
+    inflates less), the peak RSS and the RSS after it under ``phase``."""
+    start, cpu = time.perf_counter(), time.process_time()
     value = action()
     seconds, now = time.perf_counter() - start, rss_mib()
     # the kernel's high-water mark can lag the pages just touched
     results["phases"][phase] = {"seconds": round(seconds, 3),
+                                "cpu_seconds": round(time.process_time() - cpu, 3),
                                 "peak_rss_mib": round(max(peak_rss_mib(), now), 1),
                                 "rss_mib": round(now, 1)}
     return value
@@ -207,13 +208,13 @@ def decide(graph: Any, results: dict[str, Any]) -> None:
 def report(results: dict[str, Any]) -> str:
     """The results as a readable table."""
     lines = [f"inputs: {results['files']} ({results['file_mib']} MiB)",
-             f"{'phase':<12}{'seconds':>9}{'peak RSS MiB':>14}{'RSS MiB':>9}  note"]
+             f"{'phase':<12}{'seconds':>9}{'CPU s':>8}{'peak RSS MiB':>14}{'RSS MiB':>9}  note"]
     for phase, row in results["phases"].items():
-        seconds, peak, now = (_cell(row.get(key), digits) for key, digits in (
-            ("seconds", 2), ("peak_rss_mib", 0), ("rss_mib", 0)))
+        seconds, cpu, peak, now = (_cell(row.get(key), digits) for key, digits in (
+            ("seconds", 2), ("cpu_seconds", 2), ("peak_rss_mib", 0), ("rss_mib", 0)))
         note = row.get("note", "") + (f"{row['paths']} paths ({row['sources']} sources, "
                                       f"{row['targets']} targets)" if "paths" in row else "")
-        lines.append(f"{phase:<12}{seconds:>9}{peak:>14}{now:>9}  {note}")
+        lines.append(f"{phase:<12}{seconds:>9}{cpu:>8}{peak:>14}{now:>9}  {note}")
     ratios = [f"{results[key]}x {phase}" for phase, _, _ in FLOORS
               if results.get(key := f"end_to_end_over_{phase.replace('.', '_')}") is not None]
     lines += [

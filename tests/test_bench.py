@@ -194,7 +194,7 @@ def test_floors_decode_the_files_in_children(files: tuple[Path, Path]) -> None:
     floors(list(files), results)
     assert list(results["phases"]) == ["json.load", "orjson", "msgspec"]
     for row in results["phases"].values():
-        assert row["seconds"] > 0 and row["peak_rss_mib"] > 0, row
+        assert row["seconds"] > 0 and row["cpu_seconds"] > 0 and row["peak_rss_mib"] > 0, row
     broken: dict[str, Any] = {"phases": {}}
     floors([files[0].with_name("missing.json")], broken)
     assert broken["phases"]["orjson"]["seconds"] is None
@@ -222,4 +222,5 @@ def test_run_reports_current_rss_and_skips_what_it_is_told(
     assert "cli" not in phases and not {"groups", "fixes", "blast"} & set(phases)
     for phase in ("ingest", "build", "query"):
         assert 0 < phases[phase]["rss_mib"] <= phases[phase]["peak_rss_mib"], phases[phase]
+        assert phases[phase]["cpu_seconds"] > 0, phases[phase]
     assert results["end_to_end_over_orjson"] > 0 and results["end_to_end_over_json_load"] > 0
