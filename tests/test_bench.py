@@ -207,7 +207,8 @@ def test_cli_phase_runs_paths_end_to_end(files: tuple[Path, Path]) -> None:
     row = results["phases"]["cli"]
     # the child imports riskgraph and builds a graph: far more than a bare interpreter
     assert row["seconds"] > 0 and row["peak_rss_mib"] > 50 and row["cpu_seconds"] > 0
-    assert re.search(r": [1-9]\d* paths to secrets$", row["note"]), row
+    assert re.search(r": [1-9]\d* paths to secrets \(graph at [\d.]+ s, wrote at [\d.]+ s\)$",
+                     row["note"]), row
     run_cli([files[0].with_name("missing.json")], results)
     failed = results["phases"]["cli"]["note"]
     assert failed.startswith("exit 3: ") and "missing.json: no such file" in failed, failed
