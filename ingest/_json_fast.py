@@ -38,6 +38,7 @@ _OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
 _decode = msgspec.json.Decoder().decode
 _RELEASE = 1 << 24  # bytes read between two hand-backs of the mapping's pages
+_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)  # None where pages stay mapped
 
 
 class _Fallback(Exception):
@@ -66,12 +67,14 @@ class _Mapped:
     def release(self, offset: int | None = None) -> None:
         """Hand back the pages before ``offset`` (re-read from the file if touched again),
         or with no offset every page, reading going on from where it is."""
+        if _DONTNEED is None:
+            return
         if offset is None:
-            self.data.madvise(mmap.MADV_DONTNEED)
+            self.data.madvise(_DONTNEED)
             return
         start = self._released - self._released % mmap.PAGESIZE
         if offset - start >= _RELEASE:
-            self.data.madvise(mmap.MADV_DONTNEED, start, offset - start)
+            self.data.madvise(_DONTNEED, start, offset - start)
             self._released = offset
 
     def members(self, start: int, raw: dict[str, msgspec.Raw]) -> Iterator[tuple[str, int]]:
@@ -172,7 +175,10 @@ def read_json_file(binary: IO[bytes], source: str, out: ParsedObjects) -> bool:
         return False
     if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
         return False
-    data = mmap.mmap(binary.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        data = mmap.mmap(binary.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # a file system that cannot map files: read it as a stream
+        return False
     try:
         _read(_Mapped(data), source, out)
     except _Fallback:
