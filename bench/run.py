@@ -1,18 +1,23 @@
 """Time riskgraph end to end on a synthetic estate and report where time and memory go.
 
-``python -m bench.run --pods 10000 [--keep DIR] [--indent] [--json] [--no-aws] [--policies N]``
+``python -m bench.run --pods 10000 [--keep DIR] [--indent] [--json] [--no-aws] [--policies N]
+[--skip-cli] [--skip-decisions]``
 
 Phases, each timed on its own: generate the Kubernetes dump and the AWS account's CLI
 outputs (``bench.synth``, in a child process, skipped when ``--keep DIR`` already holds
-them); a bare ``json.load`` of the same files (in a child process, so its memory does not
-count against riskgraph's peak); ingest (``ingest.load_k8s`` of both files); build
+them); the decoding floors, a bare ``json.load``, ``orjson`` and ``msgspec`` of the files, and
+the ``riskgraph paths --to secret`` command line end to end (``bench._children``: child
+processes, so their memory does not count against riskgraph's peak; ``--skip-cli`` leaves
+the command line out); ingest (``ingest.load_k8s`` of both files); build
 (``riskgraph.builder.build_graph``); two path queries (``queries.attack_paths(G,
 "internet", "secret")`` and ``(G, "internet", "aws-admin")``); then, outside the end-to-end
 sum, ``internet -> cluster-admin``, the reverse questions ``queries.who_can(G,
 "cluster-admin", top=25)`` and ``(G, "secret", top=25)`` (what ``riskgraph who-can`` lists
 by default), so each can be compared with a path query to the same targets, and ``(G,
 "secret")`` listing every source, and the decision queries (route groups, fixes to
-secrets, a blast radius). Peak RSS is this process's ``ru_maxrss`` after each phase.
+secrets, a blast radius; ``--skip-decisions`` leaves them out, as they take minutes at
+150k pods). After each phase the table gives this process's peak RSS (``ru_maxrss``) and
+its current RSS (``/proc/self/statm``), so what each phase keeps shows beside the peak.
 ``--no-aws`` reads the Kubernetes dump alone, as before the AWS half existed, for
 comparison. ``--policies N`` generates N realistic NetworkPolicies and a Calico DaemonSet
 that enforces them (``bench.synth``); the dumps' names then carry
@@ -21,7 +26,8 @@ that enforces them (``bench.synth``); the dumps' names then carry
 After building, ``gc.freeze()`` moves the inventory and graph (millions of long-lived objects)
 into the collector's permanent generation. Without it every full collection the query's own
 allocations trigger would traverse the whole graph again, and the query time would measure
-the collector rather than the search. The CLI is expected to do the same.
+the collector rather than the search. The CLI does the same: ``build_graph`` freezes what
+it built on leaving its ``riskgraph._gc.gc_paused`` block.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,6 +46,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bench._children import FLOORS, floors, run_cli
 from bench.synth import POLICIES_HELP
 
 if TYPE_CHECKING:
@@ -46,14 +54,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_BARE_LOAD = """
-import json, resource, sys, time
-start = time.perf_counter()
-for path in sys.argv[1:]:
-    with open(path, "rb") as f:
-        json.load(f)
-print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
 #: Techniques that bridge to or act inside AWS (besides every ``aws.*`` one).
 AWS_BRIDGES = frozenset({"pod.imds", "pod.irsa", "pod.eks-pod-identity", "pod.csi-secret",
                          "node.instance-role", "node.pod-identity"})
@@ -78,12 +78,27 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mib() -> float:
+    """Resident set size of this process now (``/proc/self/statm``; NaN where there is none)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            resident = int(statm.read().split()[1])
+    except OSError:
+        return float("nan")
+    return resident * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def timed(results: dict[str, Any], phase: str, action: Callable[[], T]) -> T:
-    """Run ``action``, recording its wall time and the peak RSS after it under ``phase``."""
-    start = time.perf_counter()
+    """Run ``action``, recording its wall and CPU time (which other work on a shared machine
+    inflates less), the peak RSS and the RSS after it under ``phase``."""
+    start, cpu = time.perf_counter(), time.process_time()
     value = action()
-    results["phases"][phase] = {"seconds": round(time.perf_counter() - start, 3),
-                                "peak_rss_mib": round(peak_rss_mib(), 1)}
+    seconds, now = time.perf_counter() - start, rss_mib()
+    # the kernel's high-water mark can lag the pages just touched
+    results["phases"][phase] = {"seconds": round(seconds, 3),
+                                "cpu_seconds": round(time.process_time() - cpu, 3),
+                                "peak_rss_mib": round(max(peak_rss_mib(), now), 1),
+                                "rss_mib": round(now, 1)}
     return value
 
 
@@ -111,14 +126,6 @@ def ensure_dumps(directory: Path, pods: int, indent: bool, seed: int, aws: bool,
     return paths
 
 
-def bare_json_load(paths: list[Path], results: dict[str, Any]) -> None:
-    out = subprocess.run([sys.executable, "-c", _BARE_LOAD, *map(str, paths)], check=True,
-                         capture_output=True, text=True).stdout.split()
-    results["phases"]["json.load"] = {"seconds": round(float(out[0]), 3),
-                                      "peak_rss_mib": round(int(out[1]) / 1024, 1),
-                                      "note": "child process"}
-
-
 def aws_counts(inv: Inventory) -> dict[str, Any]:
     """How much of the AWS input the inventory holds, and how it joins the cluster."""
     aws = inv.aws
@@ -129,8 +136,9 @@ def aws_counts(inv: Inventory) -> dict[str, Any]:
     return counts
 
 
-def measure(paths: list[Path], results: dict[str, Any]) -> None:
-    """Ingest, build and query in this process, filling ``results``."""
+def measure(paths: list[Path], results: dict[str, Any], decisions: bool = True) -> None:
+    """Ingest, build and query in this process (the decision queries unless not
+    ``decisions``), filling ``results``."""
     from ingest import load_k8s
     from queries import attack_paths, who_can
     from riskgraph.builder import build_graph
@@ -149,7 +157,8 @@ def measure(paths: list[Path], results: dict[str, Any]) -> None:
         answer = timed(results, phase, partial(who_can, graph, target, top=top))
         results["phases"][phase]["note"] = (f"who can reach {target}: {len(answer.sources)} "
                                             f"sources{' (top)' if answer.truncated else ''}")
-    decide(graph, results)
+    if decisions:
+        decide(graph, results)
     live_pods = sum(1 for p in inv.pods if not p.is_template)
     by_technique = dict(sorted(graph.graph["edges_by_technique"].items()))
     results.update(
@@ -165,8 +174,10 @@ def measure(paths: list[Path], results: dict[str, Any]) -> None:
     timings = [row.get("seconds") for phase, row in results["phases"].items()
                if phase in ("ingest", "build", *(q for q, _ in QUERIES))]
     results["end_to_end_seconds"] = round(sum(t for t in timings if t is not None), 3)
-    bare = results["phases"]["json.load"]["seconds"]
-    results["end_to_end_over_json_load"] = round(results["end_to_end_seconds"] / bare, 2)
+    for phase, _, _ in FLOORS:
+        bare = results["phases"].get(phase, {}).get("seconds")
+        results[f"end_to_end_over_{phase.replace('.', '_')}"] = round(
+            results["end_to_end_seconds"] / bare, 2) if bare else None
 
 
 def decide(graph: Any, results: dict[str, Any]) -> None:
@@ -197,16 +208,18 @@ def decide(graph: Any, results: dict[str, Any]) -> None:
 def report(results: dict[str, Any]) -> str:
     """The results as a readable table."""
     lines = [f"inputs: {results['files']} ({results['file_mib']} MiB)",
-             f"{'phase':<12}{'seconds':>10}{'peak RSS MiB':>15}  note"]
+             f"{'phase':<12}{'seconds':>9}{'CPU s':>8}{'peak RSS MiB':>14}{'RSS MiB':>9}  note"]
     for phase, row in results["phases"].items():
-        seconds = "-" if row.get("seconds") is None else f"{row['seconds']:.2f}"
-        rss = "-" if row.get("peak_rss_mib") is None else f"{row['peak_rss_mib']:.0f}"
+        seconds, cpu, peak, now = (_cell(row.get(key), digits) for key, digits in (
+            ("seconds", 2), ("cpu_seconds", 2), ("peak_rss_mib", 0), ("rss_mib", 0)))
         note = row.get("note", "") + (f"{row['paths']} paths ({row['sources']} sources, "
                                       f"{row['targets']} targets)" if "paths" in row else "")
-        lines.append(f"{phase:<12}{seconds:>10}{rss:>15}  {note}")
+        lines.append(f"{phase:<12}{seconds:>9}{cpu:>8}{peak:>14}{now:>9}  {note}")
+    ratios = [f"{results[key]}x {phase}" for phase, _, _ in FLOORS
+              if results.get(key := f"end_to_end_over_{phase.replace('.', '_')}") is not None]
     lines += [
-        f"end to end (ingest+build+queries): {results['end_to_end_seconds']:.2f} s = "
-        f"{results['end_to_end_over_json_load']}x json.load",
+        f"end to end (ingest+build+queries): {results['end_to_end_seconds']:.2f} s"
+        + (f" = {', '.join(ratios)}" if ratios else ""),
         f"peak RSS: {results['peak_rss_mib']:.0f} MiB",
         f"pods: {results['pods']} live + {results['templates']} templates; "
         f"problems: {results['problems']}", *(f"  {p}" for p in results["problem_samples"])]
@@ -223,6 +236,10 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cell(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, required=True)
@@ -233,6 +250,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-aws", action="store_true",
                         help="read the Kubernetes dump alone (no AWS account)")
     parser.add_argument("--policies", type=int, metavar="N", help=POLICIES_HELP)
+    parser.add_argument("--skip-cli", action="store_true",
+                        help="do not run the paths command line end to end")
+    parser.add_argument("--skip-decisions", action="store_true",
+                        help="do not time route groups, fixes and blast (minutes at 150k)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="riskgraph-bench-") as scratch:
         directory = args.keep or Path(scratch)
@@ -242,8 +263,10 @@ def main(argv: list[str] | None = None) -> None:
                              results, args.policies)
         results.update(files=", ".join(map(str, paths)), file_mib=round(
             sum(p.stat().st_size for p in paths) / 2**20, 1))
-        bare_json_load(paths, results)
-        measure(paths, results)
+        floors(paths, results)
+        if not args.skip_cli:  # before this process holds a graph: the two never overlap
+            run_cli(paths, results)
+        measure(paths, results, decisions=not args.skip_decisions)
     print(json.dumps(results, indent=2) if args.json else report(results))
 
 

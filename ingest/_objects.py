@@ -206,6 +206,8 @@ def _first_line(origin: Origin | None) -> int:
     if origin is None or origin.path:
         return 0
     skipped, start, text = 0, origin.start, origin.text
+    if text[start:start + 1] not in ("", " ", "\t", "\r", "\n", "#", "-"):
+        return origin.line  # what starts the first line is content (JSON's "{" always is)
     while start < origin.end:
         end = text.find("\n", start, origin.end)
         end = origin.end if end < 0 else end

@@ -4,9 +4,11 @@ Files and directories (recursively: ``*.yaml``, ``*.yml``, ``*.json``; hidden en
 skipped) and ``-`` for standard input. Every problem is recorded with its file, line and
 object, and the rest of the input is still read.
 
-JSON is decoded one object at a time from text read in chunks (``ingest._json_stream``), so
-a 150k-pod dump never exists as one tree of Python dicts: only the slim models are kept (see
-``bench/`` for the numbers). A truncated dump keeps every object that was complete.
+JSON is decoded one object at a time, so a 150k-pod dump never exists as one tree of Python
+dicts: only the slim models are kept (see ``bench/`` for the numbers). A regular file holding
+one list dump goes through ``ingest._json_fast`` (memory-mapped, split by ``msgspec``);
+anything else, or a file that path refuses, through the streaming reader
+(``ingest._json_stream``), which keeps every object of a truncated dump that was complete.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import IO
 
 import yaml
 
+from ingest._json_fast import read_json_file
 from ingest._json_stream import parse_json
 from ingest._objects import TOO_DEEP, Origin, ParsedObjects, parse_document
 from riskgraph._gc import gc_paused
@@ -200,7 +203,8 @@ def read_k8s(paths: Iterable[str | Path]) -> ParsedObjects:
                 continue
             try:
                 with path.open("rb") as binary:
-                    _parse_binary(binary, source, out)
+                    if not read_json_file(binary, source, out):
+                        _parse_binary(binary, source, out)
             except OSError as error:
                 out.problems.append(Problem(source, f"cannot read: {error.strerror}"))
     if not out.objects and not out.unknown_kinds and not out.aws.sources and out.problems:

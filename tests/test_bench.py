@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bench._children import floors, run_cli
 from bench.run import ensure_dumps
+from bench.run import main as run_main
 from bench.synth import main as synth
 from ingest import load_k8s
 from riskgraph.estate.aws_auth import aws_auth_mappings
@@ -183,3 +187,41 @@ def test_dump_names_carry_an_explicit_policy_count(tmp_path: Path) -> None:
         (tmp_path / name).touch()
     assert names(None) == ["estate-10-s7.json"]
     assert names(5) == ["estate-10-s7-np5.json"]
+
+
+def test_floors_decode_the_files_in_children(files: tuple[Path, Path]) -> None:
+    results: dict[str, Any] = {"phases": {}}
+    floors(list(files), results)
+    assert list(results["phases"]) == ["json.load", "orjson", "msgspec"]
+    for row in results["phases"].values():
+        assert row["seconds"] > 0 and row["cpu_seconds"] > 0 and row["peak_rss_mib"] > 0, row
+    broken: dict[str, Any] = {"phases": {}}
+    floors([files[0].with_name("missing.json")], broken)
+    assert broken["phases"]["orjson"]["seconds"] is None
+    assert "FileNotFoundError" in broken["phases"]["orjson"]["note"]
+
+
+def test_cli_phase_runs_paths_end_to_end(files: tuple[Path, Path]) -> None:
+    results: dict[str, Any] = {"phases": {}}
+    run_cli(list(files), results)
+    row = results["phases"]["cli"]
+    # the child imports riskgraph and builds a graph: far more than a bare interpreter
+    assert row["seconds"] > 0 and row["peak_rss_mib"] > 50 and row["cpu_seconds"] > 0
+    assert re.search(r": [1-9]\d* paths to secrets \(graph at [\d.]+ s, wrote at [\d.]+ s\)$",
+                     row["note"]), row
+    run_cli([files[0].with_name("missing.json")], results)
+    failed = results["phases"]["cli"]["note"]
+    assert failed.startswith("exit 3: ") and "missing.json: no such file" in failed, failed
+
+
+def test_run_reports_current_rss_and_skips_what_it_is_told(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_main(["--pods", str(PODS), "--keep", str(tmp_path), "--json", "--skip-cli",
+              "--skip-decisions"])
+    results = json.loads(capsys.readouterr().out)
+    phases = results["phases"]
+    assert "cli" not in phases and not {"groups", "fixes", "blast"} & set(phases)
+    for phase in ("ingest", "build", "query"):
+        assert 0 < phases[phase]["rss_mib"] <= phases[phase]["peak_rss_mib"], phases[phase]
+        assert phases[phase]["cpu_seconds"] > 0, phases[phase]
+    assert results["end_to_end_over_orjson"] > 0 and results["end_to_end_over_json_load"] > 0
