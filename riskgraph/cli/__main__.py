@@ -1,7 +1,5 @@
 """``python -m riskgraph.cli``: the same as the ``riskgraph`` command."""
 
-import sys
+from riskgraph.cli import run
 
-from riskgraph.cli.main import main
-
-sys.exit(main())
+run()
