@@ -159,10 +159,14 @@ def measure(paths: list[Path], results: dict[str, Any], decisions: bool = True) 
                                             f"sources{' (top)' if answer.truncated else ''}")
     if decisions:
         decide(graph, results)
-    live_pods = sum(1 for p in inv.pods if not p.is_template)
+    # A replica class stands for its replicas; a template joined by them is one of those.
+    live_pods = sum(len(p.replicas) or (0 if p.is_template else 1) for p in inv.pods)
+    templates = sum(1 for p in inv.pods if p.is_template)
+    classes = sum(1 for p in inv.pods if p.replicas)
     by_technique = dict(sorted(graph.graph["edges_by_technique"].items()))
     results.update(
-        pods=live_pods, templates=len(inv.pods) - live_pods, problems=len(inv.problems),
+        pods=live_pods, templates=templates, pod_vertices=len(inv.pods), classes=classes,
+        problems=len(inv.problems),
         problem_samples=[str(p) for p in inv.problems[:5]],
         aws=None if inv.aws.empty else aws_counts(inv),
         vertices=graph.number_of_nodes(), edges=graph.number_of_edges(),
@@ -221,7 +225,8 @@ def report(results: dict[str, Any]) -> str:
         f"end to end (ingest+build+queries): {results['end_to_end_seconds']:.2f} s"
         + (f" = {', '.join(ratios)}" if ratios else ""),
         f"peak RSS: {results['peak_rss_mib']:.0f} MiB",
-        f"pods: {results['pods']} live + {results['templates']} templates; "
+        f"pods: {results['pods']} live + {results['templates']} templates, as "
+        f"{results['pod_vertices']} pod vertices ({results['classes']} replica classes); "
         f"problems: {results['problems']}", *(f"  {p}" for p in results["problem_samples"])]
     if results["aws"]:
         lines.append("aws: " + ", ".join(f"{k}: {v}" for k, v in results["aws"].items()))
