@@ -257,3 +257,14 @@ def test_replicas_that_all_differ_stay_apart_with_distinct_ids() -> None:
     names = [p.name for p in inventory(NODES + pods).pods]
     assert len(names) == len(set(names)) == 40
     assert names[:2] == ["api", "api-5d8"]
+
+
+def test_reach_answers_for_a_replica_by_its_own_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "estate.yaml").write_text(NODES + THREE + replica(
+        "web-1", "n3", owner="web", labels="app: web"))
+    assert main(["reach", "--k8s", str(tmp_path), "-q", "--from", "pod:shop/web-1",
+                 "--to", "pod:shop/api-5d8-c", "--format", "json"]) == 0
+    (answer,) = json.loads(capsys.readouterr().out)
+    assert (answer["from"], answer["to"], answer["allowed"]) == (
+        "k8s:Pod:shop/web", "k8s:Pod:shop/api", True)

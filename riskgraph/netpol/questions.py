@@ -163,6 +163,10 @@ def resolve_pod(inv: Inventory, reference: str) -> Pod:
     for pod in inv.pods_in(namespace):
         if pod.name == name:
             return pod
+    # A live pod folded into its workload's replica class answers as the class.
+    for pod in inv.pods_in(namespace):
+        if name in pod.replicas:
+            return pod
     for problem in inv.problems:
         kind, _, obj = (problem.obj or "").partition(" ")
         if obj == f"{namespace}/{name}" and (kind == "Pod" or kind in WORKLOAD_KINDS):
