@@ -160,9 +160,12 @@ def measure(paths: list[Path], results: dict[str, Any], decisions: bool = True) 
     if decisions:
         decide(graph, results)
     # A replica class stands for its replicas; a template joined by them is one of those.
-    live_pods = sum(len(p.replicas) or (0 if p.is_template else 1) for p in inv.pods)
+    # (getattr: the before/after tables run this harness on trees older than the classes.)
+    replicas = [len(getattr(p, "replicas", ())) for p in inv.pods]
+    live_pods = sum(n or (0 if p.is_template else 1) for p, n in
+                    zip(inv.pods, replicas, strict=True))
     templates = sum(1 for p in inv.pods if p.is_template)
-    classes = sum(1 for p in inv.pods if p.replicas)
+    classes = sum(1 for n in replicas if n)
     by_technique = dict(sorted(graph.graph["edges_by_technique"].items()))
     results.update(
         pods=live_pods, templates=templates, pod_vertices=len(inv.pods), classes=classes,
