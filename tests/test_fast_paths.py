@@ -1,0 +1,76 @@
+"""The fast paths of the decision and reverse queries give the straightforward answers:
+each is compared, on generated graphs, with the plain search it stands in for."""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import pytest
+
+from queries._prune import Walker, on_route, pruned
+from queries.paths import Question, answer, ask
+from riskgraph.graph import vertex_attrs
+
+Edge = tuple[str, str, str]
+
+
+def generated(seed: int) -> tuple[nx.MultiDiGraph, Question, list[Edge]]:
+    """A random graph of pods and secrets behind the internet, with parallel edges of a
+    few techniques (some not traversable), a question about it and its walkable edges."""
+    rng = random.Random(seed)
+    everything = ["internet", *(f"k8s:Pod:r/p{i}" for i in range(rng.randint(3, 14))),
+                  *(f"k8s:Secret:r/s{i}" for i in range(rng.randint(1, 4)))]
+    graph = nx.MultiDiGraph()
+    for vertex in everything:
+        graph.add_node(vertex, **vertex_attrs(vertex, entry=vertex == "internet",
+                                              crown_jewel="secret" if "Secret" in vertex
+                                              else None))
+    for _ in range(rng.randint(5, 45)):
+        a, b = rng.sample(everything, 2)
+        technique = f"t{rng.randint(0, 2)}"
+        graph.add_edge(a, b, key=technique, technique=technique,
+                       cost=rng.choice([0.5, 1.0, 3.0]), traversable=rng.random() > 0.1)
+    # Sometimes a target is also a source: reached only from another source.
+    targets = ["secret", *(["k8s:Pod:r/p0"] if rng.random() < 0.3 else [])]
+    question = ask(graph, rng.choice(["internet", "any-pod"]), targets,
+                   max_hops=rng.randint(1, 6))
+    edges = [(a, b, str(key)) for a, b, key in pruned(graph, question).edges(keys=True)]
+    return graph, question, edges
+
+
+def searched(graph: nx.MultiDiGraph, question: Question, blocked: frozenset[Edge]
+             ) -> set[str]:
+    """The targets the path search reaches with ``blocked`` taken away."""
+    return {path.target for path in answer(graph, question.without(blocked))}
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_fix_measured_incrementally_loses_what_searching_again_loses(seed: int) -> None:
+    graph, question, edges = generated(seed)
+    if not edges:
+        return
+    rng = random.Random(seed)
+    walker = Walker(graph, question, on_route(graph, question))
+    blocked = frozenset(rng.sample(edges, rng.randint(0, min(3, len(edges)))))
+    for _ in range(6):
+        fix = frozenset(rng.sample(edges, rng.randint(1, min(4, len(edges)))))
+        lost = walker.lost(question.targets, fix, blocked)
+        assert lost == question.targets - searched(graph, question, blocked | fix)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_each_route_is_a_fewest_hop_route_of_walkable_edges(seed: int) -> None:
+    graph, question, edges = generated(seed)
+    rng = random.Random(seed)
+    blocked = frozenset(rng.sample(edges, min(2, len(edges))))
+    walker = Walker(graph, question, on_route(graph, question))
+    routes = walker.routes(question.targets, blocked)
+    assert set(routes) == searched(graph, question, blocked) - question.sources
+    for target, pairs in routes.items():
+        plain = nx.MultiDiGraph((a, b, t) for a, b, t in edges if (a, b, t) not in blocked)
+        fewest = min(nx.shortest_path_length(plain, source, target)
+                     for source in question.sources if source in plain
+                     and nx.has_path(plain, source, target))
+        assert len(pairs) == fewest
+        assert all(plain.has_edge(a, b) for a, b in pairs)
