@@ -48,15 +48,23 @@ def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[s
     no target, and those to avoid, are left out."""
     exact, radius = bound
     steps = []
+    # Every edge out of the searched region passes here: a lone edge with nothing blocked
+    # (the usual case) is read without walkable()'s call.
+    filtered = bool(blocked)
     for neighbour, parallel in neighbours.items():
         if neighbour in avoid:
             continue
         cheapest = None
-        for key, attrs in parallel.items():
-            if walkable(vertex, neighbour, key, attrs, blocked):
-                cost = attrs.get("cost", 1.0)
-                if cheapest is None or cost < cheapest:
-                    cheapest = cost
+        if len(parallel) == 1 and not filtered:
+            attrs = next(iter(parallel.values()))
+            if attrs.get("traversable", True):
+                cheapest = attrs.get("cost", 1.0)
+        else:
+            for key, attrs in parallel.items():
+                if walkable(vertex, neighbour, key, attrs, blocked):
+                    cost = attrs.get("cost", 1.0)
+                    if cheapest is None or cost < cheapest:
+                        cheapest = cost
         if cheapest is None:
             continue
         still_costs = exact.get(neighbour, radius)

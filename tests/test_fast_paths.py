@@ -8,6 +8,7 @@ import random
 import networkx as nx
 import pytest
 
+from queries import attack_paths, blast_radius
 from queries._prune import Walker, on_route, pruned
 from queries.paths import Question, answer, ask
 from riskgraph.graph import vertex_attrs
@@ -74,3 +75,26 @@ def test_each_route_is_a_fewest_hop_route_of_walkable_edges(seed: int) -> None:
                      and nx.has_path(plain, source, target))
         assert len(pairs) == fewest
         assert all(plain.has_edge(a, b) for a, b in pairs)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_blast_radius_is_what_a_path_search_to_each_vertex_finds(seed: int) -> None:
+    graph, question, _ = generated(seed)
+    # The internet is no target selector; nothing leads into it in a built graph either.
+    graph.remove_edges_from(list(graph.in_edges("internet", keys=True)))
+    graph.add_node("hub:net-reach:cluster", kind="Hub")
+    graph.add_edge("k8s:Pod:r/p1", "hub:net-reach:cluster", key="t0", technique="t0", cost=0.5)
+    graph.add_edge("hub:net-reach:cluster", "k8s:Pod:r/p2", key="t1", technique="t1",
+                   cost=1.0, confidence="possible")
+    source = "k8s:Pod:r/p1"
+    blast = blast_radius(graph, source, max_hops=question.max_hops)
+    expected = {}
+    for vertex in graph:
+        if vertex in (source, "internet") or vertex.startswith("hub:"):
+            continue
+        found = attack_paths(graph, source, vertex, max_hops=question.max_hops)
+        if found.paths:
+            path = found.paths[0]
+            expected[vertex] = (round(path.cost, 3), len(path.steps), path.confidence)
+    assert {r.id: (r.cost, r.hops, r.confidence) for r in blast.reachable} == expected
+    assert {p.target for p in blast.routes} == {r.id for r in blast.reachable if r.crown_jewel}
