@@ -24,9 +24,8 @@ import networkx as nx
 
 from queries._cut import cut_fixes
 from queries._prune import Walker, on_route, pruned
-from queries._search import walkable
 from queries.catalog import technique as catalog_entry
-from queries.fixpoints import Fix, fix_of
+from queries.fixpoints import Fix, can_fix_from, fix_of, has_fix_point
 from queries.paths import Question, answer, ask
 from queries.pathset import PathSet
 
@@ -122,6 +121,7 @@ class FixLab:
         self.candidates = _candidates(graph, self.walker)
         self.owner = {edge: key for key, (_, edges) in self.candidates.items()
                       for edge in edges}
+        self._owners: dict[tuple[int, int], Any] = {}
 
     @cached_property
     def part(self) -> nx.MultiDiGraph:
@@ -140,16 +140,45 @@ class FixLab:
         """The targets whose route (one fewest-hop route each) each fix sits on, with
         ``blocked`` taken away: only those can the fix take out of reach, since every other
         target keeps its route. A fix sits on a step when it owns every edge left there."""
-        found: dict[Any, set[str]] = {}
         walker = self.walker
-        for target, pairs in walker.routes(targets, blocked).items():
-            for source, step in pairs:
-                techniques = walker.succ[walker.index[source]][walker.index[step]]
-                keys = {self.owner.get((source, step, technique)) for technique in techniques
-                        if (source, step, technique) not in blocked}
-                if len(keys) == 1 and None not in keys:
-                    found.setdefault(keys.pop(), set()).add(target)
+        walk = walker.walk(blocked)
+        touched = {(source, target) for source, target, _ in blocked}
+        # Routes are paths of one tree: each vertex's fixes are its parent's plus one step.
+        along: dict[int, tuple[Any, ...]] = {}
+        found: dict[Any, set[str]] = {}
+        for target in frozenset(targets) - self.question.sources:
+            at = walker.index.get(target)
+            if at is None or walk.hops[at] > self.question.max_hops:
+                continue
+            climb = []
+            vertex = at
+            while vertex not in along and walk.parent[vertex] >= 0:
+                climb.append(vertex)
+                vertex = walk.parent[vertex]
+            keys = along.get(vertex, ())
+            for vertex in reversed(climb):
+                key = self._owner(walk.parent[vertex], vertex, blocked, touched)
+                keys = keys if key is None else (*keys, key)
+                along[vertex] = keys
+            for key in keys:
+                found.setdefault(key, set()).add(target)
         return found
+
+    def _owner(self, at: int, to: int, blocked: frozenset[Edge],
+               touched: set[tuple[str, str]]) -> Any:
+        """The fix that owns every edge left from one vertex to another, or None; kept
+        while none of their edges is blocked."""
+        known = self._owners.get((at, to), self)
+        source, step = self.walker.names[at], self.walker.names[to]
+        if known is not self and (source, step) not in touched:
+            return known
+        keys = {self.owner.get((source, step, technique))
+                for technique in self.walker.succ[at][to]
+                if (source, step, technique) not in blocked}
+        key = keys.pop() if len(keys) == 1 else None
+        if (source, step) not in touched:
+            self._owners[(at, to)] = key
+        return key
 
 
 #: Largest graph whose route groups get a measured fix first by default: building the lab
@@ -167,17 +196,27 @@ def lab_for(graph: nx.MultiDiGraph, question: Question,
 def _candidates(graph: nx.MultiDiGraph, walker: Walker
                 ) -> dict[tuple[str, str | None], tuple[Fix, set[Edge]]]:
     """Every fix on the walker's edges, with the edges it takes away."""
-    nodes, names, blocked = graph._node, walker.names, walker.question.blocked
+    nodes, names = graph._node, walker.names
     kinds = {vertex: str(nodes[vertex]["kind"]) for vertex in names if nodes[vertex].get("kind")}
     owners = {vertex: str(nodes[vertex]["owner"]) for vertex in names
               if nodes[vertex].get("owner")}
     found: dict[tuple[str, str | None], tuple[Fix, set[Edge]]] = {}
+    # Most edges are structural (a pod holds its containers, a hub fans out): they are
+    # told apart by their source or technique before any evidence is read.
+    fixable = {t: has_fix_point(t) for row in walker.succ for techniques in row.values()
+               for t in techniques}
     for source, row in zip(names, walker.succ, strict=True):
+        if not can_fix_from(source, kinds):
+            continue
         neighbours = graph._succ[source]
-        for to in row:
+        for to, techniques in row.items():
+            if not any(fixable[t] for t in techniques):
+                continue
             target = names[to]
             for key, attrs in neighbours[target].items():
-                if not walkable(source, target, key, attrs, blocked):
+                # The row holds the walkable techniques (what is blocked goes by technique;
+                # fix_of tells the untraversable apart).
+                if str(attrs.get("technique", key)) not in techniques:
                     continue
                 fix = fix_of(source, target, attrs, kinds, owners)
                 if fix is not None:

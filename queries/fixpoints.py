@@ -62,6 +62,19 @@ def parse_evidence(item: str) -> tuple[str, str | None, str | None] | None:
     return obj, field.strip() or None, value if eq else None
 
 
+def can_fix_from(source: str, kinds: Mapping[str, str]) -> bool:
+    """Whether an edge out of ``source`` can be a fix: not out of a vertex that stands for
+    a power (a hub, cluster-admin, an account admin, the internet)."""
+    kind = kinds.get(source) or ids.parse(source).kind
+    return kind not in _POWER_KINDS and not source.startswith("hub:")
+
+
+def has_fix_point(technique: str) -> bool:
+    """Whether the catalog names what a person changes to take a technique's step away."""
+    entry = catalog_entry(technique)
+    return entry is not None and entry.fix_point is not None
+
+
 def fix_of(source: str, target: str, attrs: Mapping[str, Any], kinds: Mapping[str, str],
            owners: Mapping[str, str] | None = None) -> Fix | None:
     """The fix that removes one edge, or None for a structural step.
@@ -74,8 +87,7 @@ def fix_of(source: str, target: str, attrs: Mapping[str, Any], kinds: Mapping[st
     entry = catalog_entry(str(attrs.get("technique", "")))
     if entry is None or entry.fix_point is None or not attrs.get("traversable", True):
         return None
-    kind = kinds.get(source) or ids.parse(source).kind
-    if kind in _POWER_KINDS or source.startswith("hub:"):
+    if not can_fix_from(source, kinds):
         return None
     if entry.fix_point == "target":
         return Fix(target, None, None)
