@@ -132,37 +132,78 @@ class Walker:
     def _levels(self, sources: Iterable[str], dead: frozenset[tuple[int, int]]) -> Walk:
         """A breadth-first walk from ``sources`` within the hop bound, ``dead`` not walked."""
         size = len(self.names)
-        hops, parent, support = [_UNSEEN] * size, [-1] * size, [0] * size
+        hops = [_UNSEEN] * size
         frontier = sorted(self.index[v] for v in sources if v in self.index)
         for source in frontier:
-            hops[source], support[source] = 0, -1
+            hops[source] = 0
         succ = self.succ
         for level in range(1, self.question.max_hops + 1):
             ahead = []
             for vertex in frontier:
                 for other in succ[vertex]:
-                    if dead and (vertex, other) in dead:
-                        continue
-                    seen = hops[other]
-                    if seen == _UNSEEN:
-                        hops[other], parent[other], support[other] = level, vertex, 1
+                    if hops[other] == _UNSEEN and not (dead and (vertex, other) in dead):
+                        hops[other] = level
                         ahead.append(other)
-                    elif seen == level:
-                        support[other] += 1
             if not ahead:
                 break
             frontier = ahead
-        return Walk(dead, hops, parent, support)
+        walk = Walk(dead, hops, [-1] * size, [0] * size)
+        self._tie(walk, range(size))
+        return walk
+
+    def _tie(self, walk: Walk, vertices: Iterable[int]) -> None:
+        """Each vertex's support and parent (its first walkable in-edge from one hop
+        nearer, in the adjacency's order, so that a walk updated in place picks the parent
+        a fresh walk would)."""
+        hops, dead, pred = walk.hops, walk.dead, self.pred
+        for vertex in vertices:
+            level = hops[vertex]
+            if level == 0 or level == _UNSEEN:
+                walk.support[vertex], walk.parent[vertex] = -1 if level == 0 else 0, -1
+                continue
+            count, first = 0, -1
+            for other in pred[vertex]:
+                if hops[other] == level - 1 and not (dead and (other, vertex) in dead):
+                    count += 1
+                    if first < 0:
+                        first = other
+            walk.support[vertex], walk.parent[vertex] = count, first
 
     def walk(self, blocked: frozenset[Edge] = frozenset()) -> Walk:
         """The walk from the question's sources with ``blocked`` taken away."""
         found = self._walks.get(blocked)
         if found is None:
-            if len(self._walks) >= 2:
-                del self._walks[next(iter(self._walks))]
-            found = self._walks[blocked] = self._levels(
-                self.question.sources, frozenset(self._dead(blocked, blocked)))
+            found = self._keep(blocked, self._levels(
+                self.question.sources, frozenset(self._dead(blocked, blocked))))
         return found
+
+    def _keep(self, blocked: frozenset[Edge], walk: Walk) -> Walk:
+        if len(self._walks) >= 2:
+            del self._walks[next(iter(self._walks))]
+        self._walks[blocked] = walk
+        return walk
+
+    def advance(self, blocked: frozenset[Edge], edges: Iterable[Edge]) -> frozenset[Edge]:
+        """Take ``edges`` away as well as ``blocked``: the walk for the union is the walk for
+        ``blocked`` updated where the edges change it (the same walk a fresh one would
+        be). Returns the union."""
+        union = blocked | frozenset(edges)
+        if union in self._walks:
+            return union
+        walk = self.walk(blocked)
+        newly = self._dead(union - blocked, union) - walk.dead
+        shaken = self._shaken(walk, newly)
+        rewalked = self._rewalked(walk, newly, shaken)
+        hops = list(walk.hops)
+        for vertex in shaken:
+            hops[vertex] = rewalked.get(vertex, _UNSEEN)
+        moved = Walk(walk.dead | newly, hops, list(walk.parent), list(walk.support))
+        touched = set(shaken) | {to for _, to in newly}
+        for vertex in shaken:
+            touched.update(self.succ[vertex])
+        self._tie(moved, touched)
+        self._keep(union, moved)
+        return union
 
     def reached(self, targets: Iterable[str],
                 blocked: frozenset[Edge] = frozenset()) -> frozenset[str]:
@@ -198,7 +239,7 @@ class Walker:
         shaken = self._shaken(walk, newly)
         hit = {self.index[t] for t in wanted - sources - gone} & shaken
         if hit:
-            gone.update(self.names[v] for v in hit - self._rewalked(walk, newly, shaken))
+            gone.update(self.names[v] for v in hit - self._rewalked(walk, newly, shaken).keys())
         return frozenset(gone)
 
     def _shaken(self, walk: Walk, newly: set[tuple[int, int]]) -> set[int]:
@@ -226,9 +267,9 @@ class Walker:
         return shaken
 
     def _rewalked(self, walk: Walk, newly: set[tuple[int, int]], shaken: set[int]
-                  ) -> set[int]:
-        """The shaken vertices still within the bound: walked again from the unshaken
-        vertices next to them (whose hops stay as they were)."""
+                  ) -> dict[int, int]:
+        """The new hops of the shaken vertices still within the bound: walked again from
+        the unshaken vertices next to them (whose hops stay as they were)."""
         hops, dead, bound = walk.hops, walk.dead, self.question.max_hops
         levels: list[list[int]] = [[] for _ in range(bound + 1)]
         for vertex in shaken:
@@ -238,12 +279,12 @@ class Walker:
                           default=_UNSEEN)
             if nearest != _UNSEEN:
                 levels[nearest + 1].append(vertex)
-        settled: set[int] = set()
+        settled: dict[int, int] = {}
         for level in range(1, bound + 1):
             for vertex in levels[level]:
                 if vertex in settled:
                     continue
-                settled.add(vertex)
+                settled[vertex] = level
                 if level < bound:
                     levels[level + 1].extend(
                         other for other in self.succ[vertex]

@@ -235,7 +235,7 @@ def _bundle(lab: FixLab, reach: frozenset[str], blocked: frozenset[Edge],
     if not cut or len(cut) > _BUNDLE:
         return []
     edges = {edge for key in cut for edge in lab.candidates[key][1]}
-    if lab.walker.reached(reach, blocked | edges) >= reach:
+    if not lab.walker.lost(reach, edges, blocked):
         return []
     return sorted(cut, key=lambda k: (-len(on_routes.get(k, ())), str(k)))
 
@@ -286,7 +286,7 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
             break
         for key in keys[:limit - len(ranked)]:
             fix, edges = lab.candidates.pop(key)
-            blocked |= edges
+            blocked = lab.walker.advance(blocked, edges)
             left = lab.walker.reached(reach, blocked)
             by_use = Counter(t for _, _, t in edges)
             ranked.append(RankedFix(len(ranked) + 1, fix,

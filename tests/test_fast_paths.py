@@ -98,3 +98,18 @@ def test_blast_radius_is_what_a_path_search_to_each_vertex_finds(seed: int) -> N
             expected[vertex] = (round(path.cost, 3), len(path.steps), path.confidence)
     assert {r.id: (r.cost, r.hops, r.confidence) for r in blast.reachable} == expected
     assert {p.target for p in blast.routes} == {r.id for r in blast.reachable if r.crown_jewel}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_walk_updated_for_applied_fixes_is_the_walk_searched_afresh(seed: int) -> None:
+    graph, question, edges = generated(seed)
+    rng = random.Random(seed)
+    keep = on_route(graph, question)
+    walker = Walker(graph, question, keep)
+    blocked: frozenset[Edge] = frozenset()
+    for _ in range(min(4, len(edges))):
+        blocked = walker.advance(blocked, rng.sample(edges, min(len(edges), rng.randint(1, 2))))
+        updated, fresh = walker.walk(blocked), Walker(graph, question, keep).walk(blocked)
+        assert (updated.hops, updated.parent, updated.support, updated.dead) == \
+            (fresh.hops, fresh.parent, fresh.support, fresh.dead)
+        assert walker.reached(question.targets, blocked) == searched(graph, question, blocked)
