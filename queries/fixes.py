@@ -25,7 +25,7 @@ import networkx as nx
 from queries._cut import cut_fixes
 from queries._prune import Walker, on_route, pruned
 from queries.catalog import technique as catalog_entry
-from queries.fixpoints import Fix, can_fix_from, fix_of, has_fix_point
+from queries.fixpoints import Fix, can_fix_from, fix_at, fix_point
 from queries.paths import Question, answer, ask
 from queries.pathset import PathSet
 
@@ -203,25 +203,27 @@ def _candidates(graph: nx.MultiDiGraph, walker: Walker
     found: dict[tuple[str, str | None], tuple[Fix, set[Edge]]] = {}
     # Most edges are structural (a pod holds its containers, a hub fans out): they are
     # told apart by their source or technique before any evidence is read.
-    fixable = {t: has_fix_point(t) for row in walker.succ for techniques in row.values()
-               for t in techniques}
+    points = {t: fix_point(t) for t in {t for row in walker.succ for techniques in row.values()
+                                        for t in techniques}}
     for source, row in zip(names, walker.succ, strict=True):
         if not can_fix_from(source, kinds):
             continue
         neighbours = graph._succ[source]
         for to, techniques in row.items():
-            if not any(fixable[t] for t in techniques):
+            if not any(points[t] for t in techniques):
                 continue
             target = names[to]
             for key, attrs in neighbours[target].items():
-                # The row holds the walkable techniques (what is blocked goes by technique;
-                # fix_of tells the untraversable apart).
-                if str(attrs.get("technique", key)) not in techniques:
+                # The row holds the walkable techniques (what is blocked goes by technique);
+                # fix_of reads the technique attribute alone, so this does too.
+                technique = attrs.get("technique", "")
+                point = points.get(technique)
+                if point is None or technique not in techniques \
+                        or not attrs.get("traversable", True):
                     continue
-                fix = fix_of(source, target, attrs, kinds, owners)
-                if fix is not None:
-                    found.setdefault(fix.key, (fix, set()))[1].add(
-                        (source, target, str(attrs.get("technique", key))))
+                fix = fix_at(point, source, target, attrs, owners)
+                found.setdefault(fix.key, (fix, set()))[1].add(
+                    (source, target, str(attrs.get("technique", key))))
     return found
 
 
