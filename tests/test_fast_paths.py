@@ -8,7 +8,7 @@ import random
 import networkx as nx
 import pytest
 
-from queries import attack_paths, blast_radius
+from queries import attack_paths, blast_radius, fixes
 from queries._prune import Walker, on_route, pruned
 from queries.paths import Question, answer, ask
 from riskgraph.graph import vertex_attrs
@@ -16,7 +16,8 @@ from riskgraph.graph import vertex_attrs
 Edge = tuple[str, str, str]
 
 
-def generated(seed: int) -> tuple[nx.MultiDiGraph, Question, list[Edge]]:
+def generated(seed: int, techniques: tuple[str, ...] = ("t0", "t1", "t2")
+              ) -> tuple[nx.MultiDiGraph, Question, list[Edge]]:
     """A random graph of pods and secrets behind the internet, with parallel edges of a
     few techniques (some not traversable), a question about it and its walkable edges."""
     rng = random.Random(seed)
@@ -29,7 +30,7 @@ def generated(seed: int) -> tuple[nx.MultiDiGraph, Question, list[Edge]]:
                                               else None))
     for _ in range(rng.randint(5, 45)):
         a, b = rng.sample(everything, 2)
-        technique = f"t{rng.randint(0, 2)}"
+        technique = techniques[rng.randint(0, 2)]
         graph.add_edge(a, b, key=technique, technique=technique,
                        cost=rng.choice([0.5, 1.0, 3.0]), traversable=rng.random() > 0.1)
     # Sometimes a target is also a source: reached only from another source.
@@ -113,3 +114,18 @@ def test_a_walk_updated_for_applied_fixes_is_the_walk_searched_afresh(seed: int)
         assert (updated.hops, updated.parent, updated.support, updated.dead) == \
             (fresh.hops, fresh.parent, fresh.support, fresh.dead)
         assert walker.reached(question.targets, blocked) == searched(graph, question, blocked)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_fix_counts_told_by_the_walk_are_the_path_searches_counts(seed: int) -> None:
+    # Two techniques fixed at the edge's source (a pair may hold both) and a
+    # structural one.
+    graph, question, _ = generated(seed, ("rbac.nodes-proxy", "rbac.pods-attach", "pod.contains"))
+    plan = fixes(graph, question.sources, question.targets, max_hops=question.max_hops)
+    assert plan.paths_before == len(plan.before)
+    assert plan.paths_after == len(plan.after)
+    blocked: frozenset[Edge] = frozenset()
+    for ranked in plan.fixes:
+        blocked |= frozenset(ranked.edges)
+        assert ranked.remaining == len(searched(graph, question, blocked))
+    assert plan.to_dict()["summary"]["paths_after"] == len(searched(graph, question, blocked))
