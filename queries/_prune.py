@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from queries._search import walkable
+from queries._search import walkable, walked_techniques
 from queries.paths import Question
 
 Edge = tuple[str, str, str]
@@ -30,8 +30,7 @@ def _hops(start: Iterable[str], step: Mapping[str, Mapping[str, Mapping[Any, Any
             if other in hops or other in question.avoided:
                 continue
             source, target = (vertex, other) if forward else (other, vertex)
-            if any(walkable(source, target, key, attrs, question.blocked)
-                   for key, attrs in parallel.items()):
+            if walked_techniques(source, target, parallel, question.blocked):
                 hops[other] = hops[vertex] + 1
                 queue.append(other)
     return hops
@@ -106,9 +105,7 @@ class Walker:
                 to = index.get(other)
                 if to is None or other in avoided:
                     continue
-                techniques = tuple(str(attrs.get("technique", key))
-                                   for key, attrs in parallel.items()
-                                   if walkable(vertex, other, key, attrs, blocked))
+                techniques = walked_techniques(vertex, other, parallel, blocked)
                 if techniques:
                     row[to] = techniques
                     self.pred[to].append(at)

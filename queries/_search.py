@@ -48,6 +48,17 @@ def walkable(source: str, target: str, key: Any, attrs: Mapping[str, Any],
         (source, target, technique) not in blocked.edges
 
 
+def walked_techniques(source: str, target: str, parallel: Mapping[Any, Mapping[str, Any]],
+                      blocked: EdgeFilter = NO_FILTER) -> tuple[str, ...]:
+    """The techniques of the walkable edges among ``parallel`` (one pair's edges); a lone
+    edge with nothing blocked, the usual case, is read without walkable()'s call."""
+    if len(parallel) == 1 and not blocked:
+        [(key, attrs)] = parallel.items()
+        return (str(attrs.get("technique", key)),) if attrs.get("traversable", True) else ()
+    return tuple(str(attrs.get("technique", key)) for key, attrs in parallel.items()
+                 if walkable(source, target, key, attrs, blocked))
+
+
 def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
                     hops_left: Mapping[str, int] | None, bound: CostBound,
                     avoid: frozenset[str], blocked: EdgeFilter, rounded: Rounded

@@ -222,8 +222,10 @@ def _candidates(graph: nx.MultiDiGraph, walker: Walker
                         or not attrs.get("traversable", True):
                     continue
                 fix = fix_at(point, source, target, attrs, owners)
-                found.setdefault(fix.key, (fix, set()))[1].add(
-                    (source, target, str(attrs.get("technique", key))))
+                held = found.get(fix.key)
+                if held is None:
+                    held = found[fix.key] = (fix, set())
+                held[1].add((source, target, str(attrs.get("technique", key))))
     return found
 
 
