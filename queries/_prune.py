@@ -18,16 +18,22 @@ Edge = tuple[str, str, str]
 
 
 def _hops(start: Iterable[str], step: Mapping[str, Mapping[str, Mapping[Any, Any]]],
-          forward: bool, question: Question) -> dict[str, int]:
-    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound."""
-    hops = {vertex: 0 for vertex in start if vertex not in question.avoided}
+          forward: bool, question: Question, ahead: Mapping[str, int] | None = None
+          ) -> dict[str, int]:
+    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound;
+    with ``ahead`` (the forward walk's hops), only through vertices whose hops both ways
+    fit the bound, which are all a route's vertices need."""
+    bound = question.max_hops
+    hops = {vertex: 0 for vertex in start if vertex not in question.avoided
+            and (ahead is None or vertex in ahead)}
     queue = deque(hops)
     while queue:
         vertex = queue.popleft()
-        if hops[vertex] >= question.max_hops:
+        if hops[vertex] >= bound:
             continue
         for other, parallel in step[vertex].items():
-            if other in hops or other in question.avoided:
+            if other in hops or other in question.avoided or (
+                    ahead is not None and ahead.get(other, bound) + hops[vertex] >= bound):
                 continue
             source, target = (vertex, other) if forward else (other, vertex)
             if walked_techniques(source, target, parallel, question.blocked):
@@ -40,7 +46,7 @@ def on_route(graph: nx.MultiDiGraph, question: Question) -> list[str]:
     """The vertices on some source-to-target route of at most ``question.max_hops`` hops,
     in the graph's order."""
     ahead = _hops(question.sources, graph._succ, True, question)
-    behind = _hops(question.targets, graph._pred, False, question)
+    behind = _hops(question.targets, graph._pred, False, question, ahead)
     return [v for v in graph._succ if v in ahead and v in behind
             and ahead[v] + behind[v] <= question.max_hops]
 

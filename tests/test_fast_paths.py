@@ -129,3 +129,20 @@ def test_fix_counts_told_by_the_walk_are_the_path_searches_counts(seed: int) -> 
         blocked |= frozenset(ranked.edges)
         assert ranked.remaining == len(searched(graph, question, blocked))
     assert plan.to_dict()["summary"]["paths_after"] == len(searched(graph, question, blocked))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_pruned_part_is_every_vertex_on_a_short_enough_route(seed: int) -> None:
+    graph, question, _ = generated(seed)
+    walkable = nx.MultiDiGraph()
+    walkable.add_edges_from((a, b) for a, b, attrs in graph.edges(data=True)
+                            if attrs.get("traversable", True))
+    sources = [v for v in question.sources if v in walkable]
+    targets = [v for v in question.targets if v in walkable]
+    if not sources or not targets:
+        assert set(on_route(graph, question)) == question.sources & question.targets
+        return
+    ahead = nx.multi_source_dijkstra_path_length(walkable, sources)
+    behind = nx.multi_source_dijkstra_path_length(walkable.reverse(), targets)
+    expected = {v for v in ahead if v in behind and ahead[v] + behind[v] <= question.max_hops}
+    assert set(on_route(graph, question)) == expected
