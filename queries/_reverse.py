@@ -99,6 +99,9 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
     adjacency: dict[str, list[tuple[str, float, int]]] = {}
     rounded = Rounded()
     known = fewest.get
+    # The label lists, bound once: this loop runs once per label.
+    label_vertex, label_toward, label_cost, label_hops, label_confidence, first = \
+        settled[:6]
     queue_best: dict[str, tuple[float, int]] = {}
     queued = queue_best.get
     while costs:
@@ -110,17 +113,17 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
             bucket.sort()
             following = hops + 1
             for vertex, toward, confidence in bucket:
-                if fewest.get(vertex, out_of_reach) <= hops:
+                if known(vertex, out_of_reach) <= hops:
                     continue
                 fewest[vertex] = hops
-                label = len(settled.vertex)
-                settled.vertex.append(vertex)
-                settled.toward.append(toward)
-                settled.cost.append(cost)
-                settled.hops.append(hops)
-                settled.confidence.append(confidence)
-                if vertex not in settled.first:
-                    settled.first[vertex] = label
+                label = len(label_vertex)
+                label_vertex.append(vertex)
+                label_toward.append(toward)
+                label_cost.append(cost)
+                label_hops.append(hops)
+                label_confidence.append(confidence)
+                if vertex not in first:
+                    first[vertex] = label
                     if enough is not None and enough(vertex):
                         return settled._replace(complete=False)
                 if hops >= max_hops:
