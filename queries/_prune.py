@@ -7,112 +7,307 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
-from queries._search import walkable
+from queries._search import walkable, walked_techniques
 from queries.paths import Question
+
+Edge = tuple[str, str, str]
 
 
 def _hops(start: Iterable[str], step: Mapping[str, Mapping[str, Mapping[Any, Any]]],
-          forward: bool, question: Question) -> dict[str, int]:
-    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound."""
-    hops = {vertex: 0 for vertex in start if vertex not in question.avoided}
+          forward: bool, question: Question, ahead: Mapping[str, int] | None = None
+          ) -> dict[str, int]:
+    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound;
+    with ``ahead`` (the forward walk's hops), only through vertices whose hops both ways
+    fit the bound, which are all a route's vertices need."""
+    bound = question.max_hops
+    hops = {vertex: 0 for vertex in start if vertex not in question.avoided
+            and (ahead is None or vertex in ahead)}
     queue = deque(hops)
     while queue:
         vertex = queue.popleft()
-        if hops[vertex] >= question.max_hops:
+        if hops[vertex] >= bound:
             continue
         for other, parallel in step[vertex].items():
-            if other in hops or other in question.avoided:
+            if other in hops or other in question.avoided or (
+                    ahead is not None and ahead.get(other, bound) + hops[vertex] >= bound):
                 continue
             source, target = (vertex, other) if forward else (other, vertex)
-            if any(walkable(source, target, key, attrs, question.blocked)
-                   for key, attrs in parallel.items()):
+            if walked_techniques(source, target, parallel, question.blocked):
                 hops[other] = hops[vertex] + 1
                 queue.append(other)
     return hops
 
 
-def pruned(graph: nx.MultiDiGraph, question: Question) -> nx.MultiDiGraph:
-    """A copy of the vertices and walkable edges on some source-to-target route of at most
-    ``question.max_hops`` hops, with their attributes."""
+def on_route(graph: nx.MultiDiGraph, question: Question) -> list[str]:
+    """The vertices on some source-to-target route of at most ``question.max_hops`` hops,
+    in the graph's order."""
     ahead = _hops(question.sources, graph._succ, True, question)
-    behind = _hops(question.targets, graph._pred, False, question)
-    keep = {v for v, h in ahead.items() if v in behind and h + behind[v] <= question.max_hops}
+    behind = _hops(question.targets, graph._pred, False, question, ahead)
+    return [v for v in graph._succ if v in ahead and v in behind
+            and ahead[v] + behind[v] <= question.max_hops]
+
+
+def pruned(graph: nx.MultiDiGraph, question: Question,
+           keep: Iterable[str] | None = None) -> nx.MultiDiGraph:
+    """The vertices (``keep``, else :func:`on_route`'s) and walkable edges on some
+    source-to-target route of at most ``question.max_hops`` hops. Its attribute mappings
+    are the graph's own, not copies: the part is read, never changed."""
+    kept = {v: None for v in (on_route(graph, question) if keep is None else keep)}
     part = nx.MultiDiGraph()
-    part.add_nodes_from((v, graph.nodes[v]) for v in keep)
-    part.add_edges_from(
-        (u, v, key, attrs) for u in keep for v, parallel in graph._succ[u].items() if v in keep
-        for key, attrs in parallel.items() if walkable(u, v, key, attrs, question.blocked))
+    nodes, succ, pred, blocked = graph._node, part._succ, part._pred, question.blocked
+    for vertex in kept:
+        part._node[vertex] = nodes[vertex]
+        succ[vertex], pred[vertex] = {}, {}
+    for vertex in kept:
+        row = succ[vertex]
+        for other, parallel in graph._succ[vertex].items():
+            if other in kept:
+                walked = {key: attrs for key, attrs in parallel.items()
+                          if walkable(vertex, other, key, attrs, blocked)}
+                if walked:
+                    row[other] = pred[other][vertex] = walked
     return part
 
 
+#: The hops of a vertex no walk reaches within the bound.
+_UNSEEN = 1 << 30
+
+
+class Walk(NamedTuple):
+    """One hop-bounded walk from the sources with some edges taken away, by vertex index:
+    the fewest hops (``_UNSEEN`` past the bound), the vertex first reached from, and how
+    many walkable in-edges come from one hop nearer (``support``; -1 at a source), which
+    tells what taking more edges away changes. ``dead``: the pairs with no edge left."""
+
+    dead: frozenset[tuple[int, int]]
+    hops: list[int]
+    parent: list[int]
+    support: list[int]
+
+
 class Walker:
-    """Hop-bounded breadth-first walks over a pruned part, on an adjacency built once, with
-    single edges taken away per walk: what measuring many candidate fixes needs."""
+    """Hop-bounded breadth-first walks over a graph's ``keep`` vertices (a pruned part),
+    on an integer adjacency built once (``edges`` walkable edges). The walk with some
+    edges taken away is kept (the last two), and a candidate fix is measured against it
+    incrementally: only the vertices whose every nearest in-edge the fix removes, and
+    those that hang on them, are walked again."""
 
-    def __init__(self, part: nx.MultiDiGraph, question: Question) -> None:
+    def __init__(self, graph: nx.MultiDiGraph, question: Question,
+                 keep: Iterable[str] | None = None) -> None:
         self.question = question
-        self.adjacency: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for vertex, neighbours in part._succ.items():
-            row = []
-            for other, parallel in neighbours.items():
-                techniques = tuple(str(attrs.get("technique", key))
-                                   for key, attrs in parallel.items()
-                                   if walkable(vertex, other, key, attrs, question.blocked))
-                if techniques and other not in question.avoided:
-                    row.append((other, techniques))
-            self.adjacency[vertex] = row
+        self.names = list(graph._succ if keep is None else keep)
+        self.index = index = {vertex: at for at, vertex in enumerate(self.names)}
+        self.succ: list[dict[int, tuple[str, ...]]] = [{} for _ in self.names]
+        self.pred: list[list[int]] = [[] for _ in self.names]
+        self.edges = 0
+        avoided, blocked = question.avoided, question.blocked
+        for at, vertex in enumerate(self.names):
+            row = self.succ[at]
+            for other, parallel in graph._succ[vertex].items():
+                to = index.get(other)
+                if to is None or other in avoided:
+                    continue
+                techniques = walked_techniques(vertex, other, parallel, blocked)
+                if techniques:
+                    row[to] = techniques
+                    self.pred[to].append(at)
+                    self.edges += len(techniques)
+        self._walks: dict[frozenset[Edge], Walk] = {}
 
-    def parents(self, sources: Iterable[str], wanted: frozenset[str],
-                blocked: frozenset[tuple[str, str, str]]) -> dict[str, str | None]:
-        """The walk's tree (vertex -> the vertex it was reached from), stopping once every
-        vertex of ``wanted`` is in it; edges in ``blocked`` are not walked."""
-        pairs = {(source, target) for source, target, _ in blocked}
-        tree: dict[str, str | None] = {v: None for v in sources if v in self.adjacency}
-        missing = set(wanted) - tree.keys()
-        frontier = list(tree)
-        for _ in range(self.question.max_hops):
-            if not missing or not frontier:
-                break
+    def _dead(self, edges: Iterable[Edge], blocked: frozenset[Edge]) -> set[tuple[int, int]]:
+        """The vertex pairs of ``edges`` left with no walkable edge once ``blocked`` is
+        taken away."""
+        dead = set()
+        for source, target, _ in edges:
+            at, to = self.index.get(source), self.index.get(target)
+            if at is None or to is None:
+                continue
+            techniques = self.succ[at].get(to)
+            if techniques is not None and all((source, target, t) in blocked
+                                              for t in techniques):
+                dead.add((at, to))
+        return dead
+
+    def _levels(self, sources: Iterable[str], dead: frozenset[tuple[int, int]]) -> Walk:
+        """A breadth-first walk from ``sources`` within the hop bound, ``dead`` not walked."""
+        size = len(self.names)
+        hops = [_UNSEEN] * size
+        frontier = sorted(self.index[v] for v in sources if v in self.index)
+        for source in frontier:
+            hops[source] = 0
+        succ = self.succ
+        for level in range(1, self.question.max_hops + 1):
             ahead = []
             for vertex in frontier:
-                for other, techniques in self.adjacency[vertex]:
-                    if other in tree or ((vertex, other) in pairs and all(
-                            (vertex, other, t) in blocked for t in techniques)):
-                        continue
-                    tree[other] = vertex
-                    missing.discard(other)
-                    ahead.append(other)
+                for other in succ[vertex]:
+                    if hops[other] == _UNSEEN and not (dead and (vertex, other) in dead):
+                        hops[other] = level
+                        ahead.append(other)
+            if not ahead:
+                break
             frontier = ahead
-        return tree
+        walk = Walk(dead, hops, [-1] * size, [0] * size)
+        self._tie(walk, range(size))
+        return walk
+
+    def _tie(self, walk: Walk, vertices: Iterable[int]) -> None:
+        """Each vertex's support and parent (its first walkable in-edge from one hop
+        nearer, in the adjacency's order, so that a walk updated in place picks the parent
+        a fresh walk would)."""
+        hops, dead, pred = walk.hops, walk.dead, self.pred
+        for vertex in vertices:
+            level = hops[vertex]
+            if level == 0 or level == _UNSEEN:
+                walk.support[vertex], walk.parent[vertex] = -1 if level == 0 else 0, -1
+                continue
+            count, first = 0, -1
+            for other in pred[vertex]:
+                if hops[other] == level - 1 and not (dead and (other, vertex) in dead):
+                    count += 1
+                    if first < 0:
+                        first = other
+            walk.support[vertex], walk.parent[vertex] = count, first
+
+    def walk(self, blocked: frozenset[Edge] = frozenset()) -> Walk:
+        """The walk from the question's sources with ``blocked`` taken away."""
+        found = self._walks.get(blocked)
+        if found is None:
+            found = self._keep(blocked, self._levels(
+                self.question.sources, frozenset(self._dead(blocked, blocked))))
+        return found
+
+    def _keep(self, blocked: frozenset[Edge], walk: Walk) -> Walk:
+        if len(self._walks) >= 2:
+            del self._walks[next(iter(self._walks))]
+        self._walks[blocked] = walk
+        return walk
+
+    def advance(self, blocked: frozenset[Edge], edges: Iterable[Edge]) -> frozenset[Edge]:
+        """Take ``edges`` away as well as ``blocked``: the walk for the union is the walk for
+        ``blocked`` updated where the edges change it (the same walk a fresh one would
+        be). Returns the union."""
+        union = blocked | frozenset(edges)
+        if union in self._walks:
+            return union
+        walk = self.walk(blocked)
+        newly = self._dead(union - blocked, union) - walk.dead
+        shaken = self._shaken(walk, newly)
+        rewalked = self._rewalked(walk, newly, shaken)
+        hops = list(walk.hops)
+        for vertex in shaken:
+            hops[vertex] = rewalked.get(vertex, _UNSEEN)
+        moved = Walk(walk.dead | newly, hops, list(walk.parent), list(walk.support))
+        touched = set(shaken) | {to for _, to in newly}
+        for vertex in shaken:
+            touched.update(self.succ[vertex])
+        self._tie(moved, touched)
+        self._keep(union, moved)
+        return union
 
     def reached(self, targets: Iterable[str],
-                blocked: frozenset[tuple[str, str, str]] = frozenset()) -> frozenset[str]:
+                blocked: frozenset[Edge] = frozenset()) -> frozenset[str]:
         """Which ``targets`` a walk from the question's sources reaches: those
         :func:`queries.paths.answer` finds a path to, since reachability within a hop bound
         needs only the fewest hops (a target that is also a source only from another
         source)."""
         sources, wanted = self.question.sources, frozenset(targets)
-        tree = self.parents(sources, wanted - sources, blocked)
-        reached = {t for t in wanted - sources if t in tree}
-        for both in wanted & sources:
-            if both in self.parents(sources - {both}, frozenset({both}), blocked):
-                reached.add(both)
-        return frozenset(reached)
+        hops = self.walk(blocked).hops
+        reached = {t for t in wanted - sources
+                   if t in self.index and hops[self.index[t]] != _UNSEEN}
+        return frozenset(reached | self._sources_reached(wanted & sources, blocked))
 
-    def routes(self, targets: Iterable[str], blocked: frozenset[tuple[str, str, str]]
+    def _sources_reached(self, both: Iterable[str], blocked: frozenset[Edge]) -> set[str]:
+        """Which of ``both`` (targets that are sources) another source reaches."""
+        dead = frozenset(self._dead(blocked, blocked))
+        return {vertex for vertex in both if vertex in self.index and self._levels(
+            self.question.sources - {vertex}, dead).hops[self.index[vertex]] != _UNSEEN}
+
+    def lost(self, targets: Iterable[str], edges: Iterable[Edge],
+             blocked: frozenset[Edge] = frozenset()) -> frozenset[str]:
+        """Which ``targets`` no walk reaches once ``edges`` are taken away as well as
+        ``blocked`` (those it misses already included): the same answer as
+        ``targets - reached(targets, blocked | edges)``, measured against the walk with
+        ``blocked`` alone."""
+        wanted, sources = frozenset(targets), self.question.sources
+        union = blocked | frozenset(edges)
+        walk = self.walk(blocked)
+        gone = {t for t in wanted - sources
+                if t not in self.index or walk.hops[self.index[t]] == _UNSEEN}
+        gone |= (wanted & sources) - self._sources_reached(wanted & sources, union)
+        newly = self._dead(union - blocked, union) - walk.dead
+        shaken = self._shaken(walk, newly)
+        hit = {self.index[t] for t in wanted - sources - gone} & shaken
+        if hit:
+            gone.update(self.names[v] for v in hit - self._rewalked(walk, newly, shaken).keys())
+        return frozenset(gone)
+
+    def _shaken(self, walk: Walk, newly: set[tuple[int, int]]) -> set[int]:
+        """The vertices whose fewest hops grow once the ``newly`` dead pairs go: those
+        whose every in-edge from one hop nearer is newly dead or comes from such a vertex."""
+        hops, support, dead, bound = walk.hops, walk.support, walk.dead, self.question.max_hops
+        lost: dict[int, int] = {}
+        levels: list[list[int]] = [[] for _ in range(bound + 1)]
+        for at, to in newly:
+            if hops[at] != _UNSEEN and hops[to] == hops[at] + 1:
+                lost[to] = lost.get(to, 0) + 1
+                if lost[to] == support[to]:
+                    levels[hops[to]].append(to)
+        shaken: set[int] = set()
+        for level in range(1, bound):
+            for vertex in levels[level]:
+                shaken.add(vertex)
+                for other in self.succ[vertex]:
+                    if hops[other] == level + 1 and (vertex, other) not in dead \
+                            and (vertex, other) not in newly:
+                        lost[other] = lost.get(other, 0) + 1
+                        if lost[other] == support[other]:
+                            levels[level + 1].append(other)
+        shaken.update(levels[bound])
+        return shaken
+
+    def _rewalked(self, walk: Walk, newly: set[tuple[int, int]], shaken: set[int]
+                  ) -> dict[int, int]:
+        """The new hops of the shaken vertices still within the bound: walked again from
+        the unshaken vertices next to them (whose hops stay as they were)."""
+        hops, dead, bound = walk.hops, walk.dead, self.question.max_hops
+        levels: list[list[int]] = [[] for _ in range(bound + 1)]
+        for vertex in shaken:
+            nearest = min((hops[other] for other in self.pred[vertex]
+                           if other not in shaken and hops[other] < bound
+                           and (other, vertex) not in dead and (other, vertex) not in newly),
+                          default=_UNSEEN)
+            if nearest != _UNSEEN:
+                levels[nearest + 1].append(vertex)
+        settled: dict[int, int] = {}
+        for level in range(1, bound + 1):
+            for vertex in levels[level]:
+                if vertex in settled:
+                    continue
+                settled[vertex] = level
+                if level < bound:
+                    levels[level + 1].extend(
+                        other for other in self.succ[vertex]
+                        if other in shaken and other not in settled
+                        and (vertex, other) not in dead and (vertex, other) not in newly)
+        return settled
+
+    def routes(self, targets: Iterable[str], blocked: frozenset[Edge]
                ) -> dict[str, list[tuple[str, str]]]:
         """One fewest-hop route (its vertex pairs) to each reachable target of ``targets``."""
-        wanted = frozenset(targets) - self.question.sources
-        tree = self.parents(self.question.sources, wanted, blocked)
+        walk, names = self.walk(blocked), self.names
+        parent = walk.parent
         found = {}
-        for target in wanted & tree.keys():
-            pairs, vertex = [], target
-            while (parent := tree[vertex]) is not None:
-                pairs.append((parent, vertex))
-                vertex = parent
+        for target in frozenset(targets) - self.question.sources:
+            at = self.index.get(target)
+            if at is None or walk.hops[at] == _UNSEEN:
+                continue
+            pairs = []
+            while parent[at] >= 0:
+                pairs.append((names[parent[at]], names[at]))
+                at = parent[at]
             found[target] = pairs
         return found

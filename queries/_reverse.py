@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from queries._search import EdgeFilter, walkable
+from queries._search import EdgeFilter, Rounded, walkable
 from riskgraph.confidence import CONFIDENCE_ORDER
 
 _RANK = {level: rank for rank, level in enumerate(CONFIDENCE_ORDER)}
@@ -46,7 +46,8 @@ class Settled(NamedTuple):
 
 
 def _cheapest_in(vertex: str, predecessors: Mapping[str, Mapping[Any, Mapping[str, Any]]],
-                 avoid: frozenset[str], blocked: EdgeFilter) -> list[tuple[str, float, int]]:
+                 avoid: frozenset[str], blocked: EdgeFilter, rounded: Rounded
+                 ) -> list[tuple[str, float, int]]:
     """Each predecessor once, with the cost and confidence of its cheapest walkable edge
     into ``vertex`` (ties go to the smaller key, as the forward search's steps do)."""
     steps = []
@@ -59,7 +60,7 @@ def _cheapest_in(vertex: str, predecessors: Mapping[str, Mapping[Any, Mapping[st
         if len(parallel) == 1 and not filtered:
             attrs = next(iter(parallel.values()))
             if attrs.get("traversable", True):
-                steps.append((neighbour, round(attrs.get("cost", 1.0), 9),
+                steps.append((neighbour, rounded[attrs.get("cost", 1.0)],
                               _RANK[attrs.get("confidence", "certain")]))
             continue
         best: tuple[float, str, Mapping[str, Any]] | None = None
@@ -70,7 +71,7 @@ def _cheapest_in(vertex: str, predecessors: Mapping[str, Mapping[Any, Mapping[st
             if best is None or cost < best[0] or (cost == best[0] and str(key) < best[1]):
                 best = (cost, str(key), attrs)
         if best is not None:
-            steps.append((neighbour, round(best[0], 9),
+            steps.append((neighbour, rounded[best[0]],
                           _RANK[best[2].get("confidence", "certain")]))
     return steps
 
@@ -96,7 +97,11 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
         0.0: {0: [(target, -1, 0) for target in targets - avoid]}}
     costs = [0.0]
     adjacency: dict[str, list[tuple[str, float, int]]] = {}
+    rounded = Rounded()
     known = fewest.get
+    # The label lists, bound once: this loop runs once per label.
+    label_vertex, label_toward, label_cost, label_hops, label_confidence, first = \
+        settled[:6]
     queue_best: dict[str, tuple[float, int]] = {}
     queued = queue_best.get
     while costs:
@@ -108,17 +113,17 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
             bucket.sort()
             following = hops + 1
             for vertex, toward, confidence in bucket:
-                if fewest.get(vertex, out_of_reach) <= hops:
+                if known(vertex, out_of_reach) <= hops:
                     continue
                 fewest[vertex] = hops
-                label = len(settled.vertex)
-                settled.vertex.append(vertex)
-                settled.toward.append(toward)
-                settled.cost.append(cost)
-                settled.hops.append(hops)
-                settled.confidence.append(confidence)
-                if vertex not in settled.first:
-                    settled.first[vertex] = label
+                label = len(label_vertex)
+                label_vertex.append(vertex)
+                label_toward.append(toward)
+                label_cost.append(cost)
+                label_hops.append(hops)
+                label_confidence.append(confidence)
+                if vertex not in first:
+                    first[vertex] = label
                     if enough is not None and enough(vertex):
                         return settled._replace(complete=False)
                 if hops >= max_hops:
@@ -126,12 +131,12 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
                 steps = adjacency.get(vertex)
                 if steps is None:
                     steps = adjacency[vertex] = _cheapest_in(vertex, pred[vertex], avoid,
-                                                             blocked)
+                                                             blocked, rounded)
                 for neighbour, step, step_confidence in steps:
                     if known(neighbour, out_of_reach) <= following:
                         continue
                     # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
-                    total = round(cost + step, 9)
+                    total = rounded[cost + step]
                     if total > limit:
                         continue
                     # A label no cheaper and no shorter than one already waiting there would

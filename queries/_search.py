@@ -27,6 +27,15 @@ class EdgeFilter(NamedTuple):
 NO_FILTER = EdgeFilter()
 
 
+class Rounded(dict[float, float]):
+    """``round(value, 9)``, remembered: a search adds the same few technique costs again
+    and again, and looking one up costs a fraction of rounding it. One per search."""
+
+    def __missing__(self, value: float) -> float:
+        rounded = self[value] = round(float(value), 9)
+        return rounded
+
+
 def walkable(source: str, target: str, key: Any, attrs: Mapping[str, Any],
              blocked: EdgeFilter = NO_FILTER) -> bool:
     """Whether a search may walk an edge: traversable and not taken away by ``blocked``."""
@@ -39,24 +48,43 @@ def walkable(source: str, target: str, key: Any, attrs: Mapping[str, Any],
         (source, target, technique) not in blocked.edges
 
 
+def walked_techniques(source: str, target: str, parallel: Mapping[Any, Mapping[str, Any]],
+                      blocked: EdgeFilter = NO_FILTER) -> tuple[str, ...]:
+    """The techniques of the walkable edges among ``parallel`` (one pair's edges); a lone
+    edge with nothing blocked, the usual case, is read without walkable()'s call."""
+    if len(parallel) == 1 and not blocked:
+        [(key, attrs)] = parallel.items()
+        return (str(attrs.get("technique", key)),) if attrs.get("traversable", True) else ()
+    return tuple(str(attrs.get("technique", key)) for key, attrs in parallel.items()
+                 if walkable(source, target, key, attrs, blocked))
+
+
 def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
                     hops_left: Mapping[str, int] | None, bound: CostBound,
-                    avoid: frozenset[str], blocked: EdgeFilter
+                    avoid: frozenset[str], blocked: EdgeFilter, rounded: Rounded
                     ) -> list[tuple[str, float, int, float]]:
     """Each successor once: the cost of the cheapest walkable edge to it, the fewest
     hops from it to a target (0 when unknown) and its cost bound; successors that lead to
     no target, and those to avoid, are left out."""
     exact, radius = bound
     steps = []
+    # Every edge out of the searched region passes here: a lone edge with nothing blocked
+    # (the usual case) is read without walkable()'s call.
+    filtered = bool(blocked)
     for neighbour, parallel in neighbours.items():
         if neighbour in avoid:
             continue
         cheapest = None
-        for key, attrs in parallel.items():
-            if walkable(vertex, neighbour, key, attrs, blocked):
-                cost = attrs.get("cost", 1.0)
-                if cheapest is None or cost < cheapest:
-                    cheapest = cost
+        if len(parallel) == 1 and not filtered:
+            attrs = next(iter(parallel.values()))
+            if attrs.get("traversable", True):
+                cheapest = attrs.get("cost", 1.0)
+        else:
+            for key, attrs in parallel.items():
+                if walkable(vertex, neighbour, key, attrs, blocked):
+                    cost = attrs.get("cost", 1.0)
+                    if cheapest is None or cost < cheapest:
+                        cheapest = cost
         if cheapest is None:
             continue
         still_costs = exact.get(neighbour, radius)
@@ -64,7 +92,7 @@ def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[s
             continue
         # Costs count to 9 decimals, as in the cost bound's walk: both add the same
         # numbers, so the bound never exceeds what a route really costs.
-        cheapest = round(cheapest, 9)
+        cheapest = rounded[cheapest]
         if hops_left is None:
             steps.append((neighbour, cheapest, 0, still_costs))
         elif neighbour in hops_left:
@@ -106,6 +134,7 @@ def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
     reached_set: set[str] = set()
     # A vertex is expanded once per label kept there; reduce its parallel edges only once.
     adjacency: dict[str, list[tuple[str, float, int, float]]] = {}
+    rounded = Rounded()
     while totals:
         settling = pop_total(totals)
         by_hops = buckets[settling]
@@ -142,7 +171,7 @@ def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
                 steps = adjacency.get(vertex)
                 if steps is None:
                     steps = adjacency[vertex] = _cheapest_steps(vertex, succ[vertex], hops_left,
-                                                                bound, avoid, blocked)
+                                                                bound, avoid, blocked, rounded)
                 for neighbour, step, still_needed, still_costs in steps:
                     if next_hops + still_needed > max_hops:
                         continue
@@ -151,9 +180,9 @@ def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
                                              or (origin == seen[1] and seen[0] <= next_hops)):
                         continue
                     # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
-                    total = round(cost + step, 9)
+                    total = rounded[cost + step]
                     entry = (neighbour, vertex, label, origin, total)
-                    queued = round(total + still_costs, 9) if still_costs else total
+                    queued = rounded[total + still_costs] if still_costs else total
                     waiting = buckets.get(queued)
                     if waiting is None:
                         buckets[queued] = {next_hops: [entry]}

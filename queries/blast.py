@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -21,9 +22,10 @@ from queries._bounds import NO_BOUND
 from queries._search import EdgeFilter, search
 from queries.paths import ask, plain_attrs, walked_step
 from queries.pathset import AttackPath, PathSet
-from riskgraph.confidence import Confidence, weakest
+from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
 
 _BOOKKEEPING_KINDS = frozenset({"Hub"})
+_RANK = {level: rank for rank, level in enumerate(CONFIDENCE_ORDER)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +44,34 @@ class Reached:
                 "cost": self.cost, "confidence": self.confidence, "hops": self.hops}
 
 
+class _Tree(NamedTuple):
+    """The search's shortest-path tree: label vertices and parents, the labels of the
+    crown jewels, the edges it could not walk and how many sources it started from."""
+
+    graph: nx.MultiDiGraph
+    labels: list[str]
+    parents: list[int]
+    jewels: list[int]
+    blocked: EdgeFilter
+    sources: int
+
+
 @dataclass(frozen=True)
 class BlastRadius:
     """What falls with ``source``: reachable vertices cheapest first, and the routes to the
-    crown jewels among them (``routes``, one per jewel, for the diagram)."""
+    crown jewels among them (``routes``, one per jewel, for the diagram; told from the
+    search's tree when first asked for)."""
 
     source: str
     reachable: tuple[Reached, ...]
-    routes: PathSet
+    tree: _Tree = field(repr=False, compare=False)
+
+    @cached_property
+    def routes(self) -> PathSet:
+        graph, labels, parents, jewels, blocked, sources = self.tree
+        paths = tuple(_route(graph, labels, parents, label, blocked) for label in jewels)
+        vertices = {v: plain_attrs(graph.nodes[v]) for path in paths for v in path.vertices}
+        return PathSet(paths, sources, len(paths), vertices=vertices)
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -86,39 +108,47 @@ def blast_radius(graph: nx.MultiDiGraph, source: str | Iterable[str], *, max_hop
     """
     asked = ask(graph, source, None, max_hops=max_hops, avoid=avoid,
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
-    things = frozenset(v for v, kind in graph.nodes(data="kind") if kind not in _BOOKKEEPING_KINDS)
-    targets = set(things - asked.sources)
+    targets = {v for v, attrs in graph._node.items()
+               if attrs.get("kind") not in _BOOKKEEPING_KINDS and v not in asked.sources}
     labels, parents, reached = search(graph._succ, set(asked.sources), targets, max_hops,
                                       len(targets), None, NO_BOUND, asked.avoided, asked.blocked)
     cost, hops, confidence = _along(graph, labels, parents, asked.blocked)
-    found, jewels = [], []
+    found, jewels, nodes = [], [], graph._node
     for label in sorted(reached, key=lambda i: (round(cost[i], 3), hops[i], labels[i])):
-        vertex, attrs = labels[label], graph.nodes[labels[label]]
+        vertex, attrs = labels[label], nodes[labels[label]]
         if max_cost is not None and round(cost[label], 3) > max_cost:
             continue
         found.append(Reached(vertex, str(attrs.get("kind", "")), attrs.get("crown_jewel"),
                              round(cost[label], 3), confidence[label], hops[label]))
         if attrs.get("crown_jewel"):
-            jewels.append(_route(graph, labels, parents, label, asked.blocked))
-    vertices = {v: plain_attrs(graph.nodes[v]) for path in jewels for v in path.vertices}
+            jewels.append(label)
     return BlastRadius(", ".join(sorted(asked.sources)), tuple(found),
-                       PathSet(tuple(jewels), len(asked.sources), len(jewels),
-                               vertices=vertices))
+                       _Tree(graph, labels, parents, jewels, asked.blocked, len(asked.sources)))
 
 
 def _along(graph: nx.MultiDiGraph, labels: list[str], parents: list[int], blocked: EdgeFilter
            ) -> tuple[list[float], list[int], list[Confidence]]:
     """Each label's cost, hops and weakest confidence, walked from its parent's over the
-    cheapest walkable edge (parents come before their children)."""
+    cheapest walkable edge (parents come before their children), as
+    :func:`~queries.paths.walked_step` picks it."""
     cost, hops = [0.0] * len(labels), [0] * len(labels)
     confidence: list[Confidence] = ["certain"] * len(labels)
+    succ, filtered = graph._succ, bool(blocked)
     for label, parent in enumerate(parents):
         if parent < 0:
             continue
-        step = walked_step(graph, labels[parent], labels[label], blocked)
-        cost[label] = cost[parent] + step.cost
+        parallel = succ[labels[parent]][labels[label]]
+        if len(parallel) == 1 and not filtered:
+            attrs = next(iter(parallel.values()))
+            step_cost, step_confidence = float(attrs.get("cost", 1.0)), \
+                attrs.get("confidence", "certain")
+        else:
+            step = walked_step(graph, labels[parent], labels[label], blocked)
+            step_cost, step_confidence = step.cost, step.confidence
+        cost[label] = cost[parent] + step_cost
         hops[label] = hops[parent] + 1
-        confidence[label] = weakest(confidence[parent], step.confidence)
+        confidence[label] = step_confidence if _RANK[step_confidence] > _RANK[confidence[parent]] \
+            else confidence[parent]
     return cost, hops, confidence
 
 

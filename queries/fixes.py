@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
 
 from queries._cut import cut_fixes
-from queries._prune import Walker, pruned
+from queries._prune import Walker, on_route, pruned
 from queries.catalog import technique as catalog_entry
-from queries.fixpoints import Fix, fix_of
+from queries.fixpoints import Fix, can_fix_from, fix_at, fix_point
 from queries.paths import Question, answer, ask
 from queries.pathset import PathSet
 
@@ -70,12 +71,15 @@ class RankedFix:
 
 @dataclass(frozen=True)
 class FixPlan:
-    """The ranked fixes of one question, with the paths before and after all of them."""
+    """The ranked fixes of one question, and how many paths there are before and after all
+    of them (each target's cheapest path; :attr:`before` and :attr:`after` search them when
+    first asked for, since counting needs no path)."""
 
     fixes: tuple[RankedFix, ...]
-    before: PathSet
-    after: PathSet
+    paths_before: int
+    paths_after: int
     question: Question = field(repr=False)
+    graph: nx.MultiDiGraph = field(repr=False)
     note: str | None = None
 
     @property
@@ -83,9 +87,19 @@ class FixPlan:
         """Every edge the fixes take away, for ``attack_paths(..., blocked_edges=...)``."""
         return tuple(edge for ranked in self.fixes for edge in ranked.edges)
 
+    @cached_property
+    def before(self) -> PathSet:
+        """The cheapest path to each target the question reaches before any fix."""
+        return answer(self.graph, self.question)
+
+    @cached_property
+    def after(self) -> PathSet:
+        """The cheapest path to each target still reached once every fix is made."""
+        return answer(self.graph, self.question.without(self.blocked_edges))
+
     def to_dict(self, where: Where | None = None) -> dict[str, Any]:
         """``{"fixes": [...], "summary": {...}}`` as DESIGN.md spells it."""
-        before, after = len(self.before), len(self.after)
+        before, after = self.paths_before, self.paths_after
         return {"fixes": [ranked.to_dict(where) for ranked in self.fixes],
                 "summary": {"paths_before": before, "targets_before": before,
                             "paths_after": after, "targets_after": after,
@@ -93,45 +107,83 @@ class FixPlan:
 
 
 class FixLab:
-    """Measures fixes for one question: the pruned part of the graph, every fix on it and
-    its edges, and (cached) which targets each fix alone takes out of reach."""
+    """Measures fixes for one question: the pruned part of the graph (a :class:`Walker`
+    over it), every fix on it and its edges, and which targets each fix takes out of
+    reach, measured against the walk that the fixes taken so far leave."""
 
     def __init__(self, graph: nx.MultiDiGraph, question: Question) -> None:
-        self.part = pruned(graph, question)
-        self.question = replace(question, sources=question.sources & self.part.nodes.keys(),
-                                targets=question.targets & self.part.nodes.keys())
-        self.candidates = _candidates(self.part)
+        keep = on_route(graph, question)
+        kept = frozenset(keep)
+        self.graph = graph
+        self.question = replace(question, sources=question.sources & kept,
+                                targets=question.targets & kept)
+        self.walker = Walker(graph, self.question, keep)
+        self.candidates = _candidates(graph, self.walker)
         self.owner = {edge: key for key, (_, edges) in self.candidates.items()
                       for edge in edges}
-        self.walker = Walker(self.part, self.question)
+        self._owners: dict[tuple[int, int], Any] = {}
+
+    @cached_property
+    def part(self) -> nx.MultiDiGraph:
+        """The pruned part as a graph (for the minimum cut)."""
+        return pruned(self.graph, self.question, self.walker.names)
 
     def removed(self, key: tuple[str, str | None], targets: Iterable[str],
                 blocked: frozenset[Edge] = frozenset()) -> frozenset[str]:
         """Which of ``targets`` (reached today, with ``blocked`` taken away) no route
         reaches once this fix is made too."""
         edges = self.candidates[key][1] if key in self.candidates else set()
-        wanted = self.question.targets & frozenset(targets)
-        return wanted - self.walker.reached(wanted, blocked | edges)
+        return self.walker.lost(self.question.targets & frozenset(targets), edges, blocked)
 
     def on_routes(self, targets: Iterable[str], blocked: frozenset[Edge]
                   ) -> dict[Any, set[str]]:
         """The targets whose route (one fewest-hop route each) each fix sits on, with
         ``blocked`` taken away: only those can the fix take out of reach, since every other
         target keeps its route. A fix sits on a step when it owns every edge left there."""
+        walker = self.walker
+        walk = walker.walk(blocked)
+        touched = {(source, target) for source, target, _ in blocked}
+        # Routes are paths of one tree: each vertex's fixes are its parent's plus one step.
+        along: dict[int, tuple[Any, ...]] = {}
         found: dict[Any, set[str]] = {}
-        for target, pairs in self.walker.routes(targets, blocked).items():
-            for source, step in pairs:
-                keys = {self.owner.get((source, step, str(attrs.get("technique", k))))
-                        for k, attrs in self.part._succ[source][step].items()
-                        if (source, step, str(attrs.get("technique", k))) not in blocked}
-                if len(keys) == 1 and None not in keys:
-                    found.setdefault(keys.pop(), set()).add(target)
+        for target in frozenset(targets) - self.question.sources:
+            at = walker.index.get(target)
+            if at is None or walk.hops[at] > self.question.max_hops:
+                continue
+            climb = []
+            vertex = at
+            while vertex not in along and walk.parent[vertex] >= 0:
+                climb.append(vertex)
+                vertex = walk.parent[vertex]
+            keys = along.get(vertex, ())
+            for vertex in reversed(climb):
+                key = self._owner(walk.parent[vertex], vertex, blocked, touched)
+                keys = keys if key is None else (*keys, key)
+                along[vertex] = keys
+            for key in keys:
+                found.setdefault(key, set()).add(target)
         return found
+
+    def _owner(self, at: int, to: int, blocked: frozenset[Edge],
+               touched: set[tuple[str, str]]) -> Any:
+        """The fix that owns every edge left from one vertex to another, or None; kept
+        while none of their edges is blocked."""
+        known = self._owners.get((at, to), self)
+        source, step = self.walker.names[at], self.walker.names[to]
+        if known is not self and (source, step) not in touched:
+            return known
+        keys = {self.owner.get((source, step, technique))
+                for technique in self.walker.succ[at][to]
+                if (source, step, technique) not in blocked}
+        key = keys.pop() if len(keys) == 1 else None
+        if (source, step) not in touched:
+            self._owners[(at, to)] = key
+        return key
 
 
 #: Largest graph whose route groups get a measured fix first by default: building the lab
-#: costs seconds per 100k edges (4 s at 285k edges, 100 s at 4.3M).
-MEASURED_GROUPS_EDGES = 300_000
+#: reads every edge on a route once (1.4 CPU s at 285k edges, about a minute at 4.3M).
+MEASURED_GROUPS_EDGES = 600_000
 
 
 def lab_for(graph: nx.MultiDiGraph, question: Question,
@@ -141,15 +193,39 @@ def lab_for(graph: nx.MultiDiGraph, question: Question,
     return FixLab(graph, question) if graph.number_of_edges() <= max_edges else None
 
 
-def _candidates(graph: nx.MultiDiGraph) -> dict[tuple[str, str | None], tuple[Fix, set[Edge]]]:
-    kinds = {vertex: str(kind) for vertex, kind in graph.nodes(data="kind") if kind}
-    owners = {vertex: str(owner) for vertex, owner in graph.nodes(data="owner") if owner}
+def _candidates(graph: nx.MultiDiGraph, walker: Walker
+                ) -> dict[tuple[str, str | None], tuple[Fix, set[Edge]]]:
+    """Every fix on the walker's edges, with the edges it takes away."""
+    nodes, names = graph._node, walker.names
+    kinds = {vertex: str(nodes[vertex]["kind"]) for vertex in names if nodes[vertex].get("kind")}
+    owners = {vertex: str(nodes[vertex]["owner"]) for vertex in names
+              if nodes[vertex].get("owner")}
     found: dict[tuple[str, str | None], tuple[Fix, set[Edge]]] = {}
-    for source, target, key, attrs in graph.edges(keys=True, data=True):
-        fix = fix_of(source, target, attrs, kinds, owners)
-        if fix is not None:
-            found.setdefault(fix.key, (fix, set()))[1].add(
-                (source, target, str(attrs.get("technique", key))))
+    # Most edges are structural (a pod holds its containers, a hub fans out): they are
+    # told apart by their source or technique before any evidence is read.
+    points = {t: fix_point(t) for t in {t for row in walker.succ for techniques in row.values()
+                                        for t in techniques}}
+    for source, row in zip(names, walker.succ, strict=True):
+        if not can_fix_from(source, kinds):
+            continue
+        neighbours = graph._succ[source]
+        for to, techniques in row.items():
+            if not any(points[t] for t in techniques):
+                continue
+            target = names[to]
+            for key, attrs in neighbours[target].items():
+                # The row holds the walkable techniques (what is blocked goes by technique);
+                # fix_of reads the technique attribute alone, so this does too.
+                technique = attrs.get("technique", "")
+                point = points.get(technique)
+                if point is None or technique not in techniques \
+                        or not attrs.get("traversable", True):
+                    continue
+                fix = fix_at(point, source, target, attrs, owners)
+                held = found.get(fix.key)
+                if held is None:
+                    held = found[fix.key] = (fix, set())
+                held[1].add((source, target, str(attrs.get("technique", key))))
     return found
 
 
@@ -157,13 +233,13 @@ def _bundle(lab: FixLab, reach: frozenset[str], blocked: frozenset[Edge],
             on_routes: dict[Any, set[str]]) -> list[Any]:
     """When no single change removes a route (each has a detour), the changes of a small
     minimum cut that together do, the ones on most of today's routes first; else none."""
-    if lab.part.number_of_edges() > _BUNDLE_EDGES:
+    if lab.walker.edges > _BUNDLE_EDGES:
         return []
     cut = cut_fixes(lab.part, lab.question.without(blocked), lab.owner)
     if not cut or len(cut) > _BUNDLE:
         return []
     edges = {edge for key in cut for edge in lab.candidates[key][1]}
-    if lab.walker.reached(reach, blocked | edges) >= reach:
+    if not lab.walker.lost(reach, edges, blocked):
         return []
     return sorted(cut, key=lambda k: (-len(on_routes.get(k, ())), str(k)))
 
@@ -192,9 +268,9 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
     """
     asked = ask(graph, sources, targets, max_hops=max_hops, sensitive=sensitive, avoid=avoid,
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
-    before = answer(graph, asked)
     lab = FixLab(graph, asked)
     reach = lab.walker.reached(lab.question.targets)
+    before = len(reach)
     blocked: frozenset[Edge] = frozenset()
     ranked: list[RankedFix] = []
     while reach and len(ranked) < limit:
@@ -214,7 +290,7 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
             break
         for key in keys[:limit - len(ranked)]:
             fix, edges = lab.candidates.pop(key)
-            blocked |= edges
+            blocked = lab.walker.advance(blocked, edges)
             left = lab.walker.reached(reach, blocked)
             by_use = Counter(t for _, _, t in edges)
             ranked.append(RankedFix(len(ranked) + 1, fix,
@@ -224,11 +300,10 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
                 progress(f"fix {len(ranked)}: {fix.object} removes {len(reach) - len(left)}, "
                          f"{len(left)} remain")
             reach = left
-    after = answer(graph, asked.without(blocked))
     note = None
-    if after.paths:
+    if reach:
         note = ("more fixes remain to rank (raise --top)" if len(ranked) >= limit else
                 "every route left has a detour around each single change, and no small set "
                 "of changes cuts them together: segment the network or harden the nodes the "
                 "detours run through")
-    return FixPlan(tuple(ranked), before, after, asked, note)
+    return FixPlan(tuple(ranked), before, len(reach), asked, graph, note)

@@ -62,6 +62,20 @@ def parse_evidence(item: str) -> tuple[str, str | None, str | None] | None:
     return obj, field.strip() or None, value if eq else None
 
 
+def can_fix_from(source: str, kinds: Mapping[str, str]) -> bool:
+    """Whether an edge out of ``source`` can be a fix: not out of a vertex that stands for
+    a power (a hub, cluster-admin, an account admin, the internet)."""
+    kind = kinds.get(source) or ids.parse(source).kind
+    return kind not in _POWER_KINDS and not source.startswith("hub:")
+
+
+def fix_point(technique: str) -> str | None:
+    """Where the catalog says a technique's step is fixed (``source``, ``target`` or
+    ``evidence``), or None for a structural step or an id the catalog lacks."""
+    entry = catalog_entry(technique)
+    return None if entry is None else entry.fix_point
+
+
 def fix_of(source: str, target: str, attrs: Mapping[str, Any], kinds: Mapping[str, str],
            owners: Mapping[str, str] | None = None) -> Fix | None:
     """The fix that removes one edge, or None for a structural step.
@@ -71,19 +85,24 @@ def fix_of(source: str, target: str, attrs: Mapping[str, Any], kinds: Mapping[st
     workload their replicas come from (``Deployment/api``): a field of one replica is
     fixed in the workload's template, for every replica at once.
     """
-    entry = catalog_entry(str(attrs.get("technique", "")))
-    if entry is None or entry.fix_point is None or not attrs.get("traversable", True):
+    point = fix_point(str(attrs.get("technique", "")))
+    if point is None or not attrs.get("traversable", True) or not can_fix_from(source, kinds):
         return None
-    kind = kinds.get(source) or ids.parse(source).kind
-    if kind in _POWER_KINDS or source.startswith("hub:"):
-        return None
-    if entry.fix_point == "target":
+    return fix_at(point, source, target, attrs, owners or {})
+
+
+def fix_at(point: str, source: str, target: str, attrs: Mapping[str, Any],
+           owners: Mapping[str, str]) -> Fix:
+    """The fix of a traversable edge out of a vertex a fix can start from
+    (:func:`can_fix_from`) whose technique is fixed at ``point``: what :func:`fix_of`
+    tells once those are checked."""
+    if point == "target":
         return Fix(target, None, None)
-    if entry.fix_point == "evidence":
+    if point == "evidence":
         for item in attrs.get("evidence", ()):
             parsed = parse_evidence(str(item))
             if parsed is not None:
-                return _in_template(Fix(*parsed), owners or {})
+                return _in_template(Fix(*parsed), owners)
     return Fix(source, None, None)
 
 

@@ -203,7 +203,7 @@ def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
         raise ValueError(f"top must be at least 1, got {top}")
     enough = None
     if top is not None:
-        nodes, seen = graph.nodes, set()
+        nodes, seen = graph._node, set()
 
         def enough(vertex: str) -> bool:
             # Called once per vertex as its cheapest route settles: counts listed sources.

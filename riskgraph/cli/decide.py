@@ -82,8 +82,8 @@ def run_fixes(args: argparse.Namespace, say: Say) -> int:
     targets = args.targets or ["secret"]
     plan = fixes(graph, args.sources or ["internet"], targets, limit=args.top,
                  sensitive=args.sensitive, progress=say, **question_options(args))
-    say(f"{len(plan.fixes)} fix{'es' * (len(plan.fixes) != 1)}: {len(plan.before)} paths "
-        f"before, {len(plan.after)} after")
+    say(f"{len(plan.fixes)} fix{'es' * (len(plan.fixes) != 1)}: {plan.paths_before} paths "
+        f"before, {plan.paths_after} after")
     document = plan.to_dict(lambda obj: location(inv, obj))
     apply_baseline(args, document, "fixes", fix_fingerprint)
     if args.format == "table":

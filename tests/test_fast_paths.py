@@ -1,0 +1,148 @@
+"""The fast paths of the decision and reverse queries give the straightforward answers:
+each is compared, on generated graphs, with the plain search it stands in for."""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import pytest
+
+from queries import attack_paths, blast_radius, fixes
+from queries._prune import Walker, on_route, pruned
+from queries.paths import Question, answer, ask
+from riskgraph.graph import vertex_attrs
+
+Edge = tuple[str, str, str]
+
+
+def generated(seed: int, techniques: tuple[str, ...] = ("t0", "t1", "t2")
+              ) -> tuple[nx.MultiDiGraph, Question, list[Edge]]:
+    """A random graph of pods and secrets behind the internet, with parallel edges of a
+    few techniques (some not traversable), a question about it and its walkable edges."""
+    rng = random.Random(seed)
+    everything = ["internet", *(f"k8s:Pod:r/p{i}" for i in range(rng.randint(3, 14))),
+                  *(f"k8s:Secret:r/s{i}" for i in range(rng.randint(1, 4)))]
+    graph = nx.MultiDiGraph()
+    for vertex in everything:
+        graph.add_node(vertex, **vertex_attrs(vertex, entry=vertex == "internet",
+                                              crown_jewel="secret" if "Secret" in vertex
+                                              else None))
+    for _ in range(rng.randint(5, 45)):
+        a, b = rng.sample(everything, 2)
+        technique = techniques[rng.randint(0, 2)]
+        graph.add_edge(a, b, key=technique, technique=technique,
+                       cost=rng.choice([0.5, 1.0, 3.0]), traversable=rng.random() > 0.1)
+    # Sometimes a target is also a source: reached only from another source.
+    targets = ["secret", *(["k8s:Pod:r/p0"] if rng.random() < 0.3 else [])]
+    question = ask(graph, rng.choice(["internet", "any-pod"]), targets,
+                   max_hops=rng.randint(1, 6))
+    edges = [(a, b, str(key)) for a, b, key in pruned(graph, question).edges(keys=True)]
+    return graph, question, edges
+
+
+def searched(graph: nx.MultiDiGraph, question: Question, blocked: frozenset[Edge]
+             ) -> set[str]:
+    """The targets the path search reaches with ``blocked`` taken away."""
+    return {path.target for path in answer(graph, question.without(blocked))}
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_fix_measured_incrementally_loses_what_searching_again_loses(seed: int) -> None:
+    graph, question, edges = generated(seed)
+    if not edges:
+        return
+    rng = random.Random(seed)
+    walker = Walker(graph, question, on_route(graph, question))
+    blocked = frozenset(rng.sample(edges, rng.randint(0, min(3, len(edges)))))
+    for _ in range(6):
+        fix = frozenset(rng.sample(edges, rng.randint(1, min(4, len(edges)))))
+        lost = walker.lost(question.targets, fix, blocked)
+        assert lost == question.targets - searched(graph, question, blocked | fix)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_each_route_is_a_fewest_hop_route_of_walkable_edges(seed: int) -> None:
+    graph, question, edges = generated(seed)
+    rng = random.Random(seed)
+    blocked = frozenset(rng.sample(edges, min(2, len(edges))))
+    walker = Walker(graph, question, on_route(graph, question))
+    routes = walker.routes(question.targets, blocked)
+    assert set(routes) == searched(graph, question, blocked) - question.sources
+    for target, pairs in routes.items():
+        plain = nx.MultiDiGraph((a, b, t) for a, b, t in edges if (a, b, t) not in blocked)
+        fewest = min(nx.shortest_path_length(plain, source, target)
+                     for source in question.sources if source in plain
+                     and nx.has_path(plain, source, target))
+        assert len(pairs) == fewest
+        assert all(plain.has_edge(a, b) for a, b in pairs)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_blast_radius_is_what_a_path_search_to_each_vertex_finds(seed: int) -> None:
+    graph, question, _ = generated(seed)
+    # The internet is no target selector; nothing leads into it in a built graph either.
+    graph.remove_edges_from(list(graph.in_edges("internet", keys=True)))
+    graph.add_node("hub:net-reach:cluster", kind="Hub")
+    graph.add_edge("k8s:Pod:r/p1", "hub:net-reach:cluster", key="t0", technique="t0", cost=0.5)
+    graph.add_edge("hub:net-reach:cluster", "k8s:Pod:r/p2", key="t1", technique="t1",
+                   cost=1.0, confidence="possible")
+    source = "k8s:Pod:r/p1"
+    blast = blast_radius(graph, source, max_hops=question.max_hops)
+    expected = {}
+    for vertex in graph:
+        if vertex in (source, "internet") or vertex.startswith("hub:"):
+            continue
+        found = attack_paths(graph, source, vertex, max_hops=question.max_hops)
+        if found.paths:
+            path = found.paths[0]
+            expected[vertex] = (round(path.cost, 3), len(path.steps), path.confidence)
+    assert {r.id: (r.cost, r.hops, r.confidence) for r in blast.reachable} == expected
+    assert {p.target for p in blast.routes} == {r.id for r in blast.reachable if r.crown_jewel}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_walk_updated_for_applied_fixes_is_the_walk_searched_afresh(seed: int) -> None:
+    graph, question, edges = generated(seed)
+    rng = random.Random(seed)
+    keep = on_route(graph, question)
+    walker = Walker(graph, question, keep)
+    blocked: frozenset[Edge] = frozenset()
+    for _ in range(min(4, len(edges))):
+        blocked = walker.advance(blocked, rng.sample(edges, min(len(edges), rng.randint(1, 2))))
+        updated, fresh = walker.walk(blocked), Walker(graph, question, keep).walk(blocked)
+        assert (updated.hops, updated.parent, updated.support, updated.dead) == \
+            (fresh.hops, fresh.parent, fresh.support, fresh.dead)
+        assert walker.reached(question.targets, blocked) == searched(graph, question, blocked)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_fix_counts_told_by_the_walk_are_the_path_searches_counts(seed: int) -> None:
+    # Two techniques fixed at the edge's source (a pair may hold both) and a
+    # structural one.
+    graph, question, _ = generated(seed, ("rbac.nodes-proxy", "rbac.pods-attach", "pod.contains"))
+    plan = fixes(graph, question.sources, question.targets, max_hops=question.max_hops)
+    assert plan.paths_before == len(plan.before)
+    assert plan.paths_after == len(plan.after)
+    blocked: frozenset[Edge] = frozenset()
+    for ranked in plan.fixes:
+        blocked |= frozenset(ranked.edges)
+        assert ranked.remaining == len(searched(graph, question, blocked))
+    assert plan.to_dict()["summary"]["paths_after"] == len(searched(graph, question, blocked))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_pruned_part_is_every_vertex_on_a_short_enough_route(seed: int) -> None:
+    graph, question, _ = generated(seed)
+    walkable = nx.MultiDiGraph()
+    walkable.add_edges_from((a, b) for a, b, attrs in graph.edges(data=True)
+                            if attrs.get("traversable", True))
+    sources = [v for v in question.sources if v in walkable]
+    targets = [v for v in question.targets if v in walkable]
+    if not sources or not targets:
+        assert set(on_route(graph, question)) == question.sources & question.targets
+        return
+    ahead = nx.multi_source_dijkstra_path_length(walkable, sources)
+    behind = nx.multi_source_dijkstra_path_length(walkable.reverse(), targets)
+    expected = {v for v in ahead if v in behind and ahead[v] + behind[v] <= question.max_hops}
+    assert set(on_route(graph, question)) == expected
