@@ -200,8 +200,8 @@ def decide(graph: Any, results: dict[str, Any]) -> None:
     groups = timed(results, "groups", lambda: route_groups(found, FixLab(graph, question)))
     results["phases"]["groups"]["note"] = f"{len(groups)} groups of the top {len(found)} paths"
     plan = timed(results, "fixes", lambda: fixes(graph, "internet", "secret"))
-    results["phases"]["fixes"]["note"] = (f"{len(plan.fixes)} fixes: {len(plan.before)} -> "
-                                          f"{len(plan.after)} paths to secrets")
+    results["phases"]["fixes"]["note"] = (f"{len(plan.fixes)} fixes: {plan.paths_before} -> "
+                                          f"{plan.paths_after} paths to secrets")
     container = next((v for path in found for v in path.vertices
                       if v.startswith("k8s:Container:")), None)
     if container is None:
