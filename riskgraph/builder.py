@@ -1,19 +1,22 @@
 """Build the attack graph: run every technique over the Inventory and add its edges.
 
-The graph is a ``networkx.MultiDiGraph``; an edge's key is its technique id and its
-attributes are those of DESIGN.md (``technique``, ``reason``, ``evidence``, ``cost``,
-``confidence``, ``mitre``).
+The graph is a ``networkx.MultiDiGraph`` (an :class:`~riskgraph.edges.AttackGraph`); an
+edge's key is its technique id and its attributes are those of DESIGN.md (``technique``,
+``reason``, ``evidence``, ``cost``, ``confidence``, ``mitre``), held compactly as an
+:class:`~riskgraph.edges.EdgeAttrs`: metadata shared per technique, evidence shared per
+build, the reason rendered when read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
 
 from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER
+from riskgraph.edges import AttackGraph, EdgeAttrs, Shared
 from riskgraph.errors import Problem
 from riskgraph.estate.inventory import Inventory
 from riskgraph.graph import (
@@ -24,26 +27,51 @@ from riskgraph.graph import (
 )
 from riskgraph.iam import access_for
 from riskgraph.iam.validate import all_documents, version_problems
-from riskgraph.techniques import Technique, all_techniques
+from riskgraph.techniques import Edge, Technique, all_techniques
 
 
-def _edge_attrs(technique: Technique, edges: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    """One attribute dict per (source, target); a pair found twice keeps the easier cost,
-    the stronger confidence and both pieces of evidence."""
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
+class _Interned:
+    """One copy of each evidence line and evidence tuple per build: the same lines recur on
+    every edge a pod, binding or policy gives rise to."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, str] = {}
+        self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def __call__(self, evidence: Iterable[str]) -> tuple[str, ...]:
+        found = tuple(evidence)
+        known = self._tuples.get(found)
+        if known is None:
+            lines = self._lines
+            known = self._tuples[found] = tuple(lines.setdefault(e, e) for e in found)
+        return known
+
+
+def _metadata(technique: Technique) -> Shared:
+    """The attributes every edge of a technique shares."""
+    values: dict[str, Any] = {"technique": technique.id, "mitre": technique.mitre}
+    if not technique.traversable:
+        values["traversable"] = False
+    return Shared(values)
+
+
+def _edge_attrs(technique: Technique, edges: Iterable[Edge], intern: _Interned
+                ) -> dict[tuple[str, str], EdgeAttrs]:
+    """One attribute mapping per (source, target); a pair found twice keeps the easier
+    cost, the stronger confidence and both pieces of evidence."""
+    merged: dict[tuple[str, str], EdgeAttrs] = {}
+    metadata = _metadata(technique)
     for edge in edges:
         cost = technique.cost if edge.cost is None else edge.cost
         pair = (edge.source, edge.target)
         seen = merged.get(pair)
         if seen is None:
-            attrs = {"technique": technique.id, "reason": edge.reason,
-                     "evidence": list(edge.evidence), "cost": cost,
-                     "confidence": edge.confidence, "mitre": technique.mitre}
-            if not technique.traversable:
-                attrs["traversable"] = False
-            merged[pair] = attrs
+            merged[pair] = EdgeAttrs.of(metadata, edge.reason, intern(edge.evidence), cost,
+                                        edge.confidence)
             continue
-        seen["evidence"].extend(e for e in edge.evidence if e not in seen["evidence"])
+        known = seen["evidence"]
+        seen["evidence"] = intern((*known, *(e for e in dict.fromkeys(edge.evidence)
+                                             if e not in known)))
         if cost < seen["cost"]:
             seen["cost"], seen["reason"] = cost, edge.reason
         if CONFIDENCE_ORDER.index(edge.confidence) < CONFIDENCE_ORDER.index(seen["confidence"]):
@@ -74,14 +102,15 @@ def build_graph(
         the input),
         each once, as text.
     """
-    graph = nx.MultiDiGraph()
+    graph = AttackGraph()
     counts: dict[str, int] = {}
+    intern = _Interned()
     with gc_paused():
         add_inventory_vertices(graph, inv)
         add_aws_vertices(graph, inv.aws)
         for technique in techniques if techniques is not None else all_techniques():
-            merged = _edge_attrs(technique, technique.find(inv))
-            graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
+            merged = _edge_attrs(technique, technique.find(inv), intern)
+            graph.add_attack_edges((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
             counts[technique.id] = len(merged)
         complete_vertices(graph)
         mark_capability_targets(graph)

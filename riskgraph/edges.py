@@ -1,0 +1,220 @@
+"""Edge attributes stored compactly: the attack graph holds millions of edges.
+
+A plain attribute dict per edge costs about 270 bytes, its reason sentence another 180 and
+its evidence list more. Here an edge's attributes are an :class:`EdgeAttrs`: six slots,
+the technique's metadata (``technique``, ``mitre``, ``traversable``) one dict shared by all
+of that technique's edges, the reason a format template and its arguments (a
+:class:`Reason`), rendered when someone reads ``attrs["reason"]``, and the evidence a tuple
+shared by every edge citing the same lines. It is a ``MutableMapping``: reading, writing,
+comparing with a dict, ``dict(attrs)`` and JSON behave as for the dict it replaces.
+
+:class:`AttackGraph` is the ``networkx.MultiDiGraph`` whose edges hold them, so copies,
+subgraphs and reversed graphs networkx makes hold them too.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, MutableMapping
+from typing import Any
+
+import networkx as nx
+
+#: What a reason's template is filled with: text and numbers, never mutable objects, so
+#: the sentence read later is the one the technique meant.
+Arg = str | int | float
+
+
+class Reason:
+    """A reason sentence as a ``str.format`` template and its arguments.
+
+    ``str(Reason("pod {0} runs container {1}", "web", "nginx"))`` is the sentence; the
+    template is one string shared by every edge of its kind, so an edge keeps only the
+    arguments (usually names the inventory holds anyway).
+    """
+
+    __slots__ = ("args", "template")
+
+    def __init__(self, template: str, *args: Arg) -> None:
+        self.template = template
+        self.args = args
+
+    def __str__(self) -> str:
+        return self.template.format(*self.args)
+
+    def __repr__(self) -> str:
+        return f"Reason({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reason) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+class _Absent(enum.Enum):
+    """Marks a per-edge slot that holds no value (an enum survives pickling as itself)."""
+
+    ABSENT = 0
+
+
+_ABSENT = _Absent.ABSENT
+#: The keys kept in the edge's own slots; every other key lives in the shared dict.
+_OWN = ("reason", "evidence", "cost", "confidence")
+_FIRST = "technique"
+
+
+class Shared(dict[str, Any]):
+    """A dict several edges hold; an edge copies it before changing it (copy on write)."""
+
+    __slots__ = ()
+
+
+_NOTHING_SHARED = Shared()
+
+
+class EdgeAttrs(MutableMapping[str, Any]):
+    """One edge's attributes, as a mapping (see the module's description).
+
+    Keys iterate in the order the builder always wrote them: ``technique``, ``reason``,
+    ``evidence``, ``cost``, ``confidence``, then the shared ones (``mitre``,
+    ``traversable``) and any key set later.
+    """
+
+    __slots__ = ("_args", "_confidence", "_cost", "_evidence", "_shared", "_template")
+
+    def __init__(self) -> None:
+        self._shared: dict[str, Any] = _NOTHING_SHARED
+        self._template: Any = _ABSENT
+        self._args: tuple[Arg, ...] | None = None
+        self._evidence: Any = _ABSENT
+        self._cost: Any = _ABSENT
+        self._confidence: Any = _ABSENT
+
+    @classmethod
+    def of(cls, shared: Shared, reason: str | Reason, evidence: tuple[str, ...], cost: float,
+           confidence: str) -> EdgeAttrs:
+        """Attributes built in one call, the way the builder makes millions of them."""
+        attrs = cls.__new__(cls)
+        attrs._shared = shared
+        attrs._set_reason(reason)
+        attrs._evidence = evidence
+        attrs._cost = cost
+        attrs._confidence = confidence
+        return attrs
+
+    def copy(self) -> EdgeAttrs:
+        """A shallow copy, as ``dict.copy`` (networkx's ``Graph.copy`` calls it)."""
+        copied = EdgeAttrs.__new__(EdgeAttrs)
+        copied._shared = self._shared if type(self._shared) is Shared else dict(self._shared)
+        copied._template, copied._args = self._template, self._args
+        copied._evidence, copied._cost = self._evidence, self._cost
+        copied._confidence = self._confidence
+        return copied
+
+    __copy__ = copy
+
+    def _set_reason(self, reason: Any) -> None:
+        if isinstance(reason, Reason):
+            self._template, self._args = reason.template, reason.args
+        else:
+            self._template, self._args = reason, None
+
+    def _own(self, key: str) -> Any:
+        if key == "cost":
+            return self._cost
+        if key == "confidence":
+            return self._confidence
+        if key == "evidence":
+            return self._evidence
+        if self._template is _ABSENT or self._args is None:
+            return self._template
+        return self._template.format(*self._args)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        # Path searches call get() millions of times: answer without raising KeyError.
+        if key in _OWN:
+            value = self._own(key)
+            return default if value is _ABSENT else value
+        return self._shared.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _OWN:
+            value = self._own(key)
+            if value is _ABSENT:
+                raise KeyError(key)
+            return value
+        return self._shared[key]
+
+    def __contains__(self, key: object) -> bool:
+        if key in _OWN:
+            return self._own(str(key)) is not _ABSENT
+        return key in self._shared
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key == "reason":
+            self._set_reason(value)
+        elif key == "evidence":
+            self._evidence = value
+        elif key == "cost":
+            self._cost = value
+        elif key == "confidence":
+            self._confidence = value
+        else:
+            self._unshare()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        if key in _OWN:
+            setattr(self, "_template" if key == "reason" else f"_{key}", _ABSENT)
+        else:
+            del self._unshare()[key]
+
+    def _unshare(self) -> dict[str, Any]:
+        if type(self._shared) is Shared:
+            self._shared = dict(self._shared)
+        return self._shared
+
+    def __iter__(self) -> Iterator[str]:
+        if _FIRST in self._shared:
+            yield _FIRST
+        yield from (key for key in _OWN if self._own(key) is not _ABSENT)
+        yield from (key for key in self._shared if key != _FIRST)
+
+    def __len__(self) -> int:
+        return len(self._shared) + sum(self._own(key) is not _ABSENT for key in _OWN)
+
+    def __repr__(self) -> str:
+        return f"EdgeAttrs({dict(self)!r})"
+
+
+class AttackGraph(nx.MultiDiGraph):  # type: ignore[misc]  # networkx ships no types
+    """The attack graph: a ``networkx.MultiDiGraph`` whose edge attributes are
+    :class:`EdgeAttrs`, whoever adds the edge."""
+
+    edge_attr_dict_factory = EdgeAttrs
+
+    def add_attack_edges(self, edges: Iterable[tuple[str, str, str, EdgeAttrs]]) -> None:
+        """Add ``(source, target, key, attrs)`` edges holding ``attrs`` itself.
+
+        ``add_edges_from`` would copy each mapping into a fresh dict and then into a new
+        ``EdgeAttrs``, undoing the sharing; a new attribute object replaces an existing
+        edge of the same key, as ``add_edges_from`` would update it.
+        """
+        succ, pred, nodes = self._succ, self._pred, self._node
+        for source, target, key, attrs in edges:
+            for vertex in (source, target):
+                if vertex not in succ:
+                    succ[vertex] = self.adjlist_inner_dict_factory()
+                    pred[vertex] = self.adjlist_inner_dict_factory()
+                    nodes[vertex] = self.node_attr_dict_factory()
+            keys = succ[source].get(target)
+            if keys is None:
+                keys = succ[source][target] = pred[target][source] = \
+                    self.edge_key_dict_factory()
+            keys[key] = attrs
+        cache = getattr(self, "__networkx_cache__", None)
+        if cache:
+            cache.clear()
+
