@@ -1,15 +1,14 @@
-"""Edge attributes stored compactly: the attack graph holds millions of edges.
+"""Edges stored compactly: the attack graph holds millions of them.
 
-A plain attribute dict per edge costs about 270 bytes, its reason sentence another 180 and
-its evidence list more. Here an edge's attributes are an :class:`EdgeAttrs`: six slots,
-the technique's metadata (``technique``, ``mitre``, ``traversable``) one dict shared by all
-of that technique's edges, the reason a format template and its arguments (a
-:class:`Reason`), rendered when someone reads ``attrs["reason"]``, and the evidence a tuple
-shared by every edge citing the same lines. It is a ``MutableMapping``: reading, writing,
-comparing with a dict, ``dict(attrs)`` and JSON behave as for the dict it replaces.
-
-:class:`AttackGraph` is the ``networkx.MultiDiGraph`` whose edges hold them, so copies,
-subgraphs and reversed graphs networkx makes hold them too.
+A plain attribute dict per edge costs about 270 bytes, its reason sentence another 180, its
+evidence list more, and networkx's one-key dict of parallel edges 184. Here an edge's
+attributes are an :class:`EdgeAttrs` in six slots: the technique's metadata (``technique``,
+``mitre``, ``traversable``) one dict shared by all of its edges, the reason a template and
+its arguments (a :class:`Reason`) rendered when ``attrs["reason"]`` is read, the evidence a
+tuple shared by every edge citing the same lines. It is a ``MutableMapping`` that reads,
+writes and compares as the dict it replaces; ``dict(attrs)`` is that dict (for JSON).
+:class:`EdgeKeys` holds a vertex pair's parallel edges. :class:`AttackGraph`, the
+``networkx.MultiDiGraph`` using both, makes copies, subgraphs and reversed graphs use them.
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ class Reason:
 
 
 class _Absent(enum.Enum):
-    """Marks a per-edge slot that holds no value (an enum survives pickling as itself)."""
+    """An empty slot's marker (an enum member unpickles as itself)."""
 
     ABSENT = 0
 
@@ -189,11 +188,89 @@ class EdgeAttrs(MutableMapping[str, Any]):
         return f"EdgeAttrs({dict(self)!r})"
 
 
+class EdgeKeys(MutableMapping[Any, Any]):
+    """The parallel edges from one vertex to another, by key: nearly every pair has one, held
+    in two slots (56 bytes, where a one-key dict takes 184); a second key moves them into a
+    dict. ``items()`` and ``values()`` are tuples for the single edge, which path searches
+    iterate at C speed."""
+
+    __slots__ = ("_key", "_more", "_value")
+
+    def __init__(self) -> None:
+        self._key: Any = _ABSENT
+        self._value: Any = None
+        self._more: dict[Any, Any] | None = None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if self._more is not None:
+            return self._more.get(key, default)
+        return self._value if self._key is not _ABSENT and self._key == key else default
+
+    def __getitem__(self, key: Any) -> Any:
+        if self._more is not None:
+            return self._more[key]
+        if self._key is _ABSENT or self._key != key:
+            raise KeyError(key)
+        return self._value
+
+    def __contains__(self, key: object) -> bool:
+        if self._more is not None:
+            return key in self._more
+        return self._key is not _ABSENT and self._key == key
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if self._more is not None:
+            self._more[key] = value
+        elif self._key is _ABSENT or self._key == key:
+            self._key, self._value = key, value
+        else:
+            self._more = {self._key: self._value, key: value}
+            self._key, self._value = _ABSENT, None
+
+    def __delitem__(self, key: Any) -> None:
+        if self._more is not None:
+            del self._more[key]
+        elif key in self:
+            self._key, self._value = _ABSENT, None
+        else:
+            raise KeyError(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._more is not None:
+            return iter(self._more)
+        return iter(() if self._key is _ABSENT else (self._key,))
+
+    def __len__(self) -> int:
+        if self._more is not None:
+            return len(self._more)
+        return 0 if self._key is _ABSENT else 1
+
+    # A tuple iterates as items() and values() views do, and costs no Python-level call
+    # per element; set operations on them are not something networkx or riskgraph asks.
+    def items(self) -> Any:
+        if self._more is not None:
+            return self._more.items()
+        return () if self._key is _ABSENT else ((self._key, self._value),)
+
+    def values(self) -> Any:
+        if self._more is not None:
+            return self._more.values()
+        return () if self._key is _ABSENT else (self._value,)
+
+    def copy(self) -> EdgeKeys:
+        """A shallow copy, as ``dict.copy``."""
+        copied = EdgeKeys()
+        copied.update(self)
+        return copied
+
+
 class AttackGraph(nx.MultiDiGraph):  # type: ignore[misc]  # networkx ships no types
     """The attack graph: a ``networkx.MultiDiGraph`` whose edge attributes are
-    :class:`EdgeAttrs`, whoever adds the edge."""
+    :class:`EdgeAttrs` and whose parallel edges are :class:`EdgeKeys`, whoever adds the
+    edge."""
 
     edge_attr_dict_factory = EdgeAttrs
+    edge_key_dict_factory = EdgeKeys
 
     def add_attack_edges(self, edges: Iterable[tuple[str, str, str, EdgeAttrs]]) -> None:
         """Add ``(source, target, key, attrs)`` edges holding ``attrs`` itself.

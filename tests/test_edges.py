@@ -13,7 +13,7 @@ import pytest
 from ingest import load_k8s
 from riskgraph import build_graph
 from riskgraph.demo import demo_dir
-from riskgraph.edges import AttackGraph, EdgeAttrs, Reason, Shared
+from riskgraph.edges import AttackGraph, EdgeAttrs, EdgeKeys, Reason, Shared
 
 METADATA = Shared({"technique": "pod.contains", "mitre": "T1609"})
 EVIDENCE = ("k8s:Pod:shop/web: containers[0].name=\"nginx\"",)
@@ -128,3 +128,40 @@ def test_edges_added_the_networkx_way_hold_them_too() -> None:
     assert type(graph.edges["a", "b", "t"]) is EdgeAttrs
     assert graph.edges["b", "c", "t"] == {"cost": 1.0, "evidence": ["x"]}
     assert nx.shortest_path(graph, "a", "c", weight="cost") == ["a", "b", "c"]
+
+
+def test_one_parallel_edge_sits_in_slots_and_a_second_spills_into_a_dict() -> None:
+    keys = EdgeKeys()
+    assert (len(keys), list(keys), keys.items(), keys.get("a", 0)) == (0, [], (), 0)
+    keys["a"] = 1
+    assert dict(keys) == {"a": 1} and list(keys.items()) == [("a", 1)] and "b" not in keys
+    keys["a"] = 2
+    keys["b"] = 3
+    assert dict(keys) == {"a": 2, "b": 3} and list(keys.values()) == [2, 3] and len(keys) == 2
+    del keys["a"]
+    assert dict(keys) == {"b": 3} and keys.get("a") is None
+    single = EdgeKeys()
+    single["x"] = 1
+    for back in (pickle.loads(pickle.dumps(single)), single.copy(), copy.deepcopy(single)):
+        assert dict(back) == {"x": 1}
+    del single["x"]
+    assert len(single) == 0 and list(single.values()) == []
+    with pytest.raises(KeyError):
+        del single["x"]
+    with pytest.raises(KeyError):
+        single["x"]
+
+
+def test_networkx_adds_removes_and_filters_parallel_edges() -> None:
+    graph = AttackGraph()
+    graph.add_edge("a", "b", "t1", cost=1.0)
+    graph.add_edge("a", "b", "t2", cost=0.5)
+    assert graph.add_edge("a", "b", cost=3.0) == 2  # networkx's next free integer key
+    assert graph.number_of_edges("a", "b") == 3 and type(graph["a"]["b"]) is not dict
+    assert nx.shortest_path_length(graph, "a", "b", weight="cost") == 0.5
+    graph.remove_edge("a", "b", "t2")
+    assert sorted(map(str, graph["a"]["b"])) == ["2", "t1"]
+    only = graph.edge_subgraph([("a", "b", "t1")])
+    assert list(only.edges(keys=True, data="cost")) == [("a", "b", "t1", 1.0)]
+    graph.remove_edges_from([("a", "b", "t1"), ("a", "b", 2)])
+    assert not graph.has_edge("a", "b") and "b" not in graph["a"]
