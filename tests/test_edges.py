@@ -5,15 +5,23 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pytest
 
-from ingest import load_k8s
+from ingest import inventory_from_text, load_k8s
 from riskgraph import build_graph
 from riskgraph.demo import demo_dir
 from riskgraph.edges import AttackGraph, EdgeAttrs, EdgeKeys, Reason, Shared
+from riskgraph.estate.inventory import Inventory
+from riskgraph.techniques import Edge, Technique, get
+
+#: Each reason the templated techniques give on their own examples, as the f-strings they
+#: replaced wrote it ("technique|example|source|target": sentence).
+REASONS = json.loads((Path(__file__).parent / "fixtures" / "edges" / "reasons.json").read_text())
 
 METADATA = Shared({"technique": "pod.contains", "mitre": "T1609"})
 EVIDENCE = ("k8s:Pod:shop/web: containers[0].name=\"nginx\"",)
@@ -165,3 +173,33 @@ def test_networkx_adds_removes_and_filters_parallel_edges() -> None:
     assert list(only.edges(keys=True, data="cost")) == [("a", "b", "t1", 1.0)]
     graph.remove_edges_from([("a", "b", "t1"), ("a", "b", 2)])
     assert not graph.has_edge("a", "b") and "b" not in graph["a"]
+
+
+def test_templated_reasons_render_the_sentences_the_f_strings_wrote() -> None:
+    rendered = {}
+    for technique in sorted({key.split("|")[0] for key in REASONS}):
+        entry = get(technique)
+        for example in entry.examples:
+            for edge in entry.find(inventory_from_text(example.manifests, example.name)):
+                key = f"{technique}|{example.name}|{edge.source}|{edge.target}"
+                rendered[key] = str(edge.reason)
+    assert rendered == REASONS
+
+
+def _twice(inv: Inventory) -> Iterator[Edge]:
+    yield Edge("a", "b", Reason("first {}", "way"), ("x", "y"), "possible", 3.0)
+    yield Edge("a", "b", Reason("second {}", "way"), ("y", "z", "z"), "likely", 1.0)
+    yield Edge("a", "c", "elsewhere", ("y", "x"), "certain")
+    yield Edge("c", "d", "same evidence, built apart", tuple(["y", "x"]))
+
+
+def test_a_pair_found_twice_is_one_edge_with_the_cheaper_reason_and_both_evidence() -> None:
+    technique = Technique("test.twice", "found twice", "low", None, "-", 2.0, _twice, ())
+    graph = build_graph(inventory_from_text("", "empty"), [technique])
+    merged, other = graph.edges["a", "b", "test.twice"], graph.edges["a", "c", "test.twice"]
+    assert dict(merged) == {"technique": "test.twice", "reason": "second way",
+                            "evidence": ("x", "y", "z"), "cost": 1.0, "confidence": "likely",
+                            "mitre": None}
+    assert (other["cost"], other["confidence"], other["evidence"]) == (2.0, "certain", ("y", "x"))
+    assert graph.edges["c", "d", "test.twice"]["evidence"] is other["evidence"]
+    assert graph.graph["edges_by_technique"] == {"test.twice": 3}
