@@ -47,35 +47,46 @@ class _Interned:
         return known
 
 
-def _metadata(technique: Technique) -> Shared:
-    """The attributes every edge of a technique shares."""
-    values: dict[str, Any] = {"technique": technique.id, "mitre": technique.mitre}
-    if not technique.traversable:
-        values["traversable"] = False
-    return Shared(values)
+class _Metadata:
+    """The attributes edges of one technique share: its id, MITRE id and traversability,
+    with each (cost, confidence) it gives (a handful per technique)."""
+
+    def __init__(self, technique: Technique) -> None:
+        self._technique = technique
+        self._by_weight: dict[tuple[float, str], Shared] = {}
+
+    def __call__(self, cost: float, confidence: str) -> Shared:
+        found = self._by_weight.get((cost, confidence))
+        if found is None:
+            technique = self._technique
+            values: dict[str, Any] = {"technique": technique.id, "cost": cost,
+                                      "confidence": confidence, "mitre": technique.mitre}
+            if not technique.traversable:
+                values["traversable"] = False
+            found = self._by_weight[cost, confidence] = Shared(values)
+        return found
 
 
 def _edge_attrs(technique: Technique, edges: Iterable[Edge], intern: _Interned
                 ) -> dict[tuple[str, str], EdgeAttrs]:
     """One attribute mapping per (source, target); a pair found twice keeps the easier
-    cost, the stronger confidence and both pieces of evidence."""
+    cost (and its reason), the stronger confidence and both pieces of evidence."""
     merged: dict[tuple[str, str], EdgeAttrs] = {}
-    metadata = _metadata(technique)
+    metadata = _Metadata(technique)
     for edge in edges:
         cost = technique.cost if edge.cost is None else edge.cost
         pair = (edge.source, edge.target)
         seen = merged.get(pair)
         if seen is None:
-            merged[pair] = EdgeAttrs.of(metadata, edge.reason, intern(edge.evidence), cost,
-                                        edge.confidence)
+            merged[pair] = EdgeAttrs.of(metadata(cost, edge.confidence), edge.reason,
+                                        intern(edge.evidence))
             continue
         known = seen["evidence"]
-        seen["evidence"] = intern((*known, *(e for e in dict.fromkeys(edge.evidence)
-                                             if e not in known)))
-        if cost < seen["cost"]:
-            seen["cost"], seen["reason"] = cost, edge.reason
-        if CONFIDENCE_ORDER.index(edge.confidence) < CONFIDENCE_ORDER.index(seen["confidence"]):
-            seen["confidence"] = edge.confidence
+        evidence = intern((*known, *(e for e in dict.fromkeys(edge.evidence) if e not in known)))
+        reason = edge.reason if cost < seen["cost"] else seen["reason"]
+        confidence = min(seen["confidence"], edge.confidence, key=CONFIDENCE_ORDER.index)
+        merged[pair] = EdgeAttrs.of(metadata(min(cost, seen["cost"]), confidence), reason,
+                                    evidence)
     return merged
 
 

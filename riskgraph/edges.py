@@ -2,10 +2,11 @@
 
 A plain attribute dict per edge costs about 270 bytes, its reason sentence another 180, its
 evidence list more, and networkx's one-key dict of parallel edges 184. Here an edge's
-attributes are an :class:`EdgeAttrs` in six slots: the technique's metadata (``technique``,
-``mitre``, ``traversable``) one dict shared by all of its edges, the reason a template and
-its arguments (a :class:`Reason`) rendered when ``attrs["reason"]`` is read, the evidence a
-tuple shared by every edge citing the same lines. It is a ``MutableMapping`` that reads,
+attributes are an :class:`EdgeAttrs` in four slots: the technique's metadata (``technique``,
+``mitre``, ``traversable``) with the ``cost`` and ``confidence`` one dict shared by every
+edge that has them, the reason a template and its arguments (a :class:`Reason`) rendered
+when ``attrs["reason"]`` is read, the evidence a tuple shared by every edge citing the same
+lines. It is a ``MutableMapping`` that reads,
 writes and compares as the dict it replaces; ``dict(attrs)`` is that dict (for JSON).
 :class:`EdgeKeys` holds a vertex pair's parallel edges. :class:`AttackGraph`, the
 ``networkx.MultiDiGraph`` using both, makes copies, subgraphs and reversed graphs use them.
@@ -59,8 +60,9 @@ class _Absent(enum.Enum):
 
 _ABSENT = _Absent.ABSENT
 #: The keys kept in the edge's own slots; every other key lives in the shared dict.
-_OWN = ("reason", "evidence", "cost", "confidence")
-_FIRST = "technique"
+_OWN = ("reason", "evidence")
+#: The order the builder always wrote the keys in; any other key follows them.
+_ORDER = ("technique", "reason", "evidence", "cost", "confidence")
 
 
 class Shared(dict[str, Any]):
@@ -75,31 +77,29 @@ _NOTHING_SHARED = Shared()
 class EdgeAttrs(MutableMapping[str, Any]):
     """One edge's attributes, as a mapping (see the module's description).
 
+    Only the reason and the evidence sit in the edge's own slots; ``technique``, ``mitre``,
+    ``traversable``, ``cost`` and ``confidence`` are in a :class:`Shared` dict, one per
+    technique and (cost, confidence) it gives, of which a catalog technique has a handful.
     Keys iterate in the order the builder always wrote them: ``technique``, ``reason``,
-    ``evidence``, ``cost``, ``confidence``, then the shared ones (``mitre``,
-    ``traversable``) and any key set later.
+    ``evidence``, ``cost``, ``confidence``, then the others (``mitre``, ``traversable``,
+    any key set later).
     """
 
-    __slots__ = ("_args", "_confidence", "_cost", "_evidence", "_shared", "_template")
+    __slots__ = ("_args", "_evidence", "_shared", "_template")
 
     def __init__(self) -> None:
         self._shared: dict[str, Any] = _NOTHING_SHARED
         self._template: Any = _ABSENT
         self._args: tuple[Arg, ...] | None = None
         self._evidence: Any = _ABSENT
-        self._cost: Any = _ABSENT
-        self._confidence: Any = _ABSENT
 
     @classmethod
-    def of(cls, shared: Shared, reason: str | Reason, evidence: tuple[str, ...], cost: float,
-           confidence: str) -> EdgeAttrs:
+    def of(cls, shared: Shared, reason: str | Reason, evidence: tuple[str, ...]) -> EdgeAttrs:
         """Attributes built in one call, the way the builder makes millions of them."""
         attrs = cls.__new__(cls)
         attrs._shared = shared
         attrs._set_reason(reason)
         attrs._evidence = evidence
-        attrs._cost = cost
-        attrs._confidence = confidence
         return attrs
 
     def copy(self) -> EdgeAttrs:
@@ -107,8 +107,7 @@ class EdgeAttrs(MutableMapping[str, Any]):
         copied = EdgeAttrs.__new__(EdgeAttrs)
         copied._shared = self._shared if type(self._shared) is Shared else dict(self._shared)
         copied._template, copied._args = self._template, self._args
-        copied._evidence, copied._cost = self._evidence, self._cost
-        copied._confidence = self._confidence
+        copied._evidence = self._evidence
         return copied
 
     __copy__ = copy
@@ -120,10 +119,6 @@ class EdgeAttrs(MutableMapping[str, Any]):
             self._template, self._args = reason, None
 
     def _own(self, key: str) -> Any:
-        if key == "cost":
-            return self._cost
-        if key == "confidence":
-            return self._confidence
         if key == "evidence":
             return self._evidence
         if self._template is _ABSENT or self._args is None:
@@ -155,18 +150,16 @@ class EdgeAttrs(MutableMapping[str, Any]):
             self._set_reason(value)
         elif key == "evidence":
             self._evidence = value
-        elif key == "cost":
-            self._cost = value
-        elif key == "confidence":
-            self._confidence = value
         else:
             self._unshare()[key] = value
 
     def __delitem__(self, key: str) -> None:
         if key not in self:
             raise KeyError(key)
-        if key in _OWN:
-            setattr(self, "_template" if key == "reason" else f"_{key}", _ABSENT)
+        if key == "reason":
+            self._template = _ABSENT
+        elif key == "evidence":
+            self._evidence = _ABSENT
         else:
             del self._unshare()[key]
 
@@ -176,10 +169,8 @@ class EdgeAttrs(MutableMapping[str, Any]):
         return self._shared
 
     def __iter__(self) -> Iterator[str]:
-        if _FIRST in self._shared:
-            yield _FIRST
-        yield from (key for key in _OWN if self._own(key) is not _ABSENT)
-        yield from (key for key in self._shared if key != _FIRST)
+        yield from (key for key in _ORDER if key in self)
+        yield from (key for key in self._shared if key not in _ORDER)
 
     def __len__(self) -> int:
         return len(self._shared) + sum(self._own(key) is not _ABSENT for key in _OWN)

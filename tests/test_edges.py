@@ -23,7 +23,8 @@ from riskgraph.techniques import Edge, Technique, get
 #: replaced wrote it ("technique|example|source|target": sentence).
 REASONS = json.loads((Path(__file__).parent / "fixtures" / "edges" / "reasons.json").read_text())
 
-METADATA = Shared({"technique": "pod.contains", "mitre": "T1609"})
+METADATA = Shared({"technique": "pod.contains", "cost": 0.5, "confidence": "certain",
+                   "mitre": "T1609"})
 EVIDENCE = ("k8s:Pod:shop/web: containers[0].name=\"nginx\"",)
 AS_DICT = {"technique": "pod.contains", "reason": "pod web runs container nginx",
            "evidence": EVIDENCE, "cost": 0.5, "confidence": "certain", "mitre": "T1609"}
@@ -33,7 +34,7 @@ RUNS = Reason("pod {} runs container {}", "web", "nginx")
 
 
 def attrs_of(reason: str | Reason = RUNS) -> EdgeAttrs:
-    return EdgeAttrs.of(METADATA, reason, EVIDENCE, 0.5, "certain")
+    return EdgeAttrs.of(METADATA, reason, EVIDENCE)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +77,8 @@ def test_writes_and_deletes_touch_one_edge_only() -> None:
     del first["evidence"]
     assert dict(first) == {"technique": "changed", "reason": "now this", "cost": 3.0,
                            "confidence": "certain", "marked": True}
-    assert second == AS_DICT and dict(METADATA) == {"technique": "pod.contains",
-                                                    "mitre": "T1609"}
+    assert second == AS_DICT and dict(METADATA) == {"technique": "pod.contains", "cost": 0.5,
+                                                    "confidence": "certain", "mitre": "T1609"}
     assert first.pop("marked") is True and first.setdefault("evidence", ()) == ()
     with pytest.raises(KeyError):
         del first["mitre"]
