@@ -267,8 +267,8 @@ class AttackGraph(nx.MultiDiGraph):  # type: ignore[misc]  # networkx ships no t
         """Add ``(source, target, key, attrs)`` edges holding ``attrs`` itself.
 
         ``add_edges_from`` would copy each mapping into a fresh dict and then into a new
-        ``EdgeAttrs``, undoing the sharing; a new attribute object replaces an existing
-        edge of the same key, as ``add_edges_from`` would update it.
+        ``EdgeAttrs``, undoing the sharing. An edge already there under the same key gets
+        ``attrs`` in place of its attributes (``add_edges_from`` would merge the two).
         """
         succ, pred, nodes = self._succ, self._pred, self._node
         for source, target, key, attrs in edges:
