@@ -1,19 +1,22 @@
 """Build the attack graph: run every technique over the Inventory and add its edges.
 
-The graph is a ``networkx.MultiDiGraph``; an edge's key is its technique id and its
-attributes are those of DESIGN.md (``technique``, ``reason``, ``evidence``, ``cost``,
-``confidence``, ``mitre``).
+The graph is a ``networkx.MultiDiGraph`` (an :class:`~riskgraph.edges.AttackGraph`); an
+edge's key is its technique id and its attributes are those of DESIGN.md (``technique``,
+``reason``, ``evidence``, ``cost``, ``confidence``, ``mitre``), held compactly as an
+:class:`~riskgraph.edges.EdgeAttrs`: metadata shared per technique, evidence shared per
+build, the reason rendered when read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
 
 from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER
+from riskgraph.edges import AttackGraph, EdgeAttrs, Shared
 from riskgraph.errors import Problem
 from riskgraph.estate.inventory import Inventory
 from riskgraph.graph import (
@@ -24,30 +27,66 @@ from riskgraph.graph import (
 )
 from riskgraph.iam import access_for
 from riskgraph.iam.validate import all_documents, version_problems
-from riskgraph.techniques import Technique, all_techniques
+from riskgraph.techniques import Edge, Technique, all_techniques
 
 
-def _edge_attrs(technique: Technique, edges: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    """One attribute dict per (source, target); a pair found twice keeps the easier cost,
-    the stronger confidence and both pieces of evidence."""
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
+class _Interned:
+    """One copy of each evidence line and evidence tuple per build: the same lines recur on
+    every edge a pod, binding or policy gives rise to."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, str] = {}
+        self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def __call__(self, evidence: Iterable[str]) -> tuple[str, ...]:
+        found = tuple(evidence)
+        known = self._tuples.get(found)
+        if known is None:
+            lines = self._lines
+            known = self._tuples[found] = tuple(lines.setdefault(e, e) for e in found)
+        return known
+
+
+class _Metadata:
+    """The attributes edges of one technique share: its id, MITRE id and traversability,
+    with each (cost, confidence) it gives (a handful per technique)."""
+
+    def __init__(self, technique: Technique) -> None:
+        self._technique = technique
+        self._by_weight: dict[tuple[float, str], Shared] = {}
+
+    def __call__(self, cost: float, confidence: str) -> Shared:
+        found = self._by_weight.get((cost, confidence))
+        if found is None:
+            technique = self._technique
+            values: dict[str, Any] = {"technique": technique.id, "cost": cost,
+                                      "confidence": confidence, "mitre": technique.mitre}
+            if not technique.traversable:
+                values["traversable"] = False
+            found = self._by_weight[cost, confidence] = Shared(values)
+        return found
+
+
+def _edge_attrs(technique: Technique, edges: Iterable[Edge], intern: _Interned
+                ) -> dict[tuple[str, str], EdgeAttrs]:
+    """One attribute mapping per (source, target); a pair found twice keeps the easier
+    cost (and its reason), the stronger confidence and both pieces of evidence."""
+    merged: dict[tuple[str, str], EdgeAttrs] = {}
+    metadata = _Metadata(technique)
     for edge in edges:
         cost = technique.cost if edge.cost is None else edge.cost
         pair = (edge.source, edge.target)
         seen = merged.get(pair)
         if seen is None:
-            attrs = {"technique": technique.id, "reason": edge.reason,
-                     "evidence": list(edge.evidence), "cost": cost,
-                     "confidence": edge.confidence, "mitre": technique.mitre}
-            if not technique.traversable:
-                attrs["traversable"] = False
-            merged[pair] = attrs
+            merged[pair] = EdgeAttrs.of(metadata(cost, edge.confidence), edge.reason,
+                                        intern(edge.evidence))
             continue
-        seen["evidence"].extend(e for e in edge.evidence if e not in seen["evidence"])
-        if cost < seen["cost"]:
-            seen["cost"], seen["reason"] = cost, edge.reason
-        if CONFIDENCE_ORDER.index(edge.confidence) < CONFIDENCE_ORDER.index(seen["confidence"]):
-            seen["confidence"] = edge.confidence
+        known = seen["evidence"]
+        evidence = intern((*known, *(e for e in dict.fromkeys(edge.evidence) if e not in known)))
+        reason = edge.reason if cost < seen["cost"] else seen["reason"]
+        confidence = min(seen["confidence"], edge.confidence, key=CONFIDENCE_ORDER.index)
+        merged[pair] = EdgeAttrs.of(metadata(min(cost, seen["cost"]), confidence), reason,
+                                    evidence)
     return merged
 
 
@@ -74,14 +113,15 @@ def build_graph(
         the input),
         each once, as text.
     """
-    graph = nx.MultiDiGraph()
+    graph = AttackGraph()
     counts: dict[str, int] = {}
+    intern = _Interned()
     with gc_paused():
         add_inventory_vertices(graph, inv)
         add_aws_vertices(graph, inv.aws)
         for technique in techniques if techniques is not None else all_techniques():
-            merged = _edge_attrs(technique, technique.find(inv))
-            graph.add_edges_from((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
+            merged = _edge_attrs(technique, technique.find(inv), intern)
+            graph.add_attack_edges((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
             counts[technique.id] = len(merged)
         complete_vertices(graph)
         mark_capability_targets(graph)

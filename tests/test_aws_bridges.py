@@ -215,8 +215,8 @@ metadata:
             + reservations(instance("i-1", "node", HttpTokens="optional"))
             + roles(role("eks-node", profile="node")))
     edges = by_pair(edges_of(imds.TECHNIQUE, text))
-    assert "through IRSA" in edges[("k8s:Container:shop/api/app", NODE_ROLE)].reason
-    assert "IRSA" not in edges[("k8s:Container:shop/web/app", NODE_ROLE)].reason
+    assert "through IRSA" in str(edges[("k8s:Container:shop/api/app", NODE_ROLE)].reason)
+    assert "IRSA" not in str(edges[("k8s:Container:shop/web/app", NODE_ROLE)].reason)
 
 
 # IRSA ---------------------------------------------------------------------------------------

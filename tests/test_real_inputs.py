@@ -65,7 +65,7 @@ def test_the_token_step_names_the_type_and_the_annotation() -> None:
     step = graph.edges["k8s:Secret:kube-system/ops-admin-token",
                        "k8s:ServiceAccount:kube-system/ops-admin", "k8s.token-secret"]
     assert step["confidence"] == "certain"
-    assert step["evidence"] == [
+    assert list(step["evidence"]) == [
         'k8s:Secret:kube-system/ops-admin-token: type="kubernetes.io/service-account-token"',
         'k8s:Secret:kube-system/ops-admin-token: '
         'metadata.annotations["kubernetes.io/service-account.name"]="ops-admin"']

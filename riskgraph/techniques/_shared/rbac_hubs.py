@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge
 from riskgraph.techniques._shared.common import pod_id
@@ -34,7 +35,7 @@ class Target(NamedTuple):
 
     vertex: str
     name: str | None
-    reason: str
+    reason: str | Reason
     evidence: tuple[str, ...] = ()
 
 
@@ -144,7 +145,7 @@ def pod_targets(inv: Inventory, namespace: str, who: str, does: str) -> Iterator
     ``resourceNames`` can select them (a template's pods get generated names)."""
     for pod in inv.pods_in(namespace):
         yield Target(pod_id(pod), pod.name if pod.template_of is None else None,
-                     f"{who} {does} pod {namespace}/{pod.name}")
+                     Reason("{} {} pod {}/{}", who, does, namespace, pod.name))
 
 
 def run_as_targets(inv: Inventory, namespace: str, who: str) -> Iterator[Target]:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from riskgraph.confidence import Confidence, weakest
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod
 from riskgraph.netpol import NetworkPolicies, PortSet, Signature
@@ -33,8 +34,8 @@ def target_edge(assumed: Assumption, hub: str, pod: Pod, index: int, container: 
     if weighed is None:
         return None
     return Edge(hub, container_vertex(pod, container),
-                f"{who} reaches container {pod.name}/{container.name}, listening on {ports}; "
-                f"{weighed.why}",
+                Reason("{} reaches container {}/{}, listening on {}; {}", who, pod.name,
+                       container.name, str(ports), weighed.why),
                 (evidence(pod, f"containers[{index}].ports",
                           [p.container_port for p in container.ports]), *proof),
                 weakest(confidence, weighed.confidence), weighed.cost)

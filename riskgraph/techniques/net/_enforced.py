@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.techniques import Edge
@@ -91,8 +92,9 @@ def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
             else "not isolated for egress"
         for pod, container in members[a]:
             yield Edge(container_vertex(pod, container), from_hub,
-                       f"container {pod.name}/{container.name} opens connections as source "
-                       f"class {a} ({egress}; network policies are {why})", (),
+                       Reason("container {}/{} opens connections as source class {} ({}; "
+                              "network policies are {})", pod.name, container.name, a, egress,
+                              why), (),
                        cost=HUB_COST)
     for b in sorted(reached):
         target, ports = target_sig[b]

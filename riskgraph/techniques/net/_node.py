@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.techniques import Edge
 from riskgraph.techniques._shared.common import container_vertex, evidence, node_evidence
 from riskgraph.techniques.net._classes import Classes, NodeMembers, listening_ports, target_edge
@@ -67,9 +68,10 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str,
         hub = node_hub(node)
         for pod, container, _ in members.senders:
             yield Edge(container_vertex(pod, container), hub,
-                       f"container {pod.name}/{container.name} shares the network of node "
-                       f"{node} (hostNetwork) and sends from its address, which the pods on "
-                       f"that node always accept (network policies are {why})",
+                       Reason("container {}/{} shares the network of node {} (hostNetwork) "
+                              "and sends from its address, which the pods on that node always "
+                              "accept (network policies are {})", pod.name, container.name, node,
+                              why),
                        (evidence(pod, "hostNetwork", True),
                         node_evidence(pod, pod.placed_on[node], node)),
                        cost=HUB_COST)
@@ -97,8 +99,9 @@ def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
     hub = host_hub(node)
     for pod, container, _ in entering:
         yield Edge(container_vertex(pod, container), hub,
-                   f"container {pod.name}/{container.name} runs on node {node}, whose "
-                   f"hostNetwork services it always reaches (network policies are {why})",
+                   Reason("container {}/{} runs on node {}, whose hostNetwork services it "
+                          "always reaches (network policies are {})", pod.name, container.name,
+                          node, why),
                    (node_evidence(pod, pod.placed_on[node], node),), cost=HUB_COST)
     for pod, index, container, target in hosts:
         if target in missed:

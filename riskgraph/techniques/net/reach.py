@@ -43,6 +43,7 @@ from collections.abc import Iterator
 
 from riskgraph import ids
 from riskgraph.confidence import Confidence
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod
 from riskgraph.netpol.enforcement import enforcement
@@ -70,8 +71,9 @@ def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
     for pod in inv.pods:
         for container in pod.spec.all_containers:
             yield Edge(container_vertex(pod, container), FLAT_HUB,
-                       f"container {pod.name}/{container.name} opens connections across the "
-                       f"pod network (network policies are {why})", (), confidence, HUB_COST)
+                       Reason("container {}/{} opens connections across the pod network "
+                              "(network policies are {})", pod.name, container.name, why),
+                       (), confidence, HUB_COST)
     assumed = assumption(inv)
     for pod, index, container in _listeners(inv):
         edge = target_edge(assumed, FLAT_HUB, pod, index, container,

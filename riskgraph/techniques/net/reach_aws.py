@@ -34,6 +34,7 @@ import json
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.netpol.pod_network import ip_family
 from riskgraph.techniques import Edge, Example, Technique
@@ -78,8 +79,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
                 continue
             for container in pod.spec.all_containers:
                 yield Edge(container_vertex(pod, container), hub,
-                           f"container {pod.name}/{container.name} connects with its pod's "
-                           f"security groups: {source.reason}", source.evidence,
+                           Reason("container {}/{} connects with its pod's security groups: {}",
+                                  pod.name, container.name, source.reason), source.evidence,
                            source.confidence, HUB_COST)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from riskgraph import ids
 from riskgraph.confidence import weakest
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod, Service
 from riskgraph.models.k8s import ServicePort
@@ -63,9 +64,10 @@ def _service_edges(inv: Inventory, service: Service, assumed: Assumption) -> Ite
                 if weighed is None:
                     continue
                 yield Edge(sid, container_vertex(pod, container),
-                           f"service {ns}/{service.name} selects pod {pod.name} and sends port "
-                           f"{port.port}/{port.protocol} to container {container.name} "
-                           f"(target port {target}); {weighed.why}",
+                           Reason("service {}/{} selects pod {} and sends port {}/{} to "
+                                  "container {} (target port {}); {}", ns, service.name,
+                                  pod.name, port.port, port.protocol, container.name, target,
+                                  weighed.why),
                            (selector_proof, port_proof),
                            weakest("certain" if declared else "likely", weighed.confidence),
                            weighed.cost)

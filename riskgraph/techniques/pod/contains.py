@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import namespace_of, pod_id
@@ -15,7 +16,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
         source, ns, name = pod_id(pod), namespace_of(pod), pod.name
         for container in pod.spec.all_containers:
             yield Edge(source, ids.container_id(ns, name, container.name),
-                       f"pod {name} runs container {container.name}", ())
+                       Reason("pod {} runs container {}", name, container.name), ())
 
 
 TECHNIQUE = Technique(

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from riskgraph import ids
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.estate.scheduling import Placement, pool_set_scope
 from riskgraph.models import Pod
@@ -156,9 +157,10 @@ def find(inv: Inventory) -> Iterator[Edge]:
             if hubs[hub]:
                 for container in pod.spec.all_containers:
                     yield Edge(container_vertex(pod, container), hub,
-                               f"container {pod.name}/{container.name} may be scheduled onto "
-                               f"any of {len(places)} pools and calls the instance metadata "
-                               f"service of the node it lands on{note}", pod_proof,
+                               Reason("container {}/{} may be scheduled onto any of {} pools and "
+                                      "calls the instance metadata service of the node it lands "
+                                      "on{}", pod.name, container.name, len(places), note),
+                               pod_proof,
                                cost=HUB_COST)
             return
         key = (tuple(places), host_network)
@@ -169,7 +171,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
             proof = (*pod_proof, *reach.evidence)
             for container in pod.spec.all_containers:
                 yield Edge(container_vertex(pod, container), reach.arn,
-                           f"container {pod.name}/{container.name} {reach.reason}{note}", proof,
+                           Reason("container {}/{} {}{}", pod.name, container.name, reach.reason,
+                                  note), proof,
                            reach.confidence)
 
     for pod in inv.pods:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Container, Pod
 from riskgraph.techniques import Edge, Example, Technique
@@ -54,12 +55,14 @@ def find(inv: Inventory) -> Iterator[Edge]:
             for mount in container.volume_mounts:
                 for secret, proof in by_volume.get(mount.name, ()):
                     yield Edge(source, ids.k8s_id("Secret", secret, ns),
-                               f"container {name}/{container.name} mounts secret {ns}/"
-                               f"{secret} as files at {mount.mount_path}", (proof,))
+                               Reason("container {}/{} mounts secret {}/{} as files at {}",
+                                      name, container.name, ns, secret, mount.mount_path),
+                               (proof,))
             for secret, field in _env_secrets(container, path):
                 yield Edge(source, ids.k8s_id("Secret", secret, ns),
-                           f"container {name}/{container.name} gets secret {ns}/{secret} "
-                           "in its environment (visible in /proc and often in logs)",
+                           Reason("container {}/{} gets secret {}/{} in its environment "
+                                  "(visible in /proc and often in logs)",
+                                  name, container.name, ns, secret),
                            (evidence(pod, field, secret),), cost=ENV_COST)
 
 

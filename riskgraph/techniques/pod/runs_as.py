@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import (
@@ -24,8 +25,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
         if automounted:
             for container in pod.spec.all_containers:
                 yield Edge(ids.container_id(ns, name, container.name), sa_id,
-                           f"container {name}/{container.name} has the token of service "
-                           f"account {ns}/{sa_name} mounted", (proof,))
+                           Reason("container {}/{} has the token of service account {}/{} "
+                                  "mounted", name, container.name, ns, sa_name), (proof,))
             continue
         token_volumes = api_token_volumes(pod)
         if not token_volumes:
@@ -35,8 +36,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
             if mounts:
                 index = token_volumes[mounts[0].name]
                 yield Edge(ids.container_id(ns, name, container.name), sa_id,
-                           f"container {name}/{container.name} mounts a projected token of "
-                           f"service account {ns}/{sa_name}",
+                           Reason("container {}/{} mounts a projected token of service "
+                                  "account {}/{}", name, container.name, ns, sa_name),
                            (evidence(pod, f"volumes[{index}].projected", "serviceAccountToken"),
                             evidence(pod, f"{path}.volumeMounts", mounts[0].mount_path)))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph.confidence import Confidence
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import pod_id
@@ -26,8 +27,8 @@ def _confidence(grant: Grant) -> Confidence:
 def _targets(inv: Inventory, namespace: str) -> Iterator[Target]:
     for pod in inv.pods_in(namespace):
         yield Target(pod_id(pod), pod.name if pod.template_of is None else None,
-                     f"whoever can exec into pods in namespace {namespace} runs commands in "
-                     f"pod {namespace}/{pod.name}")
+                     Reason("whoever can exec into pods in namespace {0} runs commands in "
+                            "pod {0}/{1}", namespace, pod.name))
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
