@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from queries._search import EdgeFilter, Rounded, walkable
 from riskgraph.confidence import CONFIDENCE_ORDER
+from riskgraph.edges import EdgeAttrs, EdgeKeys
 
 _RANK = {level: rank for rank, level in enumerate(CONFIDENCE_ORDER)}
 
@@ -57,8 +58,11 @@ def _cheapest_in(vertex: str, predecessors: Mapping[str, Mapping[Any, Mapping[st
     for neighbour, parallel in predecessors.items():
         if neighbour in avoid:
             continue
-        if len(parallel) == 1 and not filtered:
-            attrs = next(iter(parallel.values()))
+        lone = parallel.lone if type(parallel) is EdgeKeys else \
+            next(iter(parallel.values())) if len(parallel) == 1 else None
+        if lone is not None and not filtered:
+            # The builder's attributes keep cost, confidence and traversable shared.
+            attrs = lone.shared if type(lone) is EdgeAttrs else lone
             if attrs.get("traversable", True):
                 steps.append((neighbour, rounded[attrs.get("cost", 1.0)],
                               _RANK[attrs.get("confidence", "certain")]))

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from queries._bounds import CostBound
+from riskgraph.edges import EdgeAttrs, EdgeKeys
 
 _NO_LIMIT = 1 << 30
 
@@ -75,8 +76,11 @@ def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[s
         if neighbour in avoid:
             continue
         cheapest = None
-        if len(parallel) == 1 and not filtered:
-            attrs = next(iter(parallel.values()))
+        lone = parallel.lone if type(parallel) is EdgeKeys else \
+            next(iter(parallel.values())) if len(parallel) == 1 else None
+        if lone is not None and not filtered:
+            # The builder's attributes keep cost and traversable in their shared part.
+            attrs = lone.shared if type(lone) is EdgeAttrs else lone
             if attrs.get("traversable", True):
                 cheapest = attrs.get("cost", 1.0)
         else:

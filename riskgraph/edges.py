@@ -85,10 +85,12 @@ class EdgeAttrs(MutableMapping[str, Any]):
     any key set later).
     """
 
-    __slots__ = ("_args", "_evidence", "_shared", "_template")
+    __slots__ = ("_args", "_evidence", "_template", "shared")
+    #: ``shared``: every key but the reason and the evidence (technique, MITRE id, cost,
+    #: confidence, traversable); path searches read it without a call. Do not write it.
 
     def __init__(self) -> None:
-        self._shared: dict[str, Any] = _NOTHING_SHARED
+        self.shared: dict[str, Any] = _NOTHING_SHARED
         self._template: Any = _ABSENT
         self._args: tuple[Arg, ...] | None = None
         self._evidence: Any = _ABSENT
@@ -97,7 +99,7 @@ class EdgeAttrs(MutableMapping[str, Any]):
     def of(cls, shared: Shared, reason: str | Reason, evidence: tuple[str, ...]) -> EdgeAttrs:
         """Attributes built in one call, the way the builder makes millions of them."""
         attrs = cls.__new__(cls)
-        attrs._shared = shared
+        attrs.shared = shared
         attrs._set_reason(reason)
         attrs._evidence = evidence
         return attrs
@@ -105,7 +107,7 @@ class EdgeAttrs(MutableMapping[str, Any]):
     def copy(self) -> EdgeAttrs:
         """A shallow copy, as ``dict.copy`` (networkx's ``Graph.copy`` calls it)."""
         copied = EdgeAttrs.__new__(EdgeAttrs)
-        copied._shared = self._shared if type(self._shared) is Shared else dict(self._shared)
+        copied.shared = self.shared if type(self.shared) is Shared else dict(self.shared)
         copied._template, copied._args = self._template, self._args
         copied._evidence = self._evidence
         return copied
@@ -130,7 +132,7 @@ class EdgeAttrs(MutableMapping[str, Any]):
         if key in _OWN:
             value = self._own(key)
             return default if value is _ABSENT else value
-        return self._shared.get(key, default)
+        return self.shared.get(key, default)
 
     def __getitem__(self, key: str) -> Any:
         if key in _OWN:
@@ -138,12 +140,12 @@ class EdgeAttrs(MutableMapping[str, Any]):
             if value is _ABSENT:
                 raise KeyError(key)
             return value
-        return self._shared[key]
+        return self.shared[key]
 
     def __contains__(self, key: object) -> bool:
         if key in _OWN:
             return self._own(str(key)) is not _ABSENT
-        return key in self._shared
+        return key in self.shared
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key == "reason":
@@ -164,16 +166,16 @@ class EdgeAttrs(MutableMapping[str, Any]):
             del self._unshare()[key]
 
     def _unshare(self) -> dict[str, Any]:
-        if type(self._shared) is Shared:
-            self._shared = dict(self._shared)
-        return self._shared
+        if type(self.shared) is Shared:
+            self.shared = dict(self.shared)
+        return self.shared
 
     def __iter__(self) -> Iterator[str]:
         yield from (key for key in _ORDER if key in self)
-        yield from (key for key in self._shared if key not in _ORDER)
+        yield from (key for key in self.shared if key not in _ORDER)
 
     def __len__(self) -> int:
-        return len(self._shared) + sum(self._own(key) is not _ABSENT for key in _OWN)
+        return len(self.shared) + sum(self._own(key) is not _ABSENT for key in _OWN)
 
     def __repr__(self) -> str:
         return f"EdgeAttrs({dict(self)!r})"
@@ -185,24 +187,26 @@ class EdgeKeys(MutableMapping[Any, Any]):
     dict. ``items()`` and ``values()`` are tuples for the single edge, which path searches
     iterate at C speed."""
 
-    __slots__ = ("_key", "_more", "_value")
+    __slots__ = ("_key", "_more", "lone")
+    #: ``lone``: the attributes of the pair's only edge; None when it has none or several
+    #: (path searches read it without a call).
 
     def __init__(self) -> None:
         self._key: Any = _ABSENT
-        self._value: Any = None
+        self.lone: Any = None
         self._more: dict[Any, Any] | None = None
 
     def get(self, key: Any, default: Any = None) -> Any:
         if self._more is not None:
             return self._more.get(key, default)
-        return self._value if self._key is not _ABSENT and self._key == key else default
+        return self.lone if self._key is not _ABSENT and self._key == key else default
 
     def __getitem__(self, key: Any) -> Any:
         if self._more is not None:
             return self._more[key]
         if self._key is _ABSENT or self._key != key:
             raise KeyError(key)
-        return self._value
+        return self.lone
 
     def __contains__(self, key: object) -> bool:
         if self._more is not None:
@@ -213,16 +217,16 @@ class EdgeKeys(MutableMapping[Any, Any]):
         if self._more is not None:
             self._more[key] = value
         elif self._key is _ABSENT or self._key == key:
-            self._key, self._value = key, value
+            self._key, self.lone = key, value
         else:
-            self._more = {self._key: self._value, key: value}
-            self._key, self._value = _ABSENT, None
+            self._more = {self._key: self.lone, key: value}
+            self._key, self.lone = _ABSENT, None
 
     def __delitem__(self, key: Any) -> None:
         if self._more is not None:
             del self._more[key]
         elif key in self:
-            self._key, self._value = _ABSENT, None
+            self._key, self.lone = _ABSENT, None
         else:
             raise KeyError(key)
 
@@ -241,12 +245,12 @@ class EdgeKeys(MutableMapping[Any, Any]):
     def items(self) -> Any:
         if self._more is not None:
             return self._more.items()
-        return () if self._key is _ABSENT else ((self._key, self._value),)
+        return () if self._key is _ABSENT else ((self._key, self.lone),)
 
     def values(self) -> Any:
         if self._more is not None:
             return self._more.values()
-        return () if self._key is _ABSENT else (self._value,)
+        return () if self._key is _ABSENT else (self.lone,)
 
     def copy(self) -> EdgeKeys:
         """A shallow copy, as ``dict.copy``."""
