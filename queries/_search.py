@@ -53,6 +53,10 @@ def walked_techniques(source: str, target: str, parallel: Mapping[Any, Mapping[s
                       blocked: EdgeFilter = NO_FILTER) -> tuple[str, ...]:
     """The techniques of the walkable edges among ``parallel`` (one pair's edges); a lone
     edge with nothing blocked, the usual case, is read without walkable()'s call."""
+    lone = parallel.lone if type(parallel) is EdgeKeys else None
+    if type(lone) is EdgeAttrs and not blocked and "technique" in lone.shared:
+        shared = lone.shared
+        return (str(shared["technique"]),) if shared.get("traversable", True) else ()
     if len(parallel) == 1 and not blocked:
         [(key, attrs)] = parallel.items()
         return (str(attrs.get("technique", key)),) if attrs.get("traversable", True) else ()
