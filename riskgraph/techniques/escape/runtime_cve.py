@@ -158,9 +158,9 @@ def find(inv: Inventory) -> Iterator[Edge]:
             source = container_vertex(pod, container)
             # A replica's node is a fact, each its own step; the pools a pod may land on
             # share one hub.
+            on_nodes = [(p, r) for p, r in found if p.target.startswith(ids.NODE_PREFIX)]
             on_pools = [(p, r) for p, r in found if not p.target.startswith(ids.NODE_PREFIX)]
-            for place, reach in [(p, r) for p, r in found if (p, r) not in on_pools] + (
-                    on_pools if len(on_pools) == 1 else []):
+            for place, reach in on_nodes + (on_pools if len(on_pools) == 1 else []):
                 if (place, met) not in direct:
                     where = f"the pod {place.reason}" if pod.spec.node_name else place.reason
                     direct[(place, met)] = f"{where}, where its containers {reach.text}"

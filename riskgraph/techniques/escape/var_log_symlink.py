@@ -68,14 +68,15 @@ def log_grants(inv: Inventory) -> dict[IdentityKey, list[tuple[Grant, int]]]:
 
 def _reaches(grant: Grant, pod: Pod) -> bool:
     """Whether the grant covers this pod's log or its node's log."""
-    if grant.resource == "pods/log":
-        if home_namespace(grant.binding) not in (None, namespace_of(pod)):
-            return False
-        names = list(pod.replicas) or ([] if pod.is_template else [pod.name])
-    else:
-        names = list(pod.placed_on)
+    pod_log = grant.resource == "pods/log"
+    if pod_log and home_namespace(grant.binding) not in (None, namespace_of(pod)):
+        return False
+    if grant.names is None:
+        return True
     # A template pod's name and node are chosen at run time, so a named grant cannot be shown.
-    return grant.names is None or any(name in grant.names for name in names)
+    names = (pod.replicas or ([] if pod.is_template else [pod.name])) if pod_log \
+        else pod.placed_on
+    return any(name in grant.names for name in names)
 
 
 def token_held(inv: Inventory, pod: Pod, container: Container) -> str | None:

@@ -49,6 +49,9 @@ class NodeMembers:
     senders: list[tuple[Pod, Container, int]] = field(default_factory=list)
     residents: list[tuple[Pod, Container, int]] = field(default_factory=list)
     listeners: list[tuple[Pod, int, Container, int]] = field(default_factory=list)
+    #: The live pod on this node of each pod here, by the pod's identity: a replica
+    #: class's own replica there, for evidence (the inventory's pods outlive this).
+    replica_of: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,8 +81,10 @@ class Classes:
                 found.sources.append(sig)
                 found.members.append([])
             found.members[source].extend((pod, c) for c in pod.spec.all_containers)
-            for node in pod.placed_on:
+            placed = pod.placed_on
+            for node, replica in placed.items():
                 on_node = found.nodes[node]
+                on_node.replica_of[id(pod)] = replica
                 (on_node.senders if pod.spec.host_network else on_node.residents).extend(
                     (pod, c, source) for c in pod.spec.all_containers)
             for index, container in enumerate(pod.spec.containers):
@@ -92,7 +97,7 @@ class Classes:
                     found.targets.append((sig, ports))
                     found.listeners.append([])
                 found.listeners[target].append((pod, index, container))
-                for node in pod.placed_on:
+                for node in placed:
                     found.nodes[node].listeners.append((pod, index, container, target))
         return found
 

@@ -73,13 +73,13 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str,
                               "accept (network policies are {})", pod.name, container.name, node,
                               why),
                        (evidence(pod, "hostNetwork", True),
-                        node_evidence(pod, pod.placed_on[node], node)),
+                        node_evidence(pod, members.replica_of[id(pod)], node)),
                        cost=HUB_COST)
         for pod, index, container, target in targets:
             edge = target_edge(assumed, hub, pod, index, container, classes.targets[target][1],
                                f"node {node}'s own address (NetworkPolicies never block a "
                                f"pod's traffic with its node)", "certain",
-                               node_evidence(pod, pod.placed_on[node], node))
+                               node_evidence(pod, members.replica_of[id(pod)], node))
             if edge is not None:
                 yield edge
 
@@ -102,7 +102,7 @@ def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
                    Reason("container {}/{} runs on node {}, whose hostNetwork services it "
                           "always reaches (network policies are {})", pod.name, container.name,
                           node, why),
-                   (node_evidence(pod, pod.placed_on[node], node),), cost=HUB_COST)
+                   (node_evidence(pod, members.replica_of[id(pod)], node),), cost=HUB_COST)
     for pod, index, container, target in hosts:
         if target in missed:
             edge = target_edge(assumed, hub, pod, index, container, listening_ports(container),
