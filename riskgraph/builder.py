@@ -27,6 +27,8 @@ from riskgraph.graph import (
 )
 from riskgraph.iam import access_for
 from riskgraph.iam.validate import all_documents, version_problems
+from riskgraph.parallel.edge_batch import EdgeBatch
+from riskgraph.parallel.workers import run_in_order, worker_count
 from riskgraph.techniques import Edge, Technique, all_techniques
 
 
@@ -67,11 +69,10 @@ class _Metadata:
         return found
 
 
-def _edge_attrs(technique: Technique, edges: Iterable[Edge], intern: _Interned
-                ) -> dict[tuple[str, str], EdgeAttrs]:
+def _edge_attrs(technique: Technique, edges: Iterable[Edge], intern: _Interned) -> EdgeBatch:
     """One attribute mapping per (source, target); a pair found twice keeps the easier
     cost (and its reason), the stronger confidence and both pieces of evidence."""
-    merged: dict[tuple[str, str], EdgeAttrs] = {}
+    merged = EdgeBatch()
     metadata = _Metadata(technique)
     for edge in edges:
         cost = technique.cost if edge.cost is None else edge.cost
@@ -91,8 +92,8 @@ def _edge_attrs(technique: Technique, edges: Iterable[Edge], intern: _Interned
 
 
 def build_graph(
-    inv: Inventory, techniques: Sequence[Technique] | None = None
-) -> nx.MultiDiGraph:
+    inv: Inventory, techniques: Sequence[Technique] | None = None, *,
+    workers: int | None = None) -> nx.MultiDiGraph:
     """The attack graph of an inventory.
 
     Parameters
@@ -101,6 +102,9 @@ def build_graph(
         The estate, as ingest produced it.
     techniques
         Which techniques to run; all of the catalog by default.
+    workers
+        How many processes run them (:mod:`riskgraph.parallel.workers`); by default every
+        core, up to four, for a big estate, and one for a small one.
 
     Returns
     -------
@@ -116,13 +120,28 @@ def build_graph(
     graph = AttackGraph()
     counts: dict[str, int] = {}
     intern = _Interned()
+    chosen = list(techniques if techniques is not None else all_techniques())
+    if workers is None:
+        workers = worker_count(len(inv.pods) + len(inv.aws.roles) + len(inv.aws.users))
+    if not inv.aws.empty:
+        # Every policy compiled once, before any worker forks, rather than in each of them
+        # (and its problems in the same order whatever the number of workers).
+        access_for(inv.aws).problems  # noqa: B018
+
+    def run(technique: Technique) -> EdgeBatch:
+        known = len(inv.problems)
+        merged = _edge_attrs(technique, technique.find(inv), intern)
+        merged.problems = inv.problems[known:]
+        del inv.problems[known:]
+        return merged
+
     with gc_paused():
         add_inventory_vertices(graph, inv)
         add_aws_vertices(graph, inv.aws)
-        for technique in techniques if techniques is not None else all_techniques():
-            merged = _edge_attrs(technique, technique.find(inv), intern)
+        for technique, merged in run_in_order(chosen, run, workers):
             graph.add_attack_edges((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
             counts[technique.id] = len(merged)
+            inv.problems.extend(merged.problems)
         complete_vertices(graph)
         mark_capability_targets(graph)
     graph.graph["edges_by_technique"] = counts

@@ -104,6 +104,18 @@ class EdgeAttrs(MutableMapping[str, Any]):
         attrs._evidence = evidence
         return attrs
 
+    def parts(self) -> tuple[Any, Any, Any, Any]:
+        """The four slots, as :meth:`from_parts` takes them (for compact pickling)."""
+        return self.shared, self._template, self._args, self._evidence
+
+    @classmethod
+    def from_parts(cls, shared: Any, template: Any, args: Any, evidence: Any) -> EdgeAttrs:
+        """The attributes whose :meth:`parts` these are."""
+        attrs = cls.__new__(cls)
+        attrs.shared, attrs._template, attrs._args, attrs._evidence = \
+            shared, template, args, evidence
+        return attrs
+
     def copy(self) -> EdgeAttrs:
         """A shallow copy, as ``dict.copy`` (networkx's ``Graph.copy`` calls it)."""
         copied = EdgeAttrs.__new__(EdgeAttrs)

@@ -265,6 +265,19 @@ def test_wildcard_namespace_pattern_matches_known_accounts() -> None:
         ("k8s:ServiceAccount:shop/builder", arn("builders"))}
 
 
+def test_a_spelled_out_namespace_with_a_name_wildcard_stays_in_that_namespace() -> None:
+    text = ACCOUNTS + cluster() + roles(
+        role("shop-builders", [web_identity(
+            subject("StringLike", "system:serviceaccount:shop:build*"))]),
+        role("nowhere", [web_identity(
+            subject("StringLike", "system:serviceaccount:staging:build*"))]),
+        role("prefix", [web_identity(
+            subject("StringLike", "system:serviceaccount:sh*:web"))]))
+    assert set(by_pair(edges_of(irsa.TECHNIQUE, text))) == {
+        ("k8s:ServiceAccount:shop/builder", arn("shop-builders")),
+        ("k8s:ServiceAccount:shop/web", arn("prefix"))}
+
+
 def test_cluster_wildcard_and_annotated_account() -> None:
     text = ACCOUNTS.replace("{name: web, namespace: shop}", """
   name: web

@@ -62,6 +62,8 @@ def json_value(value: Any) -> str:
         return str(value)
     if value is None:
         return "null"
+    if kind is list and all(type(item) is int for item in value):  # declared port numbers
+        return f"[{','.join(map(str, value))}]"
     return json.dumps(value, separators=(",", ":"))
 
 

@@ -23,15 +23,19 @@ HUB_COST = 0.1
 _ANY = Port(None, None)
 
 
-def class_hub(pols: NetworkPolicies, direction: str, isolating: tuple[int, ...],
-              *keyed_on: Iterable[object]) -> str:
+def peer_names(pols: NetworkPolicies) -> dict[int, str]:
+    """Each peer's number -> its policy and place in it (``shop/from-web#0``)."""
+    return {peer.number: f"{policy.ref}#{place}" for policy in pols.policies
+            for place, peer in enumerate(policy.peers)}
+
+
+def class_hub(pols: NetworkPolicies, peers: dict[int, str], direction: str,
+              isolating: tuple[int, ...], *keyed_on: Iterable[object]) -> str:
     """The hub of a class of pods, named by its policy class: the policies isolating it in
     that direction (``none``), then a digest of everything else the class is keyed on (the
-    peers selecting it, ports), e.g. ``hub:net-reach-to:ingress=db/from-shop/3fa2c1``.
-    Peers are named by their policy and place in it, so the name stays put while those
-    policies do, whatever else changes."""
-    peers = {peer.number: f"{policy.ref}#{place}" for policy in pols.policies
-             for place, peer in enumerate(policy.peers)}
+    peers selecting it, named by :func:`peer_names`; ports), e.g.
+    ``hub:net-reach-to:ingress=db/from-shop/3fa2c1``. Peers are named by their policy and
+    place in it, so the name stays put while those policies do, whatever else changes."""
     refs = [pols.policies[i].ref for i in isolating]
     parts = [peers.get(k, str(k)) if isinstance(k, int) else str(k)
              for key in keyed_on for k in sorted(key, key=str)]
@@ -59,12 +63,13 @@ def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
     target_sig, listeners = classes.targets, classes.listeners
     candidates = Candidates(pols, target_sig)
     assumed = assumption(inv)
-    to_hubs = [class_hub(pols, "to", sig.ingress, sig.peers, sig.named_ports, [str(ports)])
-               for sig, ports in target_sig]
+    peers = peer_names(pols)
+    to_hubs = [class_hub(pols, peers, "to", sig.ingress, sig.peers, sig.named_ports,
+                         [str(ports)]) for sig, ports in target_sig]
     reached: set[int] = set()
     reached_by: dict[int, set[int]] = {}
     for a, source in enumerate(source_sig):
-        from_hub = class_hub(pols, "from", source.egress, source.peers)
+        from_hub = class_hub(pols, peers, "from", source.egress, source.peers)
         pairs: list[tuple[int, Edge]] = []
         for b in sorted(candidates.of(source)):
             target, ports = target_sig[b]

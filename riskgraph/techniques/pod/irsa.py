@@ -24,7 +24,7 @@ some accounts of a hub's scope is not modelled per account.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from riskgraph import ids
@@ -105,13 +105,22 @@ def _scopes(patterns: list[str] | None, known: dict[str, list[str]],
         elif glob_matches(pattern, f"{SUBJECT}{ANY_NAMESPACE}:{ANY_ACCOUNT}"):
             scopes.add(("cluster",))
         else:
-            for ns, names in known.items():
+            for ns, names in _namespaces(pattern, known):
                 if glob_matches(pattern, f"{SUBJECT}{ns}:{ANY_ACCOUNT}"):
                     scopes.add(("ns", ns))
                 else:
                     scopes.update(("sa", ns, n) for n in names
                                   if glob_matches(pattern, f"{SUBJECT}{ns}:{n}"))
     return scopes
+
+
+def _namespaces(pattern: str, known: dict[str, list[str]]) -> Iterable[tuple[str, list[str]]]:
+    """The namespaces (and their accounts) a subject pattern may match: one, when it
+    spells the namespace out (no namespace holds a ``:``), else every one."""
+    namespace, colon, _ = pattern.removeprefix(SUBJECT).partition(":")
+    if not pattern.startswith(SUBJECT) or not colon or has_wildcard(namespace):
+        return known.items()
+    return [(namespace, known[namespace])] if namespace in known else []
 
 
 def _issuer(inv: Inventory, by_issuer: dict[str, list[IamRole]]) -> Issuer | None:
