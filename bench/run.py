@@ -17,7 +17,9 @@ by default), so each can be compared with a path query to the same targets, and 
 "secret")`` listing every source, and the decision queries (route groups, fixes to
 secrets, a blast radius; ``--skip-decisions`` leaves them out, as they take minutes at
 150k pods). After each phase the table gives this process's peak RSS (``ru_maxrss``) and
-its current RSS (``/proc/self/statm``), so what each phase keeps shows beside the peak.
+its current RSS (``/proc/self/statm``), so what each phase keeps shows beside the peak, and
+the peak proportional set size of this process with the build's forked workers
+(``bench._memory``: RSS would count the pages they share twice) and the workers' CPU time.
 ``--no-aws`` reads the Kubernetes dump alone, as before the AWS half existed, for
 comparison. ``--policies N`` generates N realistic NetworkPolicies and a Calico DaemonSet
 that enforces them (``bench.synth``); the dumps' names then carry
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench._children import FLOORS, floors, run_cli
+from bench._memory import TreePeak
 from bench.synth import POLICIES_HELP
 
 if TYPE_CHECKING:
@@ -91,15 +94,26 @@ def rss_mib() -> float:
 def timed(results: dict[str, Any], phase: str, action: Callable[[], T]) -> T:
     """Run ``action``, recording its wall and CPU time (which other work on a shared machine
     inflates less), the peak RSS and the RSS after it under ``phase``."""
-    start, cpu = time.perf_counter(), time.process_time()
-    value = action()
+    start, cpu, workers_cpu = time.perf_counter(), time.process_time(), children_cpu()
+    with TreePeak() as tree:
+        value = action()
     seconds, now = time.perf_counter() - start, rss_mib()
     # the kernel's high-water mark can lag the pages just touched
     results["phases"][phase] = {"seconds": round(seconds, 3),
                                 "cpu_seconds": round(time.process_time() - cpu, 3),
                                 "peak_rss_mib": round(max(peak_rss_mib(), now), 1),
-                                "rss_mib": round(now, 1)}
+                                "rss_mib": round(now, 1),
+                                "tree_peak_pss_mib": round(tree.peak_mib, 1)}
+    if tree.workers:
+        results["phases"][phase].update(
+            workers=tree.workers, workers_cpu_seconds=round(children_cpu() - workers_cpu, 3))
     return value
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (the build's workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def ensure_dumps(directory: Path, pods: int, indent: bool, seed: int, aws: bool,
@@ -177,7 +191,9 @@ def measure(paths: list[Path], results: dict[str, Any], decisions: bool = True) 
         edges_by_technique=by_technique,
         aws_edges_by_technique={t: n for t, n in by_technique.items()
                                 if t.startswith("aws.") or t in AWS_BRIDGES},
-        peak_rss_mib=round(peak_rss_mib(), 1))
+        peak_rss_mib=round(peak_rss_mib(), 1),
+        tree_peak_pss_mib=max(row.get("tree_peak_pss_mib", 0.0)
+                              for row in results["phases"].values()))
     timings = [row.get("seconds") for phase, row in results["phases"].items()
                if phase in ("ingest", "build", *(q for q, _ in QUERIES))]
     results["end_to_end_seconds"] = round(sum(t for t in timings if t is not None), 3)
@@ -215,19 +231,25 @@ def decide(graph: Any, results: dict[str, Any]) -> None:
 def report(results: dict[str, Any]) -> str:
     """The results as a readable table."""
     lines = [f"inputs: {results['files']} ({results['file_mib']} MiB)",
-             f"{'phase':<12}{'seconds':>9}{'CPU s':>8}{'peak RSS MiB':>14}{'RSS MiB':>9}  note"]
+             f"{'phase':<12}{'seconds':>9}{'CPU s':>8}{'peak RSS MiB':>14}{'RSS MiB':>9}"
+             f"{'tree PSS MiB':>14}  note"]
     for phase, row in results["phases"].items():
-        seconds, cpu, peak, now = (_cell(row.get(key), digits) for key, digits in (
-            ("seconds", 2), ("cpu_seconds", 2), ("peak_rss_mib", 0), ("rss_mib", 0)))
+        seconds, cpu, peak, now, tree = (_cell(row.get(key), digits) for key, digits in (
+            ("seconds", 2), ("cpu_seconds", 2), ("peak_rss_mib", 0), ("rss_mib", 0),
+            ("tree_peak_pss_mib", 0)))
         note = row.get("note", "") + (f"{row['paths']} paths ({row['sources']} sources, "
                                       f"{row['targets']} targets)" if "paths" in row else "")
-        lines.append(f"{phase:<12}{seconds:>9}{cpu:>8}{peak:>14}{now:>9}  {note}")
+        if row.get("workers"):
+            note += (f"{row['workers']} workers, {row['workers_cpu_seconds']:.2f} CPU s "
+                     "beside this process's")
+        lines.append(f"{phase:<12}{seconds:>9}{cpu:>8}{peak:>14}{now:>9}{tree:>14}  {note}")
     ratios = [f"{results[key]}x {phase}" for phase, _, _ in FLOORS
               if results.get(key := f"end_to_end_over_{phase.replace('.', '_')}") is not None]
     lines += [
         f"end to end (ingest+build+queries): {results['end_to_end_seconds']:.2f} s"
         + (f" = {', '.join(ratios)}" if ratios else ""),
-        f"peak RSS: {results['peak_rss_mib']:.0f} MiB",
+        f"peak RSS: {results['peak_rss_mib']:.0f} MiB (this process); with the build's "
+        f"workers: {results['tree_peak_pss_mib']:.0f} MiB (PSS, sampled)",
         f"pods: {results['pods']} live + {results['templates']} templates, as "
         f"{results['pod_vertices']} pod vertices ({results['classes']} replica classes); "
         f"problems: {results['problems']}", *(f"  {p}" for p in results["problem_samples"])]

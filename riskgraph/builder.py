@@ -73,21 +73,21 @@ def _edge_attrs(technique: Technique, edges: Iterable[Edge], intern: _Interned) 
     """One attribute mapping per (source, target); a pair found twice keeps the easier
     cost (and its reason), the stronger confidence and both pieces of evidence."""
     merged = EdgeBatch()
-    metadata = _Metadata(technique)
-    for edge in edges:
-        cost = technique.cost if edge.cost is None else edge.cost
-        pair = (edge.source, edge.target)
-        seen = merged.get(pair)
+    metadata, default_cost = _Metadata(technique), technique.cost
+    attrs_of, seen_before = EdgeAttrs.of, merged.get  # millions of calls: no lookups
+    for source, target, reason, evidence, confidence, cost in edges:
+        if cost is None:
+            cost = default_cost
+        pair = (source, target)
+        seen = seen_before(pair)
         if seen is None:
-            merged[pair] = EdgeAttrs.of(metadata(cost, edge.confidence), edge.reason,
-                                        intern(edge.evidence))
+            merged[pair] = attrs_of(metadata(cost, confidence), reason, intern(evidence))
             continue
         known = seen["evidence"]
-        evidence = intern((*known, *(e for e in dict.fromkeys(edge.evidence) if e not in known)))
-        reason = edge.reason if cost < seen["cost"] else seen["reason"]
-        confidence = min(seen["confidence"], edge.confidence, key=CONFIDENCE_ORDER.index)
-        merged[pair] = EdgeAttrs.of(metadata(min(cost, seen["cost"]), confidence), reason,
-                                    evidence)
+        both = intern((*known, *(e for e in dict.fromkeys(evidence) if e not in known)))
+        reason = reason if cost < seen["cost"] else seen["reason"]
+        confidence = min(seen["confidence"], confidence, key=CONFIDENCE_ORDER.index)
+        merged[pair] = attrs_of(metadata(min(cost, seen["cost"]), confidence), reason, both)
     return merged
 
 
@@ -122,7 +122,8 @@ def build_graph(
     intern = _Interned()
     chosen = list(techniques if techniques is not None else all_techniques())
     if workers is None:
-        workers = worker_count(len(inv.pods) + len(inv.aws.roles) + len(inv.aws.users))
+        live_pods = sum(len(pod.replicas) or 1 for pod in inv.pods)
+        workers = worker_count(live_pods + len(inv.aws.roles) + len(inv.aws.users))
     if not inv.aws.empty:
         # Every policy compiled once, before any worker forks, rather than in each of them
         # (and its problems in the same order whatever the number of workers).
@@ -139,7 +140,7 @@ def build_graph(
         add_inventory_vertices(graph, inv)
         add_aws_vertices(graph, inv.aws)
         for technique, merged in run_in_order(chosen, run, workers):
-            graph.add_attack_edges((s, t, technique.id, attrs) for (s, t), attrs in merged.items())
+            graph.add_attack_edges(technique.id, merged.items())
             counts[technique.id] = len(merged)
             inv.problems.extend(merged.problems)
         complete_vertices(graph)

@@ -99,9 +99,11 @@ class EdgeAttrs(MutableMapping[str, Any]):
     def of(cls, shared: Shared, reason: str | Reason, evidence: tuple[str, ...]) -> EdgeAttrs:
         """Attributes built in one call, the way the builder makes millions of them."""
         attrs = cls.__new__(cls)
-        attrs.shared = shared
-        attrs._set_reason(reason)
-        attrs._evidence = evidence
+        attrs.shared, attrs._evidence = shared, evidence
+        if isinstance(reason, Reason):
+            attrs._template, attrs._args = reason.template, reason.args
+        else:
+            attrs._template, attrs._args = reason, None
         return attrs
 
     def parts(self) -> tuple[Any, Any, Any, Any]:
@@ -279,25 +281,34 @@ class AttackGraph(nx.MultiDiGraph):  # type: ignore[misc]  # networkx ships no t
     edge_attr_dict_factory = EdgeAttrs
     edge_key_dict_factory = EdgeKeys
 
-    def add_attack_edges(self, edges: Iterable[tuple[str, str, str, EdgeAttrs]]) -> None:
-        """Add ``(source, target, key, attrs)`` edges holding ``attrs`` itself.
+    def _new_vertex(self, vertex: str) -> dict[str, Any]:
+        out: dict[str, Any] = self.adjlist_inner_dict_factory()
+        self._succ[vertex], self._pred[vertex] = out, self.adjlist_inner_dict_factory()
+        self._node[vertex] = self.node_attr_dict_factory()
+        return out
+
+    def add_attack_edges(self, key: str, edges: Iterable[tuple[tuple[str, str], EdgeAttrs]]
+                         ) -> None:
+        """Add ``((source, target), attrs)`` edges under ``key``, each holding ``attrs`` itself.
 
         ``add_edges_from`` would copy each mapping into a fresh dict and then into a new
         ``EdgeAttrs``, undoing the sharing. An edge already there under the same key gets
         ``attrs`` in place of its attributes (``add_edges_from`` would merge the two).
         """
-        succ, pred, nodes = self._succ, self._pred, self._node
-        for source, target, key, attrs in edges:
-            for vertex in (source, target):
-                if vertex not in succ:
-                    succ[vertex] = self.adjlist_inner_dict_factory()
-                    pred[vertex] = self.adjlist_inner_dict_factory()
-                    nodes[vertex] = self.node_attr_dict_factory()
-            keys = succ[source].get(target)
-            if keys is None:
-                keys = succ[source][target] = pred[target][source] = \
-                    self.edge_key_dict_factory()
-            keys[key] = attrs
+        succ, pred = self._succ, self._pred
+        new_keys = EdgeKeys.__new__
+        for (source, target), attrs in edges:
+            out = succ.get(source)
+            if out is None:
+                out = self._new_vertex(source)
+            if target not in succ:
+                self._new_vertex(target)
+            keys = out.get(target)
+            if keys is None:  # nearly every pair: one key, made without a call per slot
+                keys = out[target] = pred[target][source] = new_keys(EdgeKeys)
+                keys._key, keys.lone, keys._more = key, attrs, None
+            else:
+                keys[key] = attrs
         cache = getattr(self, "__networkx_cache__", None)
         if cache:
             cache.clear()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from bench._children import floors, run_cli
+from bench._memory import TreePeak, tree_pss_mib
 from bench.run import ensure_dumps
 from bench.run import main as run_main
 from bench.synth import main as synth
@@ -225,3 +228,15 @@ def test_run_reports_current_rss_and_skips_what_it_is_told(
         assert 0 < phases[phase]["rss_mib"] <= phases[phase]["peak_rss_mib"], phases[phase]
         assert phases[phase]["cpu_seconds"] > 0, phases[phase]
     assert results["end_to_end_over_orjson"] > 0 and results["end_to_end_over_json_load"] > 0
+
+
+def test_the_tree_peak_counts_the_workers_a_phase_forks() -> None:
+    assert tree_pss_mib() > 1
+    with TreePeak(interval=0.05) as tree:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(0.5)
+            os._exit(0)
+        time.sleep(0.3)
+        os.waitpid(pid, 0)
+    assert tree.workers == 1 and tree.peak_mib >= tree_pss_mib() * 0.5
