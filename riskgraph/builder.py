@@ -136,10 +136,12 @@ def build_graph(
         del inv.problems[known:]
         return merged
 
-    with gc_paused():
+    def add_vertices() -> None:
         add_inventory_vertices(graph, inv)
         add_aws_vertices(graph, inv.aws)
-        for technique, merged in run_in_order(chosen, run, workers):
+
+    with gc_paused():
+        for technique, merged in run_in_order(chosen, run, workers, meanwhile=add_vertices):
             graph.add_attack_edges(technique.id, merged.items())
             counts[technique.id] = len(merged)
             inv.problems.extend(merged.problems)

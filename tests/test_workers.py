@@ -129,3 +129,13 @@ def test_a_problem_a_technique_reports_in_a_worker_reaches_the_graph() -> None:
     assert len(inv.problems) == 6
     assert sorted(k for _, _, k in graph.edges(keys=True)) == sorted(t.id for t in catalog)
 
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_meanwhile_runs_once_here_before_results_come(workers: int) -> None:
+    ran: list[int] = []
+    found = run_in_order(list(range(6)), _slow_pid, workers,
+                         meanwhile=lambda: ran.append(os.getpid()))
+    first = next(found)
+    assert ran == [os.getpid()] and first[0] == 0
+    assert [item for item, _ in found] == [1, 2, 3, 4, 5] and ran == [os.getpid()]

@@ -92,15 +92,19 @@ class _Sent:
             self.poll(wait=True)
 
 
-def run_in_order(items: Sequence[Item], compute: Callable[[Item], Result], workers: int
+def run_in_order(items: Sequence[Item], compute: Callable[[Item], Result], workers: int,
+                 meanwhile: Callable[[], object] = lambda: None
                  ) -> Iterator[tuple[Item, Result]]:
     """Each item with ``compute(item)``, in the order of ``items``, computed by ``workers``
     processes (this one and ``workers - 1`` forks).
 
     ``compute`` must be pure and its results picklable; it runs in a forked copy of this
     process, so it sees everything made before the call (and nothing made after).
+    ``meanwhile`` runs here first, while the workers already compute (work ``compute``
+    does not need).
     """
     if workers <= 1 or len(items) < 2:
+        meanwhile()
         for item in items:
             yield item, compute(item)
         return
@@ -126,6 +130,7 @@ def run_in_order(items: Sequence[Item], compute: Callable[[Item], Result], worke
                     _work(items, compute, claim, writing, scratch)
                 children.append(pid)
             os.close(writing)
+            meanwhile()
             sent = _Sent(reading)
             mine: dict[int, Result] = {}
             next_out = 0
