@@ -30,15 +30,22 @@ def target_edge(assumed: Assumption, hub: str, pod: Pod, index: int, container: 
     """The step from a hub onto a listening container (``containers[index]``), weighed by
     what its ports serve (:mod:`riskgraph.techniques.net._exploit`); None when the
     assumption draws no such step."""
-    weighed = assumed.weigh(pod, container, container.ports)
+    memo = assumed.memo
+    step = memo.get((id(pod), index))
+    if step is None:
+        step = memo[(id(pod), index)] = (
+            assumed.weigh(pod, container, container.ports), container_vertex(pod, container),
+            evidence(pod, f"containers[{index}].ports",
+                     [p.container_port for p in container.ports]))
+    weighed, vertex, declared = step
     if weighed is None:
         return None
-    return Edge(hub, container_vertex(pod, container),
-                Reason("{} reaches container {}/{}, listening on {}; {}", who, pod.name,
-                       container.name, str(ports), weighed.why),
-                (evidence(pod, f"containers[{index}].ports",
-                          [p.container_port for p in container.ports]), *proof),
-                weakest(confidence, weighed.confidence), weighed.cost)
+    text = memo.get(ports)
+    if text is None:
+        text = memo[ports] = str(ports)
+    return Edge(hub, vertex, Reason("{} reaches container {}/{}, listening on {}; {}", who,
+                                    pod.name, container.name, text, weighed.why),
+                (declared, *proof), weakest(confidence, weighed.confidence), weighed.cost)
 
 
 @dataclass
