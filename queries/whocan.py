@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from queries._reverse import Settled, cheapest_edge, reverse_search
-from queries._search import EdgeFilter
+from queries._search import EdgeFilter, walked_techniques
 from queries.paths import ask, plain_attrs, walked_step
 from queries.pathset import AttackPath, PathSet
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
@@ -119,17 +119,20 @@ def _describe(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter, ver
     route = settled.route(vertex)
     succ = graph._succ
     at = 1 if len(route) > 2 and not _STRUCTURAL.isdisjoint(succ[route[0]][route[1]]) else 0
-    walked = cheapest_edge(route[at], route[at + 1], succ[route[at]][route[at + 1]], blocked)
-    assert walked is not None  # the search walked it; told as walked_step tells a step
-    key, attrs = walked
+    source, target = route[at], route[at + 1]
+    parallel = succ[source][target]
+    # The step is told as walked_step tells it; a lone edge, the usual case, without a loop.
+    techniques = walked_techniques(source, target, parallel, blocked)
+    if len(techniques) == 1:
+        technique = techniques[0]
+    else:
+        walked = cheapest_edge(source, target, parallel, blocked)
+        assert walked is not None  # the search walked one of them
+        technique = walked[1].get("technique", str(walked[0]))
     identity, kind = workload or (vertex, str(graph._node[vertex].get("kind", "")))
     return Source(identity, kind, round(settled.cost[label], 3),
                   CONFIDENCE_ORDER[settled.confidence[label]], settled.hops[label],
-                  (attrs.get("technique", str(key)), route[at + 1]), route[-1], vertex, members)
-
-
-def _is_source(attrs: Mapping[str, Any]) -> bool:
-    return attrs.get("kind") in SOURCE_KINDS or bool(attrs.get("entry"))
+                  (technique, target), route[-1], vertex, members)
 
 
 def _sources(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
@@ -140,7 +143,8 @@ def _sources(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
     nodes, first, cost, hops = graph._node, settled.first, settled.cost, settled.hops
     candidates = sorted((cost[label], hops[label], vertex) for vertex, label in (
         first.items() if among is None else ((vertex, first[vertex]) for vertex in among))
-        if hops[label] and _is_source(nodes[vertex]))
+        if hops[label] and ((attrs := nodes[vertex]).get("kind") in SOURCE_KINDS
+                            or attrs.get("entry")))
     listed: list[tuple[str, tuple[str, str] | None]] = []
     members: Counter[str] = Counter()
     for _, _, vertex in candidates:
