@@ -132,7 +132,6 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
             bucket.sort()
             following = hops + 1
             plans: dict[int, _Plan | None] = {}
-
             for vertex, toward, confidence in bucket:
                 if known(vertex, out_of_reach) <= hops:
                     continue
