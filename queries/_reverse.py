@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from queries._search import EdgeFilter, Rounded, walkable
@@ -46,68 +46,83 @@ class Settled(NamedTuple):
         return route
 
 
-def _cheapest_in(vertex: str, predecessors: Mapping[str, Mapping[Any, Mapping[str, Any]]],
-                 avoid: frozenset[str], blocked: EdgeFilter, rounded: Rounded
-                 ) -> list[tuple[str, float, int]]:
-    """Each predecessor once, with the cost and confidence of its cheapest walkable edge
-    into ``vertex`` (ties go to the smaller key, as the forward search's steps do)."""
-    steps = []
-    # This loop visits every edge into the settled region: walkable() in full only when
-    # something is blocked, and a lone edge (the usual case) skips the comparisons.
-    filtered = bool(blocked)
-    for neighbour, parallel in predecessors.items():
-        if neighbour in avoid:
+def cheapest_edge(source: str, target: str, parallel: Mapping[Any, Mapping[str, Any]],
+                  blocked: EdgeFilter) -> tuple[Any, Mapping[str, Any]] | None:
+    """The key and attributes of the cheapest walkable edge among ``parallel`` (the edges
+    from ``source`` to ``target``), ties to the smaller key as the forward search's steps
+    go; None when none is walkable."""
+    best: tuple[float, str, Any, Mapping[str, Any]] | None = None
+    for key, attrs in parallel.items():
+        if not walkable(source, target, key, attrs, blocked):
             continue
-        lone = parallel.lone if type(parallel) is EdgeKeys else \
-            next(iter(parallel.values())) if len(parallel) == 1 else None
-        if lone is not None and not filtered:
-            # The builder's attributes keep cost, confidence and traversable shared.
-            attrs = lone.shared if type(lone) is EdgeAttrs else lone
-            if attrs.get("traversable", True):
-                steps.append((neighbour, rounded[attrs.get("cost", 1.0)],
-                              _RANK[attrs.get("confidence", "certain")]))
-            continue
-        best: tuple[float, str, Mapping[str, Any]] | None = None
-        for key, attrs in parallel.items():
-            if not walkable(neighbour, vertex, key, attrs, blocked):
-                continue
-            cost = attrs.get("cost", 1.0)
-            if best is None or cost < best[0] or (cost == best[0] and str(key) < best[1]):
-                best = (cost, str(key), attrs)
-        if best is not None:
-            steps.append((neighbour, rounded[best[0]],
-                          _RANK[best[2].get("confidence", "certain")]))
-    return steps
+        cost = attrs.get("cost", 1.0)
+        if best is None or cost < best[0] or (cost == best[0] and str(key) < best[1]):
+            best = (cost, str(key), key, attrs)
+    return None if best is None else (best[2], best[3])
+
+
+#: Where the labels one edge makes from the level being settled go: their cost, the
+#: edge's confidence rank and the bucket list for that cost and the next hop count.
+_Plan = tuple[float, int, list[tuple[str, int, int]]]
+#: A plan not yet worked out (compared by identity).
+_UNSEEN: _Plan = (-1.0, -1, [])
+
+
+def _plan(shared: Mapping[str, Any], cost: float, following: int, limit: float,
+          rounded: Rounded, buckets: dict[float, dict[int, list[tuple[str, int, int]]]],
+          costs: list[float]) -> _Plan | None:
+    """Where an edge with these attributes sends the labels of the bucket of ``cost``
+    (their next hop count ``following``); None when it is not walked or costs too much."""
+    if not shared.get("traversable", True):
+        return None
+    # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
+    total = rounded[cost + rounded[shared.get("cost", 1.0)]]
+    if total > limit:
+        return None
+    waiting = buckets.get(total)
+    if waiting is None:
+        waiting = buckets[total] = {}
+        heapq.heappush(costs, total)
+    return total, _RANK[shared.get("confidence", "certain")], waiting.setdefault(following, [])
 
 
 def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
-                   targets: set[str], max_hops: int, max_cost: float | None,
+                   targets: Iterable[str], max_hops: int, max_cost: float | None,
                    avoid: frozenset[str], blocked: EdgeFilter,
                    enough: Callable[[str], bool] | None = None) -> Settled:
     """Every vertex that reaches a target within ``max_hops`` (and ``max_cost``), with its
     cheapest such route; ties go to fewer hops, then to smaller ids. ``enough`` is told
-    each vertex as its cheapest route settles and stops the search when it says so: the
-    first label settled at a vertex is final, so the answer so far is exact.
+    each vertex but the targets as its cheapest route settles and stops the search when it
+    says so: the first label settled at a vertex is final, so the answer so far is exact.
+    Targets given in sorted order cost the first bucket's sort one pass.
 
     Labels wait in one bucket per cost and hops, and a heap orders only the distinct
     costs: technique costs are few, so a bucket is sorted once (by ids) instead of paying
-    a heap operation per label, as in the forward search.
+    a heap operation per label, as in the forward search. The labels of one bucket all
+    cost the same, so what an edge adds (its cost, confidence and the bucket it leads to)
+    depends only on the attributes the builder shares among a technique's edges: it is
+    worked out once per shared part and bucket, and each edge into the settled region
+    (millions on a large estate) costs a few lookups.
     """
     settled = Settled([], [], [], [], [], {})
     fewest: dict[str, int] = {}
     out_of_reach = max_hops + 1
     limit = math.inf if max_cost is None else max_cost
     buckets: dict[float, dict[int, list[tuple[str, int, int]]]] = {
-        0.0: {0: [(target, -1, 0) for target in targets - avoid]}}
+        0.0: {0: [(target, -1, 0) for target in targets if target not in avoid]}}
     costs = [0.0]
-    adjacency: dict[str, list[tuple[str, float, int]]] = {}
     rounded = Rounded()
     known = fewest.get
+    filtered = bool(blocked)
     # The label lists, bound once: this loop runs once per label.
     label_vertex, label_toward, label_cost, label_hops, label_confidence, first = \
         settled[:6]
-    queue_best: dict[str, tuple[float, int]] = {}
-    queued = queue_best.get
+    # Per vertex the (cost, hops) of its best label, waiting or settled: an edge's label no
+    # cheaper and no shorter than it would only be skipped when popped (the one there, from
+    # an earlier label, also wins ties), so a hub every container leads to is queued once.
+    # Avoided vertices hold a label better than any, so none is queued.
+    best: dict[str, tuple[float, int]] = dict.fromkeys(avoid, (-math.inf, -1))
+    marked = best.get
     while costs:
         cost = heapq.heappop(costs)
         by_hops = buckets[cost]
@@ -116,10 +131,12 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
             bucket = by_hops.pop(hops)
             bucket.sort()
             following = hops + 1
+            plans: dict[int, _Plan | None] = {}
             for vertex, toward, confidence in bucket:
                 if known(vertex, out_of_reach) <= hops:
                     continue
                 fewest[vertex] = hops
+                best[vertex] = (cost, hops)
                 label = len(label_vertex)
                 label_vertex.append(vertex)
                 label_toward.append(toward)
@@ -128,38 +145,35 @@ def reverse_search(pred: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any
                 label_confidence.append(confidence)
                 if vertex not in first:
                     first[vertex] = label
-                    if enough is not None and enough(vertex):
+                    if hops and enough is not None and enough(vertex):
                         return settled._replace(complete=False)
-                if hops >= max_hops:
+                if following > max_hops:
                     continue
-                steps = adjacency.get(vertex)
-                if steps is None:
-                    steps = adjacency[vertex] = _cheapest_in(vertex, pred[vertex], avoid,
-                                                             blocked, rounded)
-                for neighbour, step, step_confidence in steps:
-                    if known(neighbour, out_of_reach) <= following:
+                for neighbour, parallel in pred[vertex].items():
+                    there = marked(neighbour)
+                    # Settled, or waiting at this cost: no edge of this bucket improves it.
+                    if there is not None and there[0] <= cost and there[1] <= following:
                         continue
-                    # Rounding keeps 0.1 + 0.2 and 0.2 + 0.1 in one bucket, so equal costs tie.
-                    total = rounded[cost + step]
-                    if total > limit:
-                        continue
-                    # A label no cheaper and no shorter than one already waiting there would
-                    # only be skipped when popped (the waiting one, pushed from an earlier
-                    # label, also wins ties): a hub every container leads to is queued once.
-                    waiting_there = queued(neighbour)
-                    if waiting_there is not None and waiting_there[0] <= total \
-                            and waiting_there[1] <= following:
-                        continue
-                    queue_best[neighbour] = (total, following)
-                    entry = (neighbour, label, step_confidence if step_confidence > confidence
-                             else confidence)
-                    waiting = buckets.get(total)
-                    if waiting is None:
-                        buckets[total] = {following: [entry]}
-                        heapq.heappush(costs, total)
-                    elif following in waiting:
-                        waiting[following].append(entry)
+                    lone = parallel.lone if type(parallel) is EdgeKeys else None
+                    shared: Mapping[str, Any]
+                    if type(lone) is EdgeAttrs and not filtered:
+                        shared = lone.shared
                     else:
-                        waiting[following] = [entry]
+                        chosen = cheapest_edge(neighbour, vertex, parallel, blocked)
+                        if chosen is None:
+                            continue
+                        shared = chosen[1].shared if type(chosen[1]) is EdgeAttrs \
+                            else chosen[1]
+                    how = plans.get(id(shared), _UNSEEN)
+                    if how is _UNSEEN:
+                        how = plans[id(shared)] = _plan(shared, cost, following, limit,
+                                                        rounded, buckets, costs)
+                    if how is None:
+                        continue
+                    total, rank, into = how
+                    if there is not None and there[0] <= total and there[1] <= following:
+                        continue
+                    best[neighbour] = (total, following)
+                    into.append((neighbour, label, rank if rank > confidence else confidence))
         del buckets[cost]
     return settled

@@ -171,13 +171,13 @@ class Question:
                                                 self.blocked.edges | frozenset(edges)))
 
 
-def ask(graph: nx.MultiDiGraph, sources: str | Iterable[str],
+def ask(graph: nx.MultiDiGraph, sources: str | Iterable[str] | None,
         targets: str | Iterable[str] | None,
         *, max_hops: int = 8, sensitive: Iterable[str] = (), avoid: str | Iterable[str] = (),
         avoid_techniques: Iterable[str] = (), skip_platform_defaults: bool = False,
         blocked_edges: Iterable[tuple[str, str, str]] = ()) -> Question:
-    """Resolve the selectors of a path question (see :func:`attack_paths`); ``targets``
-    None leaves the targets to the caller (an empty set).
+    """Resolve the selectors of a path question (see :func:`attack_paths`); ``sources`` or
+    ``targets`` None leaves them to the caller (an empty set).
 
     Raises
     ------
@@ -192,7 +192,7 @@ def ask(graph: nx.MultiDiGraph, sources: str | Iterable[str],
     avoided = set(resolve_targets(graph, avoid)) if avoid else set()
     if skip_platform_defaults:
         avoided.update(v for v, platform in graph.nodes(data="platform_default") if platform)
-    return Question(frozenset(resolve_sources(graph, sources)),
+    return Question(frozenset(() if sources is None else resolve_sources(graph, sources)),
                     frozenset(() if targets is None
                               else resolve_targets(graph, targets, sensitive)), max_hops,
                     frozenset(avoided), blocked)

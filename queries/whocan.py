@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 import networkx as nx
 
-from queries._reverse import Settled, reverse_search
-from queries._search import EdgeFilter
+from queries._reverse import Settled, cheapest_edge, reverse_search
+from queries._search import EdgeFilter, walked_techniques
 from queries.paths import ask, plain_attrs, walked_step
 from queries.pathset import AttackPath, PathSet
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
@@ -101,9 +101,8 @@ class WhoCan:
                             "truncated": self.truncated}}
 
 
-def _workload(graph: nx.MultiDiGraph, vertex: str) -> tuple[str, str] | None:
-    """(id, kind) of the workload a pod belongs to; None for a bare pod."""
-    attrs = graph.nodes[vertex]
+def _workload(attrs: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(id, kind) of the workload a pod (its attributes) belongs to; None for a bare pod."""
     owner = attrs.get("template_of") or attrs.get("owner")
     if not owner or attrs.get("kind") != "Pod":
         return None
@@ -111,49 +110,53 @@ def _workload(graph: nx.MultiDiGraph, vertex: str) -> tuple[str, str] | None:
     return f"k8s:{kind}:{attrs.get('namespace')}/{name}", kind
 
 
-def _describe(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
-             vertex: str) -> Source:
-    """A vertex's cheapest route told as a source: cost, confidence, hops and its first
-    step that is an attacker's choice (a pod's step into its container is not)."""
+def _describe(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter, vertex: str,
+              workload: tuple[str, str] | None = None, members: int = 1) -> Source:
+    """A vertex's cheapest route told as a source (as its ``workload`` of ``members`` pods,
+    when given): cost, confidence, hops and its first step that is an attacker's choice (a
+    pod's step into its container is not)."""
     label = settled.first[vertex]
     route = settled.route(vertex)
-    at = 1 if len(route) > 2 and not _STRUCTURAL.isdisjoint(graph._succ[route[0]][route[1]]) \
-        else 0
-    step = walked_step(graph, route[at], route[at + 1], blocked)
-    return Source(vertex, str(graph.nodes[vertex].get("kind", "")),
-                  round(settled.cost[label], 3), CONFIDENCE_ORDER[settled.confidence[label]],
-                  settled.hops[label], (step.technique, step.target), route[-1], vertex)
-
-
-def _is_source(attrs: Mapping[str, Any]) -> bool:
-    return attrs.get("kind") in SOURCE_KINDS or bool(attrs.get("entry"))
+    succ = graph._succ
+    at = 1 if len(route) > 2 and not _STRUCTURAL.isdisjoint(succ[route[0]][route[1]]) else 0
+    source, target = route[at], route[at + 1]
+    parallel = succ[source][target]
+    # The step is told as walked_step tells it; a lone edge, the usual case, without a loop.
+    techniques = walked_techniques(source, target, parallel, blocked)
+    if len(techniques) == 1:
+        technique = techniques[0]
+    else:
+        walked = cheapest_edge(source, target, parallel, blocked)
+        assert walked is not None  # the search walked one of them
+        technique = walked[1].get("technique", str(walked[0]))
+    identity, kind = workload or (vertex, str(graph._node[vertex].get("kind", "")))
+    return Source(identity, kind, round(settled.cost[label], 3),
+                  CONFIDENCE_ORDER[settled.confidence[label]], settled.hops[label],
+                  (technique, target), route[-1], vertex, members)
 
 
 def _sources(graph: nx.MultiDiGraph, settled: Settled, blocked: EdgeFilter,
-             group: bool) -> list[Source]:
-    """The sources among the settled vertices, cheapest first; with ``group``, a workload's
-    pods as one, its cheapest member standing for the rest (only that one is described)."""
-    nodes = graph.nodes
-    candidates = sorted(
-        (settled.cost[label], settled.hops[label], vertex)
-        for vertex, label in settled.first.items()
-        if settled.hops[label] and _is_source(nodes[vertex]))
-    listed: list[Source] = []
-    workloads: dict[str, int] = {}
-    members: dict[int, int] = {}
+             group: bool, among: Iterable[str] | None = None) -> list[Source]:
+    """The sources among the settled vertices (``among`` them, when the caller already
+    knows which are), cheapest first; with ``group``, a workload's pods as one, its
+    cheapest member standing for the rest (only that one is described)."""
+    nodes, first, cost, hops = graph._node, settled.first, settled.cost, settled.hops
+    candidates = sorted((cost[label], hops[label], vertex) for vertex, label in (
+        first.items() if among is None else ((vertex, first[vertex]) for vertex in among))
+        if hops[label] and ((attrs := nodes[vertex]).get("kind") in SOURCE_KINDS
+                            or attrs.get("entry")))
+    listed: list[tuple[str, tuple[str, str] | None]] = []
+    members: Counter[str] = Counter()
     for _, _, vertex in candidates:
-        workload = _workload(graph, vertex) if group else None
-        if workload is None:
-            listed.append(_describe(graph, settled, blocked, vertex))
-        elif workload[0] in workloads:
-            members[workloads[workload[0]]] += 1
-        else:
-            workloads[workload[0]] = len(listed)
-            members[len(listed)] = 1
-            listed.append(replace(_describe(graph, settled, blocked, vertex), id=workload[0],
-                                  kind=workload[1]))
-    return [replace(source, members=members[at]) if members.get(at, 1) > 1 else source
-            for at, source in enumerate(listed)]
+        workload = _workload(nodes[vertex]) if group else None
+        if workload is not None:
+            members[workload[0]] += 1
+            if members[workload[0]] > 1:
+                continue
+        listed.append((vertex, workload))
+    return [_describe(graph, settled, blocked, vertex, workload,
+                      members[workload[0]] if workload else 1)
+            for vertex, workload in listed]
 
 
 def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
@@ -196,26 +199,34 @@ def who_can(graph: nx.MultiDiGraph, targets: str | Iterable[str] = "secret", *,
     >>> "internet" in [source.id for source in answer.sources]
     True
     """
-    question = ask(graph, "internet", targets, max_hops=max_hops, sensitive=sensitive,
+    # The sources are whatever the search settles: only the targets are resolved.
+    question = ask(graph, None, targets, max_hops=max_hops, sensitive=sensitive,
                    avoid=avoid, avoid_techniques=avoid_techniques,
                    skip_platform_defaults=skip_platform_defaults, blocked_edges=blocked_edges)
     if top is not None and top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     enough = None
+    # The sources settled so far, in the order they settle (cheapest first).
+    counted: list[str] = []
     if top is not None:
         nodes, seen = graph._node, set()
 
         def enough(vertex: str) -> bool:
             # Called once per vertex as its cheapest route settles: counts listed sources.
             attrs = nodes[vertex]
-            if vertex in question.targets or not _is_source(attrs):
+            if (attrs.get("kind") not in SOURCE_KINDS and not attrs.get("entry")) \
+                    or vertex in question.targets:
                 return False
-            workload = _workload(graph, vertex) if group else None
+            counted.append(vertex)
+            workload = _workload(attrs) if group else None
             seen.add(vertex if workload is None else workload[0])
             return len(seen) > top
 
-    settled = reverse_search(graph._pred, set(question.targets), max_hops, max_cost,
-                             question.avoided, question.blocked, enough)
-    found = _sources(graph, settled, question.blocked, group)
-    return WhoCan(tuple(sorted(question.targets)), tuple(found[:top]), graph, settled,
-                  question.blocked, truncated=top is not None and len(found) > top)
+    # Sorted once: the search settles its targets in this order (ties go to smaller ids).
+    ordered = tuple(sorted(question.targets))
+    settled = reverse_search(graph._pred, ordered, max_hops, max_cost, question.avoided,
+                             question.blocked, enough)
+    found = _sources(graph, settled, question.blocked, group,
+                     None if settled.complete else counted)
+    return WhoCan(ordered, tuple(found[:top]), graph, settled, question.blocked,
+                  truncated=top is not None and len(found) > top)
