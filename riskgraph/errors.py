@@ -17,6 +17,10 @@ class SelectorError(RiskgraphError):
     """A ``--from``/``--to`` selector is malformed or matches nothing it could ever match."""
 
 
+class SettingError(RiskgraphError):
+    """An environment setting riskgraph reads (``RISKGRAPH_WORKERS``) has a value it cannot use."""
+
+
 class RenderError(RiskgraphError):
     """A diagram could not be rendered (for example, Graphviz ``dot`` is not installed)."""
 

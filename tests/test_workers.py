@@ -12,7 +12,8 @@ import pytest
 from bench.synth import main as synth
 from ingest.k8s_files import parse_text, read_k8s
 from riskgraph.builder import build_graph
-from riskgraph.errors import Problem, RiskgraphError
+from riskgraph.cli.main import main
+from riskgraph.errors import Problem, SettingError
 from riskgraph.estate.inventory import Inventory
 from riskgraph.parallel.workers import ENV, MIN_OBJECTS, run_in_order, worker_count
 from riskgraph.techniques import Edge, Technique
@@ -91,8 +92,17 @@ def test_the_worker_count_follows_the_setting_and_the_estate_size(
     monkeypatch.setenv(ENV, "3")
     assert worker_count(10) == 3
     monkeypatch.setenv(ENV, "many")
-    with pytest.raises(RiskgraphError, match="RISKGRAPH_WORKERS='many'"):
+    with pytest.raises(SettingError, match="RISKGRAPH_WORKERS='many'"):
         worker_count(10)
+
+
+def test_the_command_refuses_a_bad_worker_setting_before_reading_input(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(ENV, "0")
+    assert main(["paths", "--demo", "--to", "secret"]) == 2
+    err = capsys.readouterr().err
+    assert "RISKGRAPH_WORKERS='0' is not a number of processes" in err
+    assert "Traceback" not in err
 
 
 def _edges(graph: object) -> list[tuple[str, str, str, dict[str, object]]]:

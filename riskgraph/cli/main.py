@@ -45,7 +45,8 @@ from riskgraph.cli.whocan import (
     run_rbac,
     run_whocan,
 )
-from riskgraph.errors import InputError, RenderError, SelectorError
+from riskgraph.errors import InputError, RenderError, SelectorError, SettingError
+from riskgraph.parallel.workers import worker_count
 
 _ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach", "export", "who-can",
              "rbac")
@@ -119,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _check_usage(parser, args)
     try:
+        worker_count(0)  # a bad setting is told now, not after minutes of reading input
         if args.command == "techniques":
             return run_techniques(args)
         say = Progress(args.quiet).say
@@ -127,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write(args, text)
             return code
         return _RUNNERS[args.command](args, say)
-    except SelectorError as error:
+    except (SelectorError, SettingError) as error:
         print(f"riskgraph: {error}", file=sys.stderr)
         return EXIT_USAGE
     except InputError as error:

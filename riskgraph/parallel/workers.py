@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from riskgraph.errors import RiskgraphError
+from riskgraph.errors import SettingError
 
 #: Upper bound on worker processes: each holds its own copy of the pages it touches.
 MAX_WORKERS = 4
@@ -49,7 +49,7 @@ def worker_count(objects: int) -> int:
     setting = os.environ.get(ENV, "").strip()
     if setting:
         if not setting.isdigit() or int(setting) < 1:
-            raise RiskgraphError(f"{ENV}={setting!r} is not a number of processes; set it to "
+            raise SettingError(f"{ENV}={setting!r} is not a number of processes; set it to "
                               "1 (no workers) or more, or unset it to use every core")
         return int(setting) if _can_fork() else 1
     if objects < MIN_OBJECTS or not _can_fork():
