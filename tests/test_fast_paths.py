@@ -9,7 +9,8 @@ import networkx as nx
 import pytest
 
 from queries import attack_paths, blast_radius, fixes
-from queries._prune import Walker, on_route, pruned
+from queries._part import on_route, pruned
+from queries._prune import Walker
 from queries.paths import Question, answer, ask
 from riskgraph.graph import vertex_attrs
 
