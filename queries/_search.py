@@ -95,7 +95,7 @@ def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[s
                         cheapest = cost
         if cheapest is None:
             continue
-        still_costs = exact.get(neighbour, radius)
+        still_costs = exact.get(neighbour, radius) if exact else radius
         if still_costs == math.inf:
             continue
         # Costs count to 9 decimals, as in the cost bound's walk: both add the same
