@@ -27,6 +27,7 @@ from queries._collector import collector_paused
 from queries._cut import cut_fixes
 from queries._part import on_route, pruned
 from queries._prune import Walker
+from queries._routes import RouteFixes
 from queries.catalog import technique as catalog_entry
 from queries.fixpoints import Fix
 from queries.paths import Question, answer, ask
@@ -123,7 +124,7 @@ class FixLab:
                                     targets=question.targets & kept)
             self.walker = Walker(graph, self.question, keep)
             self.candidates, self.owner = candidates(graph, self.walker)
-        self._owners: dict[tuple[int, int], Any] = {}
+        self._routes = RouteFixes(self.walker, self.owner)
 
     @cached_property
     def part(self) -> nx.MultiDiGraph:
@@ -142,46 +143,7 @@ class FixLab:
         """The targets whose route (one fewest-hop route each) each fix sits on, with
         ``blocked`` taken away: only those can the fix take out of reach, since every other
         target keeps its route. A fix sits on a step when it owns every edge left there."""
-        walker, max_hops, known = self.walker, self.question.max_hops, self._owners
-        walk = walker.walk(blocked)
-        hops, parent, index = walk.hops, walk.parent, walker.index
-        # A pair's owner is kept across rounds while none of its edges is blocked.
-        touched = {(index[source], index[target]) for source, target, _ in blocked
-                   if source in index and target in index}
-        # Routes are paths of one tree: each vertex's fixes are its parent's plus one step.
-        along: dict[int, tuple[Any, ...]] = {}
-        found: dict[Any, set[str]] = {}
-        for target in frozenset(targets) - self.question.sources:
-            at = index.get(target)
-            if at is None or hops[at] > max_hops:
-                continue
-            climb = []
-            vertex = at
-            while vertex not in along and parent[vertex] >= 0:
-                climb.append(vertex)
-                vertex = parent[vertex]
-            keys = along.get(vertex, ())
-            for vertex in reversed(climb):
-                pair = (parent[vertex], vertex)
-                if pair in touched:
-                    key = self._owner(pair, blocked)
-                else:
-                    key = known.get(pair, self)
-                    if key is self:
-                        key = known[pair] = self._owner(pair, blocked)
-                keys = keys if key is None else (*keys, key)
-                along[vertex] = keys
-            for key in keys:
-                found.setdefault(key, set()).add(target)
-        return found
-
-    def _owner(self, pair: tuple[int, int], blocked: frozenset[Edge]) -> Any:
-        """The fix that owns every edge left from one vertex to another, or None."""
-        source, step = self.walker.names[pair[0]], self.walker.names[pair[1]]
-        keys = {self.owner.get((source, step, technique))
-                for technique in self.walker.succ[pair[0]][pair[1]]
-                if (source, step, technique) not in blocked}
-        return keys.pop() if len(keys) == 1 else None
+        return self._routes.on_routes(targets, blocked)
 
 
 #: Largest graph whose route groups get a measured fix first by default: building the lab
