@@ -197,3 +197,23 @@ def test_every_walkable_edge_has_the_fix_fix_of_gives_it(seed: int) -> None:
     assert {key: edges for key, (_, edges) in lab.candidates.items()} == \
         {key: {edge for edge, owner in expected.items() if owner == key}
          for key in set(expected.values())}
+
+
+def test_a_dearer_label_with_fewer_hops_still_reaches_what_the_cheaper_one_cannot() -> None:
+    # The cheap route reaches the hub in three hops, after which the bound stops it; the
+    # dear one, queued after it, reaches the hub in two and the secret in three.
+    graph = nx.MultiDiGraph()
+    for vertex in ("k8s:Pod:r/s", "k8s:Pod:r/a", "k8s:Pod:r/b", "k8s:Pod:r/x",
+                   "k8s:Pod:r/h", "k8s:Secret:r/t"):
+        graph.add_node(vertex, **vertex_attrs(vertex, crown_jewel="secret"
+                                              if "Secret" in vertex else None))
+    for a, b, cost in (("s", "a", 0.1), ("a", "b", 0.1), ("b", "h", 0.1), ("s", "x", 0.25),
+                       ("x", "h", 5.0), ("h", "t", 1.0)):
+        source, target = f"k8s:Pod:r/{a}", f"k8s:{'Secret' if b == 't' else 'Pod'}:r/{b}"
+        graph.add_edge(source, target, key="t0", technique="t0", cost=cost)
+    reached = {r.id: (r.cost, r.hops) for r in blast_radius(graph, "k8s:Pod:r/s",
+                                                            max_hops=3).reachable}
+    assert reached["k8s:Secret:r/t"] == (6.25, 3)
+    assert reached["k8s:Pod:r/h"] == (0.3, 3)
+    path = attack_paths(graph, "k8s:Pod:r/s", "k8s:Secret:r/t", max_hops=3).paths[0]
+    assert (round(path.cost, 3), len(path.steps)) == (6.25, 3)
