@@ -1,76 +1,19 @@
-"""The part of a graph that matters to one question: the vertices on some route from a
-source to a target within the hop bound. Heavy work (ranking fixes, minimum cuts) runs on
-this copy, never on the whole estate. :class:`Walker` tells which targets stay reachable at
-all, by hops alone, which is all that measuring a fix needs."""
+"""Walks over the part of a graph that matters to one question (:mod:`queries._part`):
+:class:`Walker` tells which targets stay reachable at all, by hops alone, which is all
+that measuring a fix needs."""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import networkx as nx
 
-from queries._search import walkable, walked_techniques
+from queries._search import walked_techniques
 from queries.paths import Question
+from riskgraph.edges import EdgeAttrs, EdgeKeys
 
 Edge = tuple[str, str, str]
-
-
-def _hops(start: Iterable[str], step: Mapping[str, Mapping[str, Mapping[Any, Any]]],
-          forward: bool, question: Question, ahead: Mapping[str, int] | None = None
-          ) -> dict[str, int]:
-    """Fewest walkable hops from ``start`` (forward) or to it (backward), up to the bound;
-    with ``ahead`` (the forward walk's hops), only through vertices whose hops both ways
-    fit the bound, which are all a route's vertices need."""
-    bound = question.max_hops
-    hops = {vertex: 0 for vertex in start if vertex not in question.avoided
-            and (ahead is None or vertex in ahead)}
-    queue = deque(hops)
-    while queue:
-        vertex = queue.popleft()
-        if hops[vertex] >= bound:
-            continue
-        for other, parallel in step[vertex].items():
-            if other in hops or other in question.avoided or (
-                    ahead is not None and ahead.get(other, bound) + hops[vertex] >= bound):
-                continue
-            source, target = (vertex, other) if forward else (other, vertex)
-            if walked_techniques(source, target, parallel, question.blocked):
-                hops[other] = hops[vertex] + 1
-                queue.append(other)
-    return hops
-
-
-def on_route(graph: nx.MultiDiGraph, question: Question) -> list[str]:
-    """The vertices on some source-to-target route of at most ``question.max_hops`` hops,
-    in the graph's order."""
-    ahead = _hops(question.sources, graph._succ, True, question)
-    behind = _hops(question.targets, graph._pred, False, question, ahead)
-    return [v for v in graph._succ if v in ahead and v in behind
-            and ahead[v] + behind[v] <= question.max_hops]
-
-
-def pruned(graph: nx.MultiDiGraph, question: Question,
-           keep: Iterable[str] | None = None) -> nx.MultiDiGraph:
-    """The vertices (``keep``, else :func:`on_route`'s) and walkable edges on some
-    source-to-target route of at most ``question.max_hops`` hops. Its attribute mappings
-    are the graph's own, not copies: the part is read, never changed."""
-    kept = {v: None for v in (on_route(graph, question) if keep is None else keep)}
-    part = nx.MultiDiGraph()
-    nodes, succ, pred, blocked = graph._node, part._succ, part._pred, question.blocked
-    for vertex in kept:
-        part._node[vertex] = nodes[vertex]
-        succ[vertex], pred[vertex] = {}, {}
-    for vertex in kept:
-        row = succ[vertex]
-        for other, parallel in graph._succ[vertex].items():
-            if other in kept:
-                walked = {key: attrs for key, attrs in parallel.items()
-                          if walkable(vertex, other, key, attrs, blocked)}
-                if walked:
-                    row[other] = pred[other][vertex] = walked
-    return part
 
 
 #: The hops of a vertex no walk reaches within the bound.
@@ -103,19 +46,31 @@ class Walker:
         self.index = index = {vertex: at for at, vertex in enumerate(self.names)}
         self.succ: list[dict[int, tuple[str, ...]]] = [{} for _ in self.names]
         self.pred: list[list[int]] = [[] for _ in self.names]
-        self.edges = 0
-        avoided, blocked = question.avoided, question.blocked
+        avoided, blocked, pred, count = question.avoided, question.blocked, self.pred, 0
+        # A lone builder edge with nothing blocked (most pairs) is read from its shared part,
+        # and its one-technique row entry is shared by the pairs of that technique.
+        filtered, alone = bool(blocked), dict[Any, tuple[str, ...]]()
         for at, vertex in enumerate(self.names):
             row = self.succ[at]
             for other, parallel in graph._succ[vertex].items():
                 to = index.get(other)
                 if to is None or other in avoided:
                     continue
-                techniques = walked_techniques(vertex, other, parallel, blocked)
-                if techniques:
-                    row[to] = techniques
-                    self.pred[to].append(at)
-                    self.edges += len(techniques)
+                lone = None if filtered or type(parallel) is not EdgeKeys else parallel.lone
+                if type(lone) is EdgeAttrs and "technique" in lone.shared:
+                    if not lone.shared.get("traversable", True):
+                        continue
+                    technique = lone.shared["technique"]
+                    techniques = alone.get(technique) or alone.setdefault(
+                        technique, (str(technique),))
+                else:
+                    techniques = walked_techniques(vertex, other, parallel, blocked)
+                    if not techniques:
+                        continue
+                row[to] = techniques
+                pred[to].append(at)
+                count += len(techniques)
+        self.edges = count
         self._walks: dict[frozenset[Edge], Walk] = {}
 
     def _dead(self, edges: Iterable[Edge], blocked: frozenset[Edge]) -> set[tuple[int, int]]:

@@ -95,7 +95,7 @@ def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[s
                         cheapest = cost
         if cheapest is None:
             continue
-        still_costs = exact.get(neighbour, radius)
+        still_costs = exact.get(neighbour, radius) if exact else radius
         if still_costs == math.inf:
             continue
         # Costs count to 9 decimals, as in the cost bound's walk: both add the same
@@ -143,6 +143,13 @@ def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
     # A vertex is expanded once per label kept there; reduce its parallel edges only once.
     adjacency: dict[str, list[tuple[str, float, int, float]]] = {}
     rounded = Rounded()
+    # Without a cost bound labels settle in order of (cost, hops, parent id, label), and with
+    # one origin a label is dropped once one with no more hops has settled: a label queued
+    # behind one waiting at the same vertex with no more hops would be dropped, so it is
+    # never queued (blast radius: the hubs every container leads to). Per vertex, the
+    # earliest such label queued.
+    first: dict[str, tuple[float, int, str, int]] | None = \
+        {} if not two_origins and not bound.exact and not bound.radius else None
     while totals:
         settling = pop_total(totals)
         by_hops = buckets[settling]
@@ -191,6 +198,13 @@ def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
                     total = rounded[cost + step]
                     entry = (neighbour, vertex, label, origin, total)
                     queued = rounded[total + still_costs] if still_costs else total
+                    if first is not None:
+                        order = (queued, next_hops, vertex, label)
+                        ahead = first.get(neighbour)
+                        if ahead is not None and ahead[1] <= next_hops and ahead < order:
+                            continue
+                        if ahead is None or (ahead[1] >= next_hops and order < ahead):
+                            first[neighbour] = order
                     waiting = buckets.get(queued)
                     if waiting is None:
                         buckets[queued] = {next_hops: [entry]}

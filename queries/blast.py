@@ -19,10 +19,12 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from queries._bounds import NO_BOUND
+from queries._collector import collector_paused
 from queries._search import EdgeFilter, search
-from queries.paths import ask, plain_attrs, walked_step
+from queries.paths import Question, ask, plain_attrs, walked_step
 from queries.pathset import AttackPath, PathSet
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
+from riskgraph.edges import EdgeAttrs, EdgeKeys
 
 _BOOKKEEPING_KINDS = frozenset({"Hub"})
 _RANK = {level: rank for rank, level in enumerate(CONFIDENCE_ORDER)}
@@ -108,19 +110,27 @@ def blast_radius(graph: nx.MultiDiGraph, source: str | Iterable[str], *, max_hop
     """
     asked = ask(graph, source, None, max_hops=max_hops, avoid=avoid,
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
+    with collector_paused():
+        return _radius(graph, asked, max_cost)
+
+
+def _radius(graph: nx.MultiDiGraph, asked: Question, max_cost: float | None) -> BlastRadius:
+    """:func:`blast_radius` once the question is asked."""
     targets = {v for v, attrs in graph._node.items()
                if attrs.get("kind") not in _BOOKKEEPING_KINDS and v not in asked.sources}
-    labels, parents, reached = search(graph._succ, set(asked.sources), targets, max_hops,
+    labels, parents, reached = search(graph._succ, set(asked.sources), targets, asked.max_hops,
                                       len(targets), None, NO_BOUND, asked.avoided, asked.blocked)
     cost, hops, confidence = _along(graph, labels, parents, asked.blocked)
     found, jewels, nodes = [], [], graph._node
-    for label in sorted(reached, key=lambda i: (round(cost[i], 3), hops[i], labels[i])):
-        vertex, attrs = labels[label], nodes[labels[label]]
-        if max_cost is not None and round(cost[label], 3) > max_cost:
+    rounded = {label: round(cost[label], 3) for label in reached}
+    for _, _, vertex, label in sorted((rounded[i], hops[i], labels[i], i) for i in reached):
+        if max_cost is not None and rounded[label] > max_cost:
             continue
-        found.append(Reached(vertex, str(attrs.get("kind", "")), attrs.get("crown_jewel"),
-                             round(cost[label], 3), confidence[label], hops[label]))
-        if attrs.get("crown_jewel"):
+        attrs = nodes[vertex]
+        jewel = attrs.get("crown_jewel")
+        found.append(Reached(vertex, str(attrs.get("kind", "")), jewel, rounded[label],
+                             confidence[label], hops[label]))
+        if jewel:
             jewels.append(label)
     return BlastRadius(", ".join(sorted(asked.sources)), tuple(found),
                        _Tree(graph, labels, parents, jewels, asked.blocked, len(asked.sources)))
@@ -138,8 +148,11 @@ def _along(graph: nx.MultiDiGraph, labels: list[str], parents: list[int], blocke
         if parent < 0:
             continue
         parallel = succ[labels[parent]][labels[label]]
-        if len(parallel) == 1 and not filtered:
-            attrs = next(iter(parallel.values()))
+        # A lone builder edge keeps cost and confidence in its shared part.
+        lone = None if filtered else parallel.lone if type(parallel) is EdgeKeys else \
+            next(iter(parallel.values())) if len(parallel) == 1 else None
+        if lone is not None:
+            attrs = lone.shared if type(lone) is EdgeAttrs else lone
             step_cost, step_confidence = float(attrs.get("cost", 1.0)), \
                 attrs.get("confidence", "certain")
         else:

@@ -1,6 +1,6 @@
 """Ranked fixes: the changes that cut the most attack routes, each proven by searching again.
 
-On the part of the graph that lies on some route (:mod:`queries._prune`), every walkable
+On the part of the graph that lies on some route (:mod:`queries._part`), every walkable
 edge that a person can change has a :class:`~queries.fixpoints.Fix`. Fixes are chosen
 greedily. The candidates are the fixes that most of today's routes share, so one change
 at a shared choke point beats many changes at the edges. Each is measured by searching
@@ -22,10 +22,14 @@ from typing import Any
 
 import networkx as nx
 
+from queries._candidates import candidates
+from queries._collector import collector_paused
 from queries._cut import cut_fixes
-from queries._prune import Walker, on_route, pruned
+from queries._part import on_route, pruned
+from queries._prune import Walker
+from queries._routes import RouteFixes
 from queries.catalog import technique as catalog_entry
-from queries.fixpoints import Fix, can_fix_from, fix_at, fix_point
+from queries.fixpoints import Fix
 from queries.paths import Question, answer, ask
 from queries.pathset import PathSet
 
@@ -112,16 +116,15 @@ class FixLab:
     reach, measured against the walk that the fixes taken so far leave."""
 
     def __init__(self, graph: nx.MultiDiGraph, question: Question) -> None:
-        keep = on_route(graph, question)
-        kept = frozenset(keep)
-        self.graph = graph
-        self.question = replace(question, sources=question.sources & kept,
-                                targets=question.targets & kept)
-        self.walker = Walker(graph, self.question, keep)
-        self.candidates = _candidates(graph, self.walker)
-        self.owner = {edge: key for key, (_, edges) in self.candidates.items()
-                      for edge in edges}
-        self._owners: dict[tuple[int, int], Any] = {}
+        with collector_paused():
+            keep = on_route(graph, question)
+            kept = frozenset(keep)
+            self.graph = graph
+            self.question = replace(question, sources=question.sources & kept,
+                                    targets=question.targets & kept)
+            self.walker = Walker(graph, self.question, keep)
+            self.candidates, self.owner = candidates(graph, self.walker)
+        self._routes = RouteFixes(self.walker, self.owner)
 
     @cached_property
     def part(self) -> nx.MultiDiGraph:
@@ -140,45 +143,7 @@ class FixLab:
         """The targets whose route (one fewest-hop route each) each fix sits on, with
         ``blocked`` taken away: only those can the fix take out of reach, since every other
         target keeps its route. A fix sits on a step when it owns every edge left there."""
-        walker = self.walker
-        walk = walker.walk(blocked)
-        touched = {(source, target) for source, target, _ in blocked}
-        # Routes are paths of one tree: each vertex's fixes are its parent's plus one step.
-        along: dict[int, tuple[Any, ...]] = {}
-        found: dict[Any, set[str]] = {}
-        for target in frozenset(targets) - self.question.sources:
-            at = walker.index.get(target)
-            if at is None or walk.hops[at] > self.question.max_hops:
-                continue
-            climb = []
-            vertex = at
-            while vertex not in along and walk.parent[vertex] >= 0:
-                climb.append(vertex)
-                vertex = walk.parent[vertex]
-            keys = along.get(vertex, ())
-            for vertex in reversed(climb):
-                key = self._owner(walk.parent[vertex], vertex, blocked, touched)
-                keys = keys if key is None else (*keys, key)
-                along[vertex] = keys
-            for key in keys:
-                found.setdefault(key, set()).add(target)
-        return found
-
-    def _owner(self, at: int, to: int, blocked: frozenset[Edge],
-               touched: set[tuple[str, str]]) -> Any:
-        """The fix that owns every edge left from one vertex to another, or None; kept
-        while none of their edges is blocked."""
-        known = self._owners.get((at, to), self)
-        source, step = self.walker.names[at], self.walker.names[to]
-        if known is not self and (source, step) not in touched:
-            return known
-        keys = {self.owner.get((source, step, technique))
-                for technique in self.walker.succ[at][to]
-                if (source, step, technique) not in blocked}
-        key = keys.pop() if len(keys) == 1 else None
-        if (source, step) not in touched:
-            self._owners[(at, to)] = key
-        return key
+        return self._routes.on_routes(targets, blocked)
 
 
 #: Largest graph whose route groups get a measured fix first by default: building the lab
@@ -193,40 +158,13 @@ def lab_for(graph: nx.MultiDiGraph, question: Question,
     return FixLab(graph, question) if graph.number_of_edges() <= max_edges else None
 
 
-def _candidates(graph: nx.MultiDiGraph, walker: Walker
-                ) -> dict[tuple[str, str | None], tuple[Fix, set[Edge]]]:
-    """Every fix on the walker's edges, with the edges it takes away."""
-    nodes, names = graph._node, walker.names
-    kinds = {vertex: str(nodes[vertex]["kind"]) for vertex in names if nodes[vertex].get("kind")}
-    owners = {vertex: str(nodes[vertex]["owner"]) for vertex in names
-              if nodes[vertex].get("owner")}
-    found: dict[tuple[str, str | None], tuple[Fix, set[Edge]]] = {}
-    # Most edges are structural (a pod holds its containers, a hub fans out): they are
-    # told apart by their source or technique before any evidence is read.
-    points = {t: fix_point(t) for t in {t for row in walker.succ for techniques in row.values()
-                                        for t in techniques}}
-    for source, row in zip(names, walker.succ, strict=True):
-        if not can_fix_from(source, kinds):
-            continue
-        neighbours = graph._succ[source]
-        for to, techniques in row.items():
-            if not any(points[t] for t in techniques):
-                continue
-            target = names[to]
-            for key, attrs in neighbours[target].items():
-                # The row holds the walkable techniques (what is blocked goes by technique);
-                # fix_of reads the technique attribute alone, so this does too.
-                technique = attrs.get("technique", "")
-                point = points.get(technique)
-                if point is None or technique not in techniques \
-                        or not attrs.get("traversable", True):
-                    continue
-                fix = fix_at(point, source, target, attrs, owners)
-                held = found.get(fix.key)
-                if held is None:
-                    held = found[fix.key] = (fix, set())
-                held[1].add((source, target, str(attrs.get("technique", key))))
-    return found
+def _leading(on_routes: dict[Any, set[str]], count: int) -> list[Any]:
+    """The ``count`` fixes on most routes, ties by key text: the first ``count`` of all of
+    them so sorted, with a sort key made only for those that can be among them."""
+    sizes = sorted(map(len, on_routes.values()), reverse=True)
+    floor = sizes[count - 1] if len(sizes) > count else 0
+    return sorted((key for key, routes in on_routes.items() if len(routes) >= floor),
+                  key=lambda k: (-len(on_routes[k]), str(k)))[:count]
 
 
 def _bundle(lab: FixLab, reach: frozenset[str], blocked: frozenset[Edge],
@@ -268,6 +206,13 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
     """
     asked = ask(graph, sources, targets, max_hops=max_hops, sensitive=sensitive, avoid=avoid,
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
+    with collector_paused():
+        return _plan(graph, asked, limit, progress)
+
+
+def _plan(graph: nx.MultiDiGraph, asked: Question, limit: int,
+          progress: Callable[[str], None] | None) -> FixPlan:
+    """:func:`fixes` once the question is asked (the lab it builds is gone on return)."""
     lab = FixLab(graph, asked)
     reach = lab.walker.reached(lab.question.targets)
     before = len(reach)
@@ -276,8 +221,7 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
     while reach and len(ranked) < limit:
         on_routes = lab.on_routes(reach, blocked)
         measured: list[tuple[int, int, int, str, Any]] = []
-        ordered = sorted(on_routes, key=lambda k: (-len(on_routes[k]), str(k)))
-        for tried, key in enumerate(ordered[:_MOST_MEASURED]):
+        for tried, key in enumerate(_leading(on_routes, _MOST_MEASURED)):
             if tried >= _MEASURED and max(measured)[0] > 0:
                 break
             removes = len(lab.removed(key, on_routes[key], blocked))

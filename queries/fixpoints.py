@@ -99,11 +99,21 @@ def fix_at(point: str, source: str, target: str, attrs: Mapping[str, Any],
     if point == "target":
         return Fix(target, None, None)
     if point == "evidence":
-        for item in attrs.get("evidence", ()):
-            parsed = parse_evidence(str(item))
-            if parsed is not None:
-                return _in_template(Fix(*parsed), owners)
+        named = evidence_fix(attrs.get("evidence", ()), owners)
+        if named is not None:
+            return named
     return Fix(source, None, None)
+
+
+def evidence_fix(evidence: Iterable[Any], owners: Mapping[str, str]) -> Fix | None:
+    """The fix the first evidence item naming an object points at (a live replica's spec
+    moved to its workload's template), or None when no item names one; it depends on the
+    evidence alone, so an edge's evidence tuple, shared by many edges, is read once."""
+    for item in evidence:
+        parsed = parse_evidence(str(item))
+        if parsed is not None:
+            return _in_template(Fix(*parsed), owners)
+    return None
 
 
 def _in_template(fix: Fix, owners: Mapping[str, str]) -> Fix:

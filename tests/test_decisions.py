@@ -18,7 +18,8 @@ from queries import (
     paths_document,
     route_groups,
 )
-from queries._prune import Walker, pruned
+from queries._part import pruned
+from queries._prune import Walker
 from queries.blast import rank_by_blast
 from queries.fixes import FixLab, lab_for
 from queries.fixpoints import fix_of

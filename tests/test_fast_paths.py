@@ -9,7 +9,10 @@ import networkx as nx
 import pytest
 
 from queries import attack_paths, blast_radius, fixes
-from queries._prune import Walker, on_route, pruned
+from queries._part import on_route, pruned
+from queries._prune import Walker
+from queries.fixes import FixLab
+from queries.fixpoints import fix_of
 from queries.paths import Question, answer, ask
 from riskgraph.graph import vertex_attrs
 
@@ -146,3 +149,71 @@ def test_the_pruned_part_is_every_vertex_on_a_short_enough_route(seed: int) -> N
     behind = nx.multi_source_dijkstra_path_length(walkable.reverse(), targets)
     expected = {v for v in ahead if v in behind and ahead[v] + behind[v] <= question.max_hops}
     assert set(on_route(graph, question)) == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fixes_on_routes_kept_across_rounds_are_those_of_each_route_afresh(seed: int) -> None:
+    graph, question, _ = generated(seed, ("rbac.nodes-proxy", "rbac.pods-attach", "pod.contains"))
+    lab = FixLab(graph, question)
+    walker, rng = lab.walker, random.Random(seed)
+    blocked: frozenset[Edge] = frozenset()
+    # Rounds of applied fixes (kept and updated), then nothing blocked again (worked out anew).
+    for applied in range(5):
+        if applied == 4:
+            blocked = frozenset()
+        reach = walker.reached(lab.question.targets, blocked)
+        kept = {key: set(targets) for key, targets in lab.on_routes(reach, blocked).items()}
+        expected: dict[object, set[str]] = {}
+        for target, pairs in walker.routes(reach, blocked).items():
+            for a, b in pairs:
+                owners = {lab.owner.get((a, b, t))
+                          for t in walker.succ[walker.index[a]][walker.index[b]]
+                          if (a, b, t) not in blocked}
+                if len(owners) == 1 and (key := owners.pop()) is not None:
+                    expected.setdefault(key, set()).add(target)
+        assert kept == expected
+        if kept and applied < 3:
+            key = rng.choice(sorted(kept, key=str))
+            blocked = walker.advance(blocked, lab.candidates[key][1])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_every_walkable_edge_has_the_fix_fix_of_gives_it(seed: int) -> None:
+    graph, question, edges = generated(seed, ("rbac.nodes-proxy", "escape.privileged",
+                                              "pod.contains"))
+    for a, b, technique in edges:
+        # Evidence naming an object moves the fix there; evidence naming none leaves it at
+        # the source. Tuples are shared by edges, as the builder shares them.
+        graph.edges[a, b, technique]["evidence"] = (f"k8s:Deployment:r/{technique[0]}: "
+                                                    "spec.x=1",) if len(a) % 2 else ("no",)
+    lab = FixLab(graph, question)
+    kinds = {v: str(graph.nodes[v]["kind"]) for v in graph}
+    expected = {}
+    for a, b, technique in edges:
+        fix = fix_of(a, b, graph.edges[a, b, technique], kinds)
+        if fix is not None:
+            expected[(a, b, technique)] = fix.key
+    assert lab.owner == expected
+    assert {key: edges for key, (_, edges) in lab.candidates.items()} == \
+        {key: {edge for edge, owner in expected.items() if owner == key}
+         for key in set(expected.values())}
+
+
+def test_a_dearer_label_with_fewer_hops_still_reaches_what_the_cheaper_one_cannot() -> None:
+    # The cheap route reaches the hub in three hops, after which the bound stops it; the
+    # dear one, queued after it, reaches the hub in two and the secret in three.
+    graph = nx.MultiDiGraph()
+    for vertex in ("k8s:Pod:r/s", "k8s:Pod:r/a", "k8s:Pod:r/b", "k8s:Pod:r/x",
+                   "k8s:Pod:r/h", "k8s:Secret:r/t"):
+        graph.add_node(vertex, **vertex_attrs(vertex, crown_jewel="secret"
+                                              if "Secret" in vertex else None))
+    for a, b, cost in (("s", "a", 0.1), ("a", "b", 0.1), ("b", "h", 0.1), ("s", "x", 0.25),
+                       ("x", "h", 5.0), ("h", "t", 1.0)):
+        source, target = f"k8s:Pod:r/{a}", f"k8s:{'Secret' if b == 't' else 'Pod'}:r/{b}"
+        graph.add_edge(source, target, key="t0", technique="t0", cost=cost)
+    reached = {r.id: (r.cost, r.hops) for r in blast_radius(graph, "k8s:Pod:r/s",
+                                                            max_hops=3).reachable}
+    assert reached["k8s:Secret:r/t"] == (6.25, 3)
+    assert reached["k8s:Pod:r/h"] == (0.3, 3)
+    path = attack_paths(graph, "k8s:Pod:r/s", "k8s:Secret:r/t", max_hops=3).paths[0]
+    assert (round(path.cost, 3), len(path.steps)) == (6.25, 3)
