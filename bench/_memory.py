@@ -46,10 +46,11 @@ def tree_pss_mib() -> float:
 
 
 class TreePeak:
-    """Samples :func:`tree_pss_mib` while the block runs; ``peak_mib`` is the highest seen,
-    ``workers`` the most descendants seen at once."""
+    """Samples :func:`tree_pss_mib` every ``interval`` seconds while the block runs (with
+    None, only once it ends); ``peak_mib`` is the highest seen, ``workers`` the most
+    descendants seen at once."""
 
-    def __init__(self, interval: float = 0.5) -> None:
+    def __init__(self, interval: float | None = 0.5) -> None:
         self.interval, self.peak_mib, self.workers = interval, 0.0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -65,11 +66,13 @@ class TreePeak:
                 return
 
     def __enter__(self) -> TreePeak:
-        self._thread.start()
+        if self.interval is not None:
+            self._thread.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self._stop.set()
-        self._thread.join()
+        if self.interval is not None:
+            self._thread.join()
         self.peak_mib = max(self.peak_mib, tree_pss_mib())

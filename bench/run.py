@@ -93,9 +93,11 @@ def rss_mib() -> float:
 
 def timed(results: dict[str, Any], phase: str, action: Callable[[], T]) -> T:
     """Run ``action``, recording its wall and CPU time (which other work on a shared machine
-    inflates less), the peak RSS and the RSS after it under ``phase``."""
+    inflates less), the peak RSS and the RSS after it under ``phase``; the build's (which
+    forks workers) also the peak PSS of the process tree, sampled (reading it costs the
+    process some time, so the other phases are left alone)."""
     start, cpu, workers_cpu = time.perf_counter(), time.process_time(), children_cpu()
-    with TreePeak() as tree:
+    with TreePeak(interval=0.5 if phase == "build" else None) as tree:
         value = action()
     seconds, now = time.perf_counter() - start, rss_mib()
     # the kernel's high-water mark can lag the pages just touched
