@@ -124,11 +124,6 @@ def build_graph(
     if workers is None:
         live_pods = sum(len(pod.replicas) or 1 for pod in inv.pods)
         workers = worker_count(live_pods + len(inv.aws.roles) + len(inv.aws.users))
-    if not inv.aws.empty:
-        # Every policy compiled once, before any worker forks, rather than in each of them
-        # (and its problems in the same order whatever the number of workers).
-        access_for(inv.aws).problems  # noqa: B018
-
     def run(technique: Technique) -> EdgeBatch:
         known = len(inv.problems)
         merged = _edge_attrs(technique, technique.find(inv), intern)
@@ -141,6 +136,10 @@ def build_graph(
         add_aws_vertices(graph, inv.aws)
 
     with gc_paused():
+        if not inv.aws.empty:
+            # Every policy compiled once, before any worker forks, rather than in each of
+            # them (and its problems in the same order whatever the number of workers).
+            access_for(inv.aws).problems  # noqa: B018
         for technique, merged in run_in_order(chosen, run, workers, meanwhile=add_vertices):
             graph.add_attack_edges(technique.id, merged.items())
             counts[technique.id] = len(merged)
