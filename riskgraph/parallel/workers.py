@@ -3,8 +3,8 @@
 Every technique is a pure function of the inventory, so a forked copy of the process can
 run some of them while this one runs others. Each process claims the next technique of
 the catalog from a shared counter, so a slow technique does not hold up the rest. A
-worker pickles each result into a scratch folder (memory-backed ``/dev/shm`` where there
-is one) and says so in a few bytes on a pipe; this process loads it when its turn comes.
+worker pickles each result into a scratch folder (memory-backed ``/dev/shm`` where it has
+room) and says so in a few bytes on a pipe; this process loads it when its turn comes.
 Results are handed to the caller in catalog order, so the graph (and every tie a search
 breaks by insertion order) is the same whatever the number of workers. (Pickles sent
 through the pipe itself were read by a thread that got the interpreter lock only every
@@ -37,6 +37,7 @@ MAX_WORKERS = 4
 MIN_OBJECTS = 5_000
 ENV = "RISKGRAPH_WORKERS"
 _MESSAGE = 5  # bytes: a little-endian index, then 1 (stored) or 0 (failed)
+_SHM, _SHM_ROOM = "/dev/shm", 1 << 30
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -152,8 +153,14 @@ def run_in_order(items: Sequence[Item], compute: Callable[[Item], Result], worke
 
 
 def _scratch_root() -> str | None:
-    """Memory-backed ``/dev/shm`` where it is writable, else the system's temporary folder."""
-    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    """Memory-backed ``/dev/shm`` where it is writable and roomy (a container's is often
+    64 MiB, less than one big technique's edges), else the system's temporary folder."""
+    try:
+        room = os.statvfs(_SHM)
+    except OSError:
+        return None
+    roomy = room.f_bavail * room.f_frsize >= _SHM_ROOM
+    return _SHM if roomy and os.access(_SHM, os.W_OK) else None
 
 
 def _take(index: int, mine: dict[int, Result], sent: _Sent, scratch: str,
