@@ -38,11 +38,15 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def tree_pss_mib() -> float:
-    """The proportional set size of this process and all its descendants now, in MiB
-    (0 where ``/proc`` has no ``smaps_rollup``)."""
+def _tree() -> list[int]:
     me = os.getpid()
-    return sum(_pss_kib(pid) for pid in [me, *_descendants(me)]) / 1024
+    return [me, *_descendants(me)]
+
+
+def tree_pss_mib(pids: list[int] | None = None) -> float:
+    """The proportional set size of ``pids`` (this process and all its descendants) now,
+    in MiB (0 where ``/proc`` has no ``smaps_rollup``)."""
+    return sum(_pss_kib(pid) for pid in (_tree() if pids is None else pids)) / 1024
 
 
 class TreePeak:
@@ -57,11 +61,9 @@ class TreePeak:
 
     def _sample(self) -> None:
         while True:
-            me = os.getpid()
-            descendants = _descendants(me)
-            self.workers = max(self.workers, len(descendants))
-            self.peak_mib = max(self.peak_mib, sum(
-                _pss_kib(pid) for pid in [me, *descendants]) / 1024)
+            pids = _tree()
+            self.workers = max(self.workers, len(pids) - 1)
+            self.peak_mib = max(self.peak_mib, tree_pss_mib(pids))
             if self._stop.wait(self.interval):
                 return
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from queries._search import EdgeFilter, Rounded, walkable
+from queries._search import EdgeFilter, Rounded, cheapest_edge
 from riskgraph.confidence import CONFIDENCE_ORDER
 from riskgraph.edges import EdgeAttrs, EdgeKeys
 
@@ -44,21 +44,6 @@ class Settled(NamedTuple):
             route.append(self.vertex[label])
             label = self.toward[label]
         return route
-
-
-def cheapest_edge(source: str, target: str, parallel: Mapping[Any, Mapping[str, Any]],
-                  blocked: EdgeFilter) -> tuple[Any, Mapping[str, Any]] | None:
-    """The key and attributes of the cheapest walkable edge among ``parallel`` (the edges
-    from ``source`` to ``target``), ties to the smaller key as the forward search's steps
-    go; None when none is walkable."""
-    best: tuple[float, str, Any, Mapping[str, Any]] | None = None
-    for key, attrs in parallel.items():
-        if not walkable(source, target, key, attrs, blocked):
-            continue
-        cost = attrs.get("cost", 1.0)
-        if best is None or cost < best[0] or (cost == best[0] and str(key) < best[1]):
-            best = (cost, str(key), key, attrs)
-    return None if best is None else (best[2], best[3])
 
 
 #: Where the labels one edge makes from the level being settled go: their cost, the

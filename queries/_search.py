@@ -64,6 +64,21 @@ def walked_techniques(source: str, target: str, parallel: Mapping[Any, Mapping[s
                  if walkable(source, target, key, attrs, blocked))
 
 
+def cheapest_edge(source: str, target: str, parallel: Mapping[Any, Mapping[str, Any]],
+                  blocked: EdgeFilter) -> tuple[Any, Mapping[str, Any]] | None:
+    """The key and attributes of the cheapest walkable edge among ``parallel`` (the edges
+    from ``source`` to ``target``), ties to the smaller key as the forward search's steps
+    go; None when none is walkable."""
+    best: tuple[float, str, Any, Mapping[str, Any]] | None = None
+    for key, attrs in parallel.items():
+        if not walkable(source, target, key, attrs, blocked):
+            continue
+        cost = attrs.get("cost", 1.0)
+        if best is None or cost < best[0] or (cost == best[0] and str(key) < best[1]):
+            best = (cost, str(key), key, attrs)
+    return None if best is None else (best[2], best[3])
+
+
 def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
                     hops_left: Mapping[str, int] | None, bound: CostBound,
                     avoid: frozenset[str], blocked: EdgeFilter, rounded: Rounded

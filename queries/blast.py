@@ -19,10 +19,10 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from queries._bounds import NO_BOUND
-from queries._collector import collector_paused
 from queries._search import EdgeFilter, search
 from queries.paths import Question, ask, plain_attrs, walked_step
 from queries.pathset import AttackPath, PathSet
+from riskgraph._gc import gc_paused
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence
 from riskgraph.edges import EdgeAttrs, EdgeKeys
 
@@ -110,7 +110,7 @@ def blast_radius(graph: nx.MultiDiGraph, source: str | Iterable[str], *, max_hop
     """
     asked = ask(graph, source, None, max_hops=max_hops, avoid=avoid,
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
-    with collector_paused():
+    with gc_paused(freeze=False):
         return _radius(graph, asked, max_cost)
 
 

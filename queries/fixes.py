@@ -23,7 +23,6 @@ from typing import Any
 import networkx as nx
 
 from queries._candidates import candidates
-from queries._collector import collector_paused
 from queries._cut import cut_fixes
 from queries._part import on_route, pruned
 from queries._prune import Walker
@@ -32,6 +31,7 @@ from queries.catalog import technique as catalog_entry
 from queries.fixpoints import Fix
 from queries.paths import Question, answer, ask
 from queries.pathset import PathSet
+from riskgraph._gc import gc_paused
 
 Edge = tuple[str, str, str]
 #: An object id -> the file and line it was read from (None, None when not known).
@@ -116,7 +116,7 @@ class FixLab:
     reach, measured against the walk that the fixes taken so far leave."""
 
     def __init__(self, graph: nx.MultiDiGraph, question: Question) -> None:
-        with collector_paused():
+        with gc_paused(freeze=False):
             keep = on_route(graph, question)
             kept = frozenset(keep)
             self.graph = graph
@@ -206,7 +206,7 @@ def fixes(graph: nx.MultiDiGraph, sources: str | Iterable[str] = "internet",
     """
     asked = ask(graph, sources, targets, max_hops=max_hops, sensitive=sensitive, avoid=avoid,
                 avoid_techniques=avoid_techniques, skip_platform_defaults=skip_platform_defaults)
-    with collector_paused():
+    with gc_paused(freeze=False):
         return _plan(graph, asked, limit, progress)
 
 

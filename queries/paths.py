@@ -31,7 +31,7 @@ from typing import Any
 import networkx as nx
 
 from queries._bounds import FEW_TARGETS, NO_BOUND, cost_to_targets, hops_to_targets
-from queries._search import NO_FILTER, EdgeFilter, search, walkable
+from queries._search import NO_FILTER, EdgeFilter, cheapest_edge, search
 from queries.catalog import known_techniques, severity_of
 from queries.pathset import AttackPath, PathSet, PathStep
 from queries.selectors import resolve_sources, resolve_targets
@@ -42,10 +42,10 @@ _PLAIN_SCALARS = (str, int, float, bool, type(None))
 def walked_step(graph: nx.MultiDiGraph, source: str, target: str,
                 blocked: EdgeFilter) -> PathStep:
     """The step the search walked: the cheapest walkable parallel edge, then by key."""
-    key, attrs = min(
-        ((key, attrs) for key, attrs in graph._succ[source][target].items()
-         if walkable(source, target, key, attrs, blocked)),
-        key=lambda item: (item[1].get("cost", 1.0), str(item[0])))
+    chosen = cheapest_edge(source, target, graph._succ[source][target], blocked)
+    if chosen is None:
+        raise ValueError(f"no walkable edge from {source} to {target}")
+    key, attrs = chosen
     technique = attrs.get("technique", str(key))
     return PathStep(source=source, target=target, technique=technique,
                     reason=attrs.get("reason", ""), confidence=attrs.get("confidence", "certain"),

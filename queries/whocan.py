@@ -18,8 +18,8 @@ from typing import Any
 
 import networkx as nx
 
-from queries._reverse import Settled, cheapest_edge, reverse_search
-from queries._search import EdgeFilter, walked_techniques
+from queries._reverse import Settled, reverse_search
+from queries._search import EdgeFilter, cheapest_edge, walked_techniques
 from queries.paths import ask, plain_attrs, walked_step
 from queries.pathset import AttackPath, PathSet
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence

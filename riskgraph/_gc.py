@@ -18,17 +18,20 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused(freeze: bool = True) -> Iterator[None]:
     """Disable the cyclic garbage collector inside the block (re-entrant).
 
     On leaving the outermost block normally, every object the collector tracks is frozen
-    so that what the block built is not scanned again (see the module docstring).
+    so that what the block built is not scanned again (see the module docstring). With
+    ``freeze=False`` nothing is: for work that makes millions of short-lived objects
+    (the decision queries' labels and fix edges) and keeps few, which reference counting
+    frees since they hold no cycle.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
-        if was_enabled:
+        if was_enabled and freeze:
             gc.freeze()
     finally:
         if was_enabled:

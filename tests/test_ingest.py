@@ -451,6 +451,14 @@ def test_secret_values_never_reach_inventory_or_graph(tmp_path: Path) -> None:
         assert value not in exported and value not in repr(inv)
 
 
+def test_a_pause_without_freezing_leaves_what_it_made_to_the_collector() -> None:
+    frozen = gc.get_freeze_count()
+    with gc_paused(freeze=False):
+        assert not gc.isenabled()
+        made = [[] for _ in range(100)]
+    assert gc.isenabled() and gc.get_freeze_count() == frozen and len(made) == 100
+
+
 def test_collector_is_restored_and_what_was_loaded_frozen(tmp_path: Path) -> None:
     path = write(tmp_path / "pod.yaml", POD_YAML)
     frozen = gc.get_freeze_count()

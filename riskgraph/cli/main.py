@@ -46,7 +46,7 @@ from riskgraph.cli.whocan import (
     run_whocan,
 )
 from riskgraph.errors import InputError, RenderError, SelectorError, SettingError
-from riskgraph.parallel.workers import worker_count
+from riskgraph.parallel.workers import configured_workers
 
 _ANALYSES = ("paths", "fixes", "blast", "findings", "graph", "reach", "export", "who-can",
              "rbac")
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _check_usage(parser, args)
     try:
-        worker_count(0)  # a bad setting is told now, not after minutes of reading input
+        configured_workers()  # a bad setting is told now, not after minutes of reading input
         if args.command == "techniques":
             return run_techniques(args)
         say = Progress(args.quiet).say

@@ -47,15 +47,29 @@ def worker_count(objects: int) -> int:
     """How many processes build an inventory of ``objects`` pods and IAM principals: the
     ``RISKGRAPH_WORKERS`` setting, else the cores this process may use (at most
     :data:`MAX_WORKERS`) when it is big enough and ``fork`` exists, else 1."""
-    setting = os.environ.get(ENV, "").strip()
-    if setting:
-        if not setting.isdigit() or int(setting) < 1:
-            raise SettingError(f"{ENV}={setting!r} is not a number of processes; set it to "
-                              "1 (no workers) or more, or unset it to use every core")
-        return int(setting) if _can_fork() else 1
+    setting = configured_workers()
+    if setting is not None:
+        return setting if _can_fork() else 1
     if objects < MIN_OBJECTS or not _can_fork():
         return 1
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+
+
+def configured_workers() -> int | None:
+    """The number of processes ``RISKGRAPH_WORKERS`` asks for; None when it is unset.
+
+    Raises
+    ------
+    SettingError
+        When it is set to anything but a whole number of at least 1.
+    """
+    setting = os.environ.get(ENV, "").strip()
+    if not setting:
+        return None
+    if not setting.isdigit() or int(setting) < 1:
+        raise SettingError(f"{ENV}={setting!r} is not a number of processes; set it to "
+                           "1 (no workers) or more, or unset it to use every core")
+    return int(setting)
 
 
 def _can_fork() -> bool:
@@ -134,18 +148,24 @@ def run_in_order(items: Sequence[Item], compute: Callable[[Item], Result], worke
             meanwhile()
             sent = _Sent(reading)
             mine: dict[int, Result] = {}
-            next_out = 0
+            ready = 0  # results before it are handed out
+
+            def hand_out(waiting: bool) -> Iterator[tuple[Item, Result]]:
+                nonlocal ready
+                while ready < len(items):
+                    if ready not in mine:
+                        if waiting:
+                            sent.wait_for(ready)
+                        elif ready not in sent.done:
+                            return
+                    yield items[ready], _take(ready, mine, sent, scratch, items, compute)
+                    ready += 1
+
             while (index := claim()) is not None:
                 mine[index] = compute(items[index])
                 sent.poll(wait=False)
-                while next_out < len(items) and (next_out in mine or next_out in sent.done):
-                    yield items[next_out], _take(next_out, mine, sent, scratch, items, compute)
-                    next_out += 1
-            while next_out < len(items):
-                if next_out not in mine:
-                    sent.wait_for(next_out)
-                yield items[next_out], _take(next_out, mine, sent, scratch, items, compute)
-                next_out += 1
+                yield from hand_out(waiting=False)
+            yield from hand_out(waiting=True)
         finally:
             os.close(reading)
             for pid in children:
