@@ -21,13 +21,14 @@ import mmap
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from typing import IO, Any
 
 import msgspec
 
 from ingest._objects import TOO_DEEP, Origin, ParsedObjects, parse_document
+from ingest._replica_specs import ReplicaSpecs
 from ingest.snapshot import SNAPSHOT_KEY
 from riskgraph.errors import Problem
 
@@ -87,11 +88,18 @@ class _Mapped:
             yield key, match.end()
             pos = _GAP.match(self.data, match.end() + len(value)).end()  # type: ignore[union-attr]
 
-    def elements(self, start: int, raws: list[msgspec.Raw]) -> Iterator[tuple[Any, Origin]]:
-        """Each element of the array at ``start``, decoded, with its origin."""
+    def elements(self, start: int, raws: list[msgspec.Raw],
+                 read_directly: Callable[[msgspec.Raw, int, int], bool] | None = None
+                 ) -> Iterator[tuple[Any, Origin]]:
+        """Each element of the array at ``start``, decoded, with its origin; an element
+        ``read_directly(raw, offset, line)`` reads is skipped."""
         pos = _BLANK.match(self.data, start + 1).end()  # type: ignore[union-attr]
         for raw in raws:
             line = self.line_at(pos)
+            if read_directly is not None and read_directly(raw, pos, line):
+                pos = _GAP.match(self.data, pos + len(raw)).end()  # type: ignore[union-attr]
+                self.release(pos)
+                continue
             try:
                 text = str(raw, "utf-8")
             except UnicodeDecodeError as error:
@@ -152,8 +160,22 @@ def _read(mapped: _Mapped, source: str, out: ParsedObjects) -> None:
     mapped.line_at(at)
     mapped.release()  # splitting read every page
     waiting: list[tuple[dict[str, Any], Origin]] = []
+    specs, list_kind = ReplicaSpecs(out.alike), None if later else item_kind
+
+    def read_live_pod(raw: msgspec.Raw, offset: int, line: int) -> bool:
+        if mapped.data.find(b'"nodeName"', offset, offset + len(raw)) < 0:
+            return False  # only bound pods repeat a spec often enough to pay
+        try:
+            str(raw, "utf-8")  # what is not UTF-8 is reported by the ordinary path
+        except UnicodeDecodeError:
+            return False
+        pod = specs.pod(raw, list_kind)
+        if pod is not None:
+            out.add(pod, source, line)
+        return pod is not None
+
     try:
-        for item, origin in mapped.elements(at, items):
+        for item, origin in mapped.elements(at, items, read_live_pod):
             if item_kind is None or not isinstance(item, dict) or "kind" in item:
                 parse_document(item, source, origin, out)
             elif later:

@@ -43,6 +43,9 @@ class ParsedObjects:
     sources: list[str] = field(default_factory=list)
     #: AWS documents (``aws ... --output json``) found among the inputs.
     aws: AwsInventory = field(default_factory=AwsInventory)
+    #: Pods read alike (the same text but for name, node and token volume names), by
+    #: ``id``: the ``id`` of the first of their group.
+    alike: dict[int, int] = field(default_factory=dict)
 
     def extend(self, other: ParsedObjects) -> None:
         self.objects.extend(other.objects)
@@ -52,6 +55,13 @@ class ParsedObjects:
         self.unknown_kinds.update(other.unknown_kinds)
         self.sources.extend(other.sources)
         self.aws.extend(other.aws)
+        self.alike.update(other.alike)
+
+    def add(self, obj: K8sObject, source: str, line: int) -> None:
+        """Add one object read from ``source``, starting on ``line`` (0: unknown)."""
+        self.objects.append(obj)
+        self.origins.append(source)
+        self.lines.append(line)
 
     def inventory(self, default_namespace: str = "default", per_pod: bool = False) -> Inventory:
         """The Inventory of everything parsed; namespace-less objects go to
@@ -59,7 +69,7 @@ class ParsedObjects:
         workload's alike replicas into one."""
         return Inventory.from_objects(self.objects, self.problems, self.unknown_kinds,
                                       self.sources, self.origins, self.aws,
-                                      default_namespace, self.lines, per_pod)
+                                      default_namespace, self.lines, per_pod, self.alike)
 
 
 @dataclass(frozen=True)
@@ -194,9 +204,7 @@ def parse_object(doc: Any, source: str, origin: Origin | None, out: ParsedObject
         out.problems.append(Problem(source, _no_name(doc), _line(origin, out, ("metadata",)),
                                     _describe(doc)))
         return
-    out.objects.append(obj)
-    out.origins.append(source)
-    out.lines.append(_first_line(origin))
+    out.add(obj, source, _first_line(origin))
 
 
 def _first_line(origin: Origin | None) -> int:

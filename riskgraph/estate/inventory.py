@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, repeat
@@ -122,6 +122,7 @@ class Inventory:
         default_namespace: str = "default",
         lines: Sequence[int] = (),
         per_pod: bool = False,
+        known_alike: Mapping[int, int] | None = None,
     ) -> Inventory:
         """Collect parsed objects, apply API defaults, expand workload templates, index.
 
@@ -131,7 +132,8 @@ class Inventory:
         Namespaced objects read without a namespace go to ``default_namespace``, as
         ``kubectl apply -n`` would put them. ``lines``: each object's first line (0: unknown).
         Alike live replicas of a workload become one pod (:mod:`~riskgraph.estate.replicas`)
-        unless ``per_pod``.
+        unless ``per_pod``; ``known_alike`` groups pods the reader found alike, by ``id``
+        (see :meth:`~riskgraph.estate.replicas.ReplicaClasses.fold`).
         """
         inv = cls(problems=list(problems), unknown_kinds=Counter(unknown_kinds or {}),
                   sources=list(sources), aws=aws if aws is not None else AwsInventory())
@@ -165,7 +167,7 @@ class Inventory:
             selectors = (inv.network_policies, inv.services, inv.security_group_policies,
                          inv.service_monitors, inv.pod_monitors)
             inv.pods = ReplicaClasses(" ".join(map(repr, chain(*selectors)))).fold(
-                inv.pods, lambda pod: controller_of(pod.metadata))
+                inv.pods, lambda pod: controller_of(pod.metadata), known_alike)
         inv._add_builtin_roles()
         inv._index()
         inv.problems.extend(binding_problems(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 
 from riskgraph.models import Container, ObjectMeta, Pod, PodSpec
@@ -105,8 +105,13 @@ class ReplicaClasses:
             return False
         return same_spec(a.spec, b.spec)
 
-    def fold(self, pods: list[Pod], owner_of: Callable[[Pod], str | None]) -> list[Pod]:
-        """``pods`` with each workload's alike live replicas folded into one pod."""
+    def fold(self, pods: list[Pod], owner_of: Callable[[Pod], str | None],
+             known_alike: Mapping[int, int] | None = None) -> list[Pod]:
+        """``pods`` with each workload's alike live replicas folded into one pod.
+
+        ``known_alike`` maps ``id(pod)`` to a group for pods the reader knows to be alike
+        (the same text but for their name, node and token volume names): a pod joins a class
+        whose first pod is of its group without a comparison."""
         templates = {(p.metadata.namespace, p.template_of): p for p in pods if p.template_of}
         taken = {(p.metadata.namespace, p.name) for p in pods if p.template_of}
         by_owner: dict[tuple[str | None, str], list[Pod]] = defaultdict(list)
@@ -121,7 +126,7 @@ class ReplicaClasses:
         joined: dict[int, dict[str, str]] = {}
         for (namespace, owner), replicas in by_owner.items():
             template = templates.get((namespace, owner))
-            for members in self._classes(replicas):
+            for members in self._classes(replicas, known_alike or {}):
                 if template is not None and id(template) not in joined \
                         and self.alike(template, members[0]):
                     joined[id(template)] = _nodes(members)
@@ -134,15 +139,24 @@ class ReplicaClasses:
         return [p.model_copy(update={"replicas": joined[id(p)]}) if id(p) in joined else p
                 for p in kept]
 
-    def _classes(self, replicas: list[Pod]) -> list[list[Pod]]:
+    def _classes(self, replicas: list[Pod], known_alike: Mapping[int, int]
+                 ) -> list[list[Pod]]:
         classes: list[list[Pod]] = []
+        # Being alike is an equivalence, and classes only ever join the end: the class a
+        # pod of a group found is the one every other pod of the group would find.
+        found: dict[int, int] = {}
         for pod in replicas:
-            # A workload whose replicas all differ must not cost a comparison per pair.
-            home = next((c for c in classes[:MAX_CLASSES] if self.alike(c[0], pod)), None)
-            if home is None:
-                classes.append([pod])
-            else:
-                home.append(pod)
+            group = known_alike.get(id(pod))
+            index = found.get(group) if group is not None else None
+            if index is None:
+                # A workload whose replicas all differ must not cost a comparison per pair.
+                index = next((i for i, c in enumerate(classes[:MAX_CLASSES])
+                              if self.alike(c[0], pod)), len(classes))
+                if index == len(classes):
+                    classes.append([])
+                if group is not None and index < MAX_CLASSES:
+                    found[group] = index
+            classes[index].append(pod)
         return classes
 
 
