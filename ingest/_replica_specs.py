@@ -1,7 +1,8 @@
 """Live pods whose spec repeats one read before are built from it, not validated again.
 
-The replicas of a workload carry the same spec but for the node they run on and the name of
-the token volume the API server adds to each pod (``kube-api-access-<random>``). A list dump
+The replicas of a workload carry the same spec but for the node they run on (named again in
+the affinity that pins a DaemonSet's pod to it) and the name of the token volume the API
+server adds to each pod (``kube-api-access-<random>``). A list dump
 of 150,000 pods holds about 30,000 distinct specs, and validating a pod costs more than
 decoding it. So each bound pod's spec text, with its ``nodeName`` and its token volume names
 replaced by placeholders, is a key (with its ``apiVersion``): the first pod of a key is read
@@ -10,8 +11,9 @@ with their own node and token volume names. Their sub-objects (ports, env, secur
 contexts) are the first one's, shared, which also makes comparing replicas cheap.
 
 The copy is exact. Two keys are equal only when the two texts are, but for those values. A
-key is reused only when its node placeholder is the spec's own ``nodeName`` and every token
-placeholder is a volume's or a volume mount's name, those names spelled without escapes.
+key is reused only when its node placeholders are the spec's own ``nodeName`` and strings of
+its affinity, and its token placeholders volumes' and volume mounts' names, all of those
+spelled without escapes.
 What this path does not read the same way (another top-level field, a document the decoder
 refuses, a validation error, a pod without a name) is left to the ordinary path, which reads
 it, or reports it, as it does every other object.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -39,6 +42,7 @@ _MOUNTS = ("volumeMounts", "volume_mounts")
 #: The spec's ``nodeName`` member, its value spelled without escapes.
 _NODE_NAME = re.compile(rb'"nodeName"[ \t\n\r]*:[ \t\n\r]*"([^"\\]*)"')
 _NODE_MARK = b"\x00node"
+_NODE_PLACEHOLDER = b'"\x00n"'
 _HEAD_END = b"\x00spec"
 #: A token volume's name, spelled without escapes, wherever it is in the spec.
 _TOKEN = re.compile(rb'"(' + TOKEN_VOLUME_PREFIX.encode() + rb'[^"\\]*)"')
@@ -95,10 +99,13 @@ class _Known:
     tokens: tuple[str, ...]
 
     def copy(self, name: str, node_name: str | None, tokens: tuple[str, ...]) -> Pod:
-        """A later pod of the key: its own name, node and token volume names."""
+        """A later pod of the key: its own name, node (in its affinity too) and token
+        volume names."""
         metadata: ObjectMeta = _copy_metadata(self.pod.metadata)
         metadata.name = name
         spec: PodSpec = _copy_spec(self.pod.spec)
+        if spec.affinity is not None and node_name != spec.node_name:
+            spec.affinity = _replaced(spec.affinity, spec.node_name, node_name)
         spec.node_name = node_name
         if tokens != self.tokens:
             renamed = dict(zip(self.tokens, tokens, strict=True))
@@ -112,6 +119,28 @@ class _Known:
         # what pydantic's own assignment does for a field with no validator on assignment
         pod.__dict__.update(metadata=metadata, spec=spec, replicas={})
         return pod
+
+
+def _replaced(value: Any, old: object, new: object) -> Any:
+    """``value`` (decoded JSON) with every string equal to ``old``, key or value, ``new``."""
+    if isinstance(value, dict):
+        return {new if k == old else k: _replaced(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v, old, new) for v in value]
+    return new if value == old else value
+
+
+def _strings(value: Any) -> Iterator[object]:
+    """Every string of ``value`` (decoded JSON), keys included."""
+    if isinstance(value, dict):
+        yield from value
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    else:
+        yield value
 
 
 def _renamed_volume(volume: Volume, name: str) -> Volume:
@@ -163,7 +192,8 @@ class ReplicaSpecs:
             return None
         node = _NODE_NAME.search(spec)
         if node is not None:
-            spec = spec[:node.start()] + _NODE_MARK + spec[node.end():]
+            spec = (spec[:node.start()] + _NODE_MARK + spec[node.end():]).replace(
+                b'"%s"' % node[1], _NODE_PLACEHOLDER)
         tokens = tuple(dict.fromkeys(_TOKEN.findall(spec)))
         for index, token in enumerate(tokens):
             spec = spec.replace(b'"%s"' % token, _placeholder(index))
@@ -196,10 +226,13 @@ def _placeholder(index: int) -> bytes:
 
 def _reusable(key: bytes, spec: dict[str, msgspec.Raw], validated: PodSpec,
               tokens: tuple[str, ...], node: re.Match[bytes] | None) -> bool:
-    """Whether later pods of ``key`` may copy ``validated``: the node placeholder stands for
-    the spec's own ``nodeName``, and each token placeholder for a volume's or a volume
-    mount's name, each spelled without escapes (so each of those names is a placeholder)."""
-    if node is not None and node[1].decode() != validated.node_name:
+    """Whether later pods of ``key`` may copy ``validated``: the node placeholders stand for
+    the spec's own ``nodeName`` and strings of its affinity, each token placeholder for a
+    volume's or a volume mount's name, and all of those are spelled without escapes (so
+    each is a placeholder)."""
+    if node is not None and (node[1].decode() != validated.node_name or key.count(
+            _NODE_PLACEHOLDER) != sum(s == validated.node_name for s in _strings(
+                validated.affinity)) or b"\\" in bytes(spec.get("affinity", b""))):
         return False
     parts = [spec[name] for name in ("volumes",) if name in spec]
     for name in _CONTAINER_LISTS:

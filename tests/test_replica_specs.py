@@ -188,6 +188,35 @@ def test_escaped_token_names_are_read_as_written(tmp_path: Path) -> None:
     assert fast.objects[2].spec.containers[0].volume_mounts[1].name == "kube-api-access-aaaaa"
 
 
+def daemon_pod(name: str, node: str, token: str) -> dict[str, Any]:
+    """A DaemonSet's pod: its controller pins it to its node by affinity."""
+    pod = live(name, node, token)
+    pod["metadata"]["ownerReferences"][0].update(kind="DaemonSet", name="agent")
+    pod["spec"]["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In",
+                                                "values": [node]}]}]}}}
+    return pod
+
+
+def test_a_daemonset_s_pods_are_copies_with_their_own_node_in_the_affinity(
+        tmp_path: Path) -> None:
+    pods = [daemon_pod(f"agent-{n}", f"ip-10-0-0-{n}.ec2.internal", f"t{n:04d}")
+            for n in range(4)]
+    # a node named in the affinity beside its own: a text of its own
+    pods[3]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"][0]["matchFields"][0]["values"].append("ip-10-0-0-0.ec2.internal")
+    # pods that also name their node in a node selector: each read the ordinary way
+    for n in (4, 5):
+        pods.append(daemon_pod(f"agent-{n}", f"ip-10-0-0-{n}.ec2.internal", f"t{n:04d}"))
+        pods[-1]["spec"]["nodeSelector"] = {"kubernetes.io/hostname": pods[-1]["spec"]["nodeName"]}
+    fast, slow = fast_and_ordinary(kubectl(pods), tmp_path)
+    assert_same(fast, slow)
+    assert fast.objects[2].spec.containers[0].ports is fast.objects[0].spec.containers[0].ports
+    assert fast.alike[id(fast.objects[2])] == id(fast.objects[0])
+    assert fast.alike[id(fast.objects[3])] == id(fast.objects[3])
+    assert fast.inventory().pods == slow.inventory().pods
+
+
 def test_a_pod_list_without_kinds_is_read_alike(tmp_path: Path) -> None:
     items = [changed(p, _no_kind) for p in REPLICAS]
     text = json.dumps({"kind": "PodList", "apiVersion": "v1", "items": items})
