@@ -42,6 +42,7 @@ from riskgraph.netpol.model import (
     IpAddress,
     IpNetwork,
     NamedPort,
+    PeerIndex,
     Rule,
     compile_policies,
 )
@@ -108,6 +109,7 @@ class NetworkPolicies:
         networks: list[IpNetwork] = [ip_network(c, strict=False) for c in cluster_network]
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policies(policies, networks))
         self._namespace_labels = dict(namespace_labels or {})
+        self._peers = PeerIndex(self.policies)
         self._by_namespace: dict[str, list[int]] = defaultdict(list)
         for index, policy in enumerate(self.policies):
             self._by_namespace[policy.namespace].append(index)
@@ -187,10 +189,8 @@ class NetworkPolicies:
             labels = {**self._namespace_labels.get(namespace, {}),
                       NAMESPACE_NAME_LABEL: namespace}
             grouped: dict[Selector | None, set[int]] = defaultdict(set)
-            for policy in self.policies:
-                for peer in policy.peers:
-                    if peer.selects_namespace(namespace, labels):
-                        grouped[peer.pod_selector].add(peer.number)
+            for peer in self._peers.selecting(namespace, labels):
+                grouped[peer.pod_selector].add(peer.number)
             found = self._candidates[namespace] = [(selector, frozenset(numbers))
                                                    for selector, numbers in grouped.items()]
         return found

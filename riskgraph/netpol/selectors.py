@@ -61,4 +61,8 @@ class Selector:
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether an object with ``labels`` is selected."""
-        return all(r.matches(labels) for r in self.requirements)
+        # A loop, not all() over a generator: called for every pod and selector.
+        for requirement in self.requirements:  # noqa: SIM110
+            if not requirement.matches(labels):
+                return False
+        return True
