@@ -49,7 +49,7 @@ from riskgraph.netpol.model import (
 from riskgraph.netpol.pod_network import DEFAULT_CLUSTER_NETWORK, pod_network
 from riskgraph.netpol.ports import Port, PortSet
 from riskgraph.netpol.security_groups import PodSecurityGroups
-from riskgraph.netpol.selectors import Selector
+from riskgraph.netpol.selectors import Selector, SelectorIndex
 from riskgraph.netpol.verdict import Allowed, Verdict, decision
 
 #: The label the API server gives every namespace, set to its name.
@@ -110,9 +110,12 @@ class NetworkPolicies:
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policies(policies, networks))
         self._namespace_labels = dict(namespace_labels or {})
         self._peers = PeerIndex(self.policies)
-        self._by_namespace: dict[str, list[int]] = defaultdict(list)
+        by_namespace: dict[str, list[int]] = defaultdict(list)
         for index, policy in enumerate(self.policies):
-            self._by_namespace[policy.namespace].append(index)
+            by_namespace[policy.namespace].append(index)
+        self._selecting = {namespace: SelectorIndex((self.policies[i].selector, i)
+                                                    for i in indexes)
+                           for namespace, indexes in by_namespace.items()}
         self._port_names = frozenset(p.name for policy in self.policies
                                      for rule in (*policy.ingress, *policy.egress)
                                      for p in rule.ports if p.name is not None)
@@ -122,7 +125,7 @@ class NetworkPolicies:
             {r.key for policy in self.policies for r in policy.selector.requirements}
             | {r.key for policy in self.policies for peer in policy.peers
                if peer.pod_selector is not None for r in peer.pod_selector.requirements}))
-        self._candidates: dict[str, list[tuple[Selector | None, frozenset[int]]]] = {}
+        self._candidates: dict[str, SelectorIndex[frozenset[int]]] = {}
         self._memo: dict[tuple[str, tuple[str | None, ...]],
                          tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]] = {}
         # Classes of pods put the same question to the same policies many times.
@@ -172,16 +175,13 @@ class NetworkPolicies:
 
     def _selections(self, namespace: str, labels: Mapping[str, str]
                     ) -> tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]:
-        selecting = [i for i in self._by_namespace.get(namespace, ())
-                     if self.policies[i].selector.matches(labels)]
-        peers = frozenset().union(*(numbers for selector, numbers in
-                                    self._peer_candidates(namespace)
-                                    if selector is None or selector.matches(labels)))
+        policies = self._selecting.get(namespace)
+        selecting = [] if policies is None else policies.matching(labels)
+        peers = frozenset().union(*self._peer_candidates(namespace).matching(labels))
         return (tuple(i for i in selecting if self.policies[i].isolates_ingress),
                 tuple(i for i in selecting if self.policies[i].isolates_egress), peers)
 
-    def _peer_candidates(self, namespace: str) -> list[tuple[Selector | None,
-                                                             frozenset[int]]]:
+    def _peer_candidates(self, namespace: str) -> SelectorIndex[frozenset[int]]:
         """Selector peers whose namespace part admits ``namespace``, grouped by their pod
         part (None: every pod) so that each distinct pod selector is tried once a pod."""
         found = self._candidates.get(namespace)
@@ -191,8 +191,8 @@ class NetworkPolicies:
             grouped: dict[Selector | None, set[int]] = defaultdict(set)
             for peer in self._peers.selecting(namespace, labels):
                 grouped[peer.pod_selector].add(peer.number)
-            found = self._candidates[namespace] = [(selector, frozenset(numbers))
-                                                   for selector, numbers in grouped.items()]
+            found = self._candidates[namespace] = SelectorIndex(
+                (selector, frozenset(numbers)) for selector, numbers in grouped.items())
         return found
 
     # Questions -------------------------------------------------------------------------
