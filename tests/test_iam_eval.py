@@ -8,6 +8,8 @@ import pytest
 
 from riskgraph.estate.aws_inventory import AwsInventory
 from riskgraph.iam import PolicyError, access_for, actions_matching, compile_policy, evaluate
+from riskgraph.iam.evaluate import judge, judge_trust
+from riskgraph.iam.policy import Caller
 from riskgraph.models.aws import (
     IamGroup,
     IamRole,
@@ -663,3 +665,27 @@ def test_access_does_not_keep_its_inventory_alive() -> None:
         assert gone() is None, "freed by reference counting alone: no cycle"
     finally:
         gc.enable()
+
+
+def test_trust_judged_like_any_policy_but_keys_read_only_when_a_statement_names_the_caller(
+        ) -> None:
+    trust = compile_policy(doc(
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+         "Action": "sts:AssumeRole"},
+        {"Effect": "Deny", "Principal": {"AWS": OTHER}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "red"}}}), "t", "trust")
+    role_arn = f"arn:aws:iam::{ACCT}:role/target"
+    read: list[str] = []
+
+    def keys() -> dict[str, tuple[str, ...]]:
+        read.append("read")
+        return {}
+
+    service = Caller(service="ec2.amazonaws.com")
+    outsider = Caller(arn=f"arn:aws:iam::{OTHER}:root", account=OTHER)
+    for caller in (service, outsider, Caller(service="lambda.amazonaws.com")):
+        assert judge_trust(trust.statements, "sts:AssumeRole", role_arn, caller, keys) == judge(
+            trust.statements, "sts:AssumeRole", role_arn, caller, {}, with_principal=True)
+    assert len(read) == 2  # the lambda caller is named by no statement
+    assert judge_trust(trust.statements, "sts:TagSession", role_arn, service, keys).allow is None
+    assert len(read) == 2

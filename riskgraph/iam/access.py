@@ -31,7 +31,7 @@ from riskgraph.iam.context import (
     role_tag_context,
     time_context,
 )
-from riskgraph.iam.evaluate import Decision, combine, decide, denied, judge
+from riskgraph.iam.evaluate import Decision, combine, decide, denied, judge_trust
 from riskgraph.iam.policy import (
     Caller,
     Policy,
@@ -255,9 +255,8 @@ class AccountAccess:
         only ``Principal: "*"`` admits."""
         caller, base = self._trust_caller(principal_arn, service, federated)
         trust = self.trust_policy(role)
-        layer = judge(trust.statements, action, role.arn, caller,
-                      request_context(base, role.arn, role_tag_context(role.tags), context),
-                      with_principal=True)
+        layer = judge_trust(trust.statements, action, role.arn, caller, lambda: request_context(
+            base, role.arn, role_tag_context(role.tags), context))
         who = caller.arn or caller.service or caller.federated or "an anonymous caller"
         if layer.certain_deny is not None:
             return denied(f"explicitly denied by {layer.certain_deny.statement.label}")

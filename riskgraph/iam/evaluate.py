@@ -24,7 +24,7 @@ on one does not remove the allow but lowers it to ``likely`` (the Deny may or ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from riskgraph.confidence import Confidence
@@ -160,6 +160,18 @@ def judge(statements: Iterable[Statement], action: str, resource: str | None, ca
         elif allow is None or _better(unknown, named, allow.unknown, match):
             allow, match = Hit(statement, unknown), named
     return Layer(allow, tuple(denies), match)
+
+
+def judge_trust(statements: Iterable[Statement], action: str, resource: str, caller: Caller,
+                context: Callable[[], NormalContext]) -> Layer:
+    """:func:`judge` of a trust policy (``with_principal``), the request's keys worked out
+    (``context()``) only when some statement names the caller and the action: most trust
+    policies have none for a given caller."""
+    naming = [s for s in statements
+              if s.matches_action(action) and principal_applies(s, caller) is not None]
+    if not naming:
+        return Layer(None)
+    return judge(naming, action, resource, caller, context(), with_principal=True)
 
 
 def _better(unknown: tuple[str, ...], named: PrincipalMatch | None,

@@ -42,14 +42,15 @@ from riskgraph.netpol.model import (
     IpAddress,
     IpNetwork,
     NamedPort,
+    PeerIndex,
     Rule,
     compile_policies,
 )
 from riskgraph.netpol.pod_network import DEFAULT_CLUSTER_NETWORK, pod_network
-from riskgraph.netpol.ports import Port, PortSet, union
+from riskgraph.netpol.ports import Port, PortSet
 from riskgraph.netpol.security_groups import PodSecurityGroups
-from riskgraph.netpol.selectors import Selector
-from riskgraph.netpol.verdict import Decision, Verdict
+from riskgraph.netpol.selectors import Selector, SelectorIndex
+from riskgraph.netpol.verdict import Allowed, Verdict, decision
 
 #: The label the API server gives every namespace, set to its name.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -108,9 +109,13 @@ class NetworkPolicies:
         networks: list[IpNetwork] = [ip_network(c, strict=False) for c in cluster_network]
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policies(policies, networks))
         self._namespace_labels = dict(namespace_labels or {})
-        self._by_namespace: dict[str, list[int]] = defaultdict(list)
+        self._peers = PeerIndex(self.policies)
+        by_namespace: dict[str, list[int]] = defaultdict(list)
         for index, policy in enumerate(self.policies):
-            self._by_namespace[policy.namespace].append(index)
+            by_namespace[policy.namespace].append(index)
+        self._selecting = {namespace: SelectorIndex((self.policies[i].selector, i)
+                                                    for i in indexes)
+                           for namespace, indexes in by_namespace.items()}
         self._port_names = frozenset(p.name for policy in self.policies
                                      for rule in (*policy.ingress, *policy.egress)
                                      for p in rule.ports if p.name is not None)
@@ -120,9 +125,12 @@ class NetworkPolicies:
             {r.key for policy in self.policies for r in policy.selector.requirements}
             | {r.key for policy in self.policies for peer in policy.peers
                if peer.pod_selector is not None for r in peer.pod_selector.requirements}))
-        self._candidates: dict[str, list[tuple[Selector | None, frozenset[int]]]] = {}
+        self._candidates: dict[str, SelectorIndex[frozenset[int]]] = {}
         self._memo: dict[tuple[str, tuple[str | None, ...]],
                          tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]] = {}
+        # Classes of pods put the same question to the same policies many times.
+        self._directions: dict[tuple[object, ...], Allowed] = {}
+        self._probes: dict[Port, PortSet] = {}
 
     @classmethod
     def from_inventory(cls, inv: Inventory, cluster_network: Sequence[str] | None = None
@@ -167,16 +175,13 @@ class NetworkPolicies:
 
     def _selections(self, namespace: str, labels: Mapping[str, str]
                     ) -> tuple[tuple[int, ...], tuple[int, ...], frozenset[int]]:
-        selecting = [i for i in self._by_namespace.get(namespace, ())
-                     if self.policies[i].selector.matches(labels)]
-        peers = frozenset().union(*(numbers for selector, numbers in
-                                    self._peer_candidates(namespace)
-                                    if selector is None or selector.matches(labels)))
+        policies = self._selecting.get(namespace)
+        selecting = [] if policies is None else policies.matching(labels)
+        peers = frozenset().union(*self._peer_candidates(namespace).matching(labels))
         return (tuple(i for i in selecting if self.policies[i].isolates_ingress),
                 tuple(i for i in selecting if self.policies[i].isolates_egress), peers)
 
-    def _peer_candidates(self, namespace: str) -> list[tuple[Selector | None,
-                                                             frozenset[int]]]:
+    def _peer_candidates(self, namespace: str) -> SelectorIndex[frozenset[int]]:
         """Selector peers whose namespace part admits ``namespace``, grouped by their pod
         part (None: every pod) so that each distinct pod selector is tried once a pod."""
         found = self._candidates.get(namespace)
@@ -184,12 +189,10 @@ class NetworkPolicies:
             labels = {**self._namespace_labels.get(namespace, {}),
                       NAMESPACE_NAME_LABEL: namespace}
             grouped: dict[Selector | None, set[int]] = defaultdict(set)
-            for policy in self.policies:
-                for peer in policy.peers:
-                    if peer.selects_namespace(namespace, labels):
-                        grouped[peer.pod_selector].add(peer.number)
-            found = self._candidates[namespace] = [(selector, frozenset(numbers))
-                                                   for selector, numbers in grouped.items()]
+            for peer in self._peers.selecting(namespace, labels):
+                grouped[peer.pod_selector].add(peer.number)
+            found = self._candidates[namespace] = SelectorIndex(
+                (selector, frozenset(numbers)) for selector, numbers in grouped.items())
         return found
 
     # Questions -------------------------------------------------------------------------
@@ -239,18 +242,22 @@ class NetworkPolicies:
         source_name, target_name
             How the explanation names the endpoints.
         """
-        probe = port.as_set()
+        probe = self._probes.get(port)
+        if probe is None:
+            probe = self._probes[port] = port.as_set()
         named = target.named_ports if isinstance(target, Signature) else frozenset()
         egress = self._direction("egress", source, target, named, probe)
         ingress = self._direction("ingress", target, source, named, probe)
-        both = _ports(egress, probe) & _ports(ingress, probe)
+        both = (probe if egress is None else egress.ports) \
+            & (probe if ingress is None else ingress.ports)
         return Verdict(source_name, target_name, port,
-                       _decision("egress", source, source_name, egress, probe, both),
-                       _decision("ingress", target, target_name, ingress, probe, both), both)
+                       decision("egress", source_name, isinstance(source, Signature), egress,
+                                probe, both),
+                       decision("ingress", target_name, isinstance(target, Signature), ingress,
+                                probe, both), both)
 
     def _direction(self, direction: str, pod: Endpoint, peer: Endpoint,
-                   named: frozenset[NamedPort], probe: PortSet
-                   ) -> list[tuple[str, PortSet]] | None:
+                   named: frozenset[NamedPort], probe: PortSet) -> Allowed | None:
         """The isolating policies of ``pod`` with the probed ports each allows ``peer``;
         None when nothing isolates ``pod`` (an IP, or a pod no policy selects)."""
         if not isinstance(pod, Signature):
@@ -258,32 +265,20 @@ class NetworkPolicies:
         indexes = pod.ingress if direction == "ingress" else pod.egress
         if not indexes:
             return None
-        found = []
-        for index in indexes:
-            policy = self.policies[index]
-            rules = policy.ingress if direction == "ingress" else policy.egress
-            found.append((policy.ref, PortSet.of(*(
-                r for rule in rules if _admits(rule, peer)
-                for r in rule.allowed_ports(named).ranges)) & probe))
+        # A peer shows its rules only its matching peer numbers (or its address).
+        key = (direction, indexes, peer.peers if isinstance(peer, Signature) else peer, named,
+               probe)
+        found = self._directions.get(key)
+        if found is None:
+            per_policy = []
+            for index in indexes:
+                policy = self.policies[index]
+                rules = policy.ingress if direction == "ingress" else policy.egress
+                per_policy.append((policy.ref, PortSet.of(*(
+                    r for rule in rules if _admits(rule, peer)
+                    for r in rule.allowed_ports(named).ranges)) & probe))
+            found = self._directions[key] = Allowed.of(per_policy)
         return found
-
-
-def _ports(per_policy: list[tuple[str, PortSet]] | None, probe: PortSet) -> PortSet:
-    return probe if per_policy is None else union(ports for _, ports in per_policy)
-
-
-def _decision(direction: str, endpoint: Endpoint, name: str,
-              per_policy: list[tuple[str, PortSet]] | None, probe: PortSet,
-              both: PortSet) -> Decision:
-    """One direction's Decision; when traffic passes, ``allowing`` keeps only the policies
-    admitting a port the other direction admits too."""
-    is_pod = isinstance(endpoint, Signature)
-    if per_policy is None:
-        return Decision(direction, name, is_pod, (), (), probe)
-    wanted = both or probe
-    return Decision(direction, name, is_pod, tuple(ref for ref, _ in per_policy),
-                    tuple(ref for ref, ports in per_policy if ports & wanted),
-                    _ports(per_policy, probe))
 
 
 def _admits(rule: Rule, peer: Endpoint) -> bool:

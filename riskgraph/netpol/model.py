@@ -8,10 +8,12 @@ a set lookup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
 from itertools import count
+from operator import attrgetter
 
 from riskgraph.models.network_policy import (
     IPBlock,
@@ -144,6 +146,34 @@ class CompiledPolicy:
     ingress: tuple[Rule, ...]
     egress: tuple[Rule, ...]
     peers: tuple[Peer, ...]
+
+
+class PeerIndex:
+    """The selector peers of compiled policies by the namespaces they may select: those
+    without a namespace selector under their policy's namespace, the others by namespace
+    selector, so that each distinct selector is tried once per namespace."""
+
+    def __init__(self, policies: Iterable[CompiledPolicy]) -> None:
+        self._local: dict[str, list[Peer]] = defaultdict(list)
+        self._by_selector: dict[Selector, list[Peer]] = defaultdict(list)
+        for policy in policies:
+            for peer in policy.peers:
+                if peer.ip_range is not None:
+                    continue
+                if peer.namespace_selector is None:
+                    self._local[peer.policy_namespace].append(peer)
+                else:
+                    self._by_selector[peer.namespace_selector].append(peer)
+
+    def selecting(self, namespace: str, labels: Mapping[str, str]) -> list[Peer]:
+        """The peers that :meth:`Peer.selects_namespace` for ``namespace`` (with namespace
+        ``labels``), in policy order (their numbers')."""
+        found = list(self._local.get(namespace, ()))
+        for selector, peers in self._by_selector.items():
+            if selector.matches(labels):
+                found.extend(peers)
+        found.sort(key=attrgetter("number"))
+        return found
 
 
 def compile_policies(policies: Iterable[NetworkPolicy],

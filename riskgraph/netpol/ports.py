@@ -119,12 +119,12 @@ def _normalise(ranges: Iterable[tuple[str, int, int]]) -> tuple[tuple[str, int, 
     return tuple(merged)
 
 
+#: Each protocol's place in :data:`PROTOCOLS`; any other protocol sorts after them.
+_RANK = {protocol: place for place, protocol in enumerate(PROTOCOLS)}
+
+
 def _order(entry: tuple[str, int, int]) -> tuple[int, int, int]:
-    return _rank(entry[0]), entry[1], entry[2]
-
-
-def _rank(protocol: str) -> int:
-    return PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS)
+    return _RANK.get(entry[0], len(PROTOCOLS)), entry[1], entry[2]
 
 
 def _describe(protocol: str, first: int, last: int) -> str:

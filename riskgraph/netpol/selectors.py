@@ -12,10 +12,14 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from riskgraph.models.selectors import LabelSelector
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +65,44 @@ class Selector:
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether an object with ``labels`` is selected."""
-        return all(r.matches(labels) for r in self.requirements)
+        # A loop, not all() over a generator: called for every pod and selector.
+        for requirement in self.requirements:  # noqa: SIM110
+            if not requirement.matches(labels):
+                return False
+        return True
+
+    def required_pair(self) -> tuple[str, str] | None:
+        """A label (key, value) every object it selects has: its first one-value ``In``."""
+        for requirement in self.requirements:
+            if requirement.operator == "In" and len(requirement.values) == 1:
+                return requirement.key, next(iter(requirement.values))
+        return None
+
+
+class SelectorIndex(Generic[T]):
+    """Items with their selectors (None: selects everything), each filed under a label pair
+    its selector requires, so that an object is tried only against the selectors its
+    labels could satisfy.
+
+    >>> web = Selector((Requirement("app", "In", frozenset({"web"})),))
+    >>> SelectorIndex([(web, "web"), (None, "all")]).matching({"app": "web", "tier": "1"})
+    ['web', 'all']
+    """
+
+    def __init__(self, items: Iterable[tuple[Selector | None, T]]) -> None:
+        self._items = list(items)
+        self._always: list[int] = []
+        self._by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for place, (selector, _) in enumerate(self._items):
+            pair = None if selector is None else selector.required_pair()
+            (self._always if pair is None else self._by_pair[pair]).append(place)
+
+    def matching(self, labels: Mapping[str, str]) -> list[T]:
+        """The items whose selector matches ``labels``, in their order."""
+        places = list(self._always)
+        for pair in labels.items():
+            places.extend(self._by_pair.get(pair, ()))
+        places.sort()
+        items = self._items
+        return [items[p][1] for p in places
+                if (selector := items[p][0]) is None or selector.matches(labels)]

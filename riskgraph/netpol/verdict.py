@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from riskgraph.netpol.ports import Port, PortSet
+from riskgraph.netpol.ports import Port, PortSet, union
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +110,39 @@ def _blocked_reason(decision: Decision, traffic: str) -> str:
     return (f"{decision.endpoint} is isolated for {decision.direction} by "
             f"{', '.join(decision.isolating)}, which allow{'s' * (len(decision.isolating) == 1)}"
             f" nothing {traffic}")
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """What the policies isolating a pod in one direction allow a peer: the probed ports
+    each allows (by ``namespace/name``), and their union."""
+
+    per_policy: tuple[tuple[str, PortSet], ...]
+    isolating: tuple[str, ...]
+    ports: PortSet
+    #: The policies admitting some of the ports asked for, per ports asked for.
+    _allowing: dict[PortSet, tuple[str, ...]] = field(default_factory=dict, compare=False)
+
+    def allowing(self, wanted: PortSet) -> tuple[str, ...]:
+        """The policies allowing some port of ``wanted``."""
+        found = self._allowing.get(wanted)
+        if found is None:
+            found = self._allowing[wanted] = tuple(
+                ref for ref, ports in self.per_policy if ports & wanted)
+        return found
+
+    @classmethod
+    def of(cls, per_policy: list[tuple[str, PortSet]]) -> Allowed:
+        return cls(tuple(per_policy), tuple(ref for ref, _ in per_policy),
+                   union(ports for _, ports in per_policy))
+
+
+def decision(direction: str, name: str, is_pod: bool, allowed: Allowed | None,
+             probe: PortSet, both: PortSet) -> Decision:
+    """One direction's Decision (``allowed`` None: nothing isolates the endpoint); when
+    traffic passes, ``allowing`` keeps only the policies admitting a port the other
+    direction admits too."""
+    if allowed is None:
+        return Decision(direction, name, is_pod, (), (), probe)
+    return Decision(direction, name, is_pod, allowed.isolating,
+                    allowed.allowing(both or probe), allowed.ports)

@@ -27,6 +27,7 @@ from riskgraph.models.aws import EksCluster, IamRole
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques.aws._common import HUB_COST, account_hub, because, confidence_of, is_admin
 from riskgraph.techniques.aws._eks import cluster_account
+from riskgraph.techniques.aws._reach import may_use
 
 SERVICE = "pods.eks.amazonaws.com"
 CAPABILITY = "aws-pod-identity-create"
@@ -82,7 +83,8 @@ def find(inv: Inventory) -> Iterator[Edge]:
     yield Edge(ids.admin_id(account), hub,
                f"an administrator of account {account} can {doing}", (), "likely")
     for principal in inv.aws.principals:
-        if principal.account != account:
+        # No Allow naming an EKS action: refused (can's own first test, made cheaply).
+        if principal.account != account or not may_use(access, principal, "eks"):
             continue
         create = access.can(principal, "eks:CreatePodIdentityAssociation", cluster.arn)
         if not create.allowed or is_admin(access, principal):

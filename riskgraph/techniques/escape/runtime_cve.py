@@ -19,7 +19,7 @@ from riskgraph import ids
 from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
 from riskgraph.estate.inventory import Inventory
 from riskgraph.estate.scheduling import Placement, pool_set_scope
-from riskgraph.models import Node
+from riskgraph.models import Node, Pod
 from riskgraph.techniques import Edge, Example, Technique
 from riskgraph.techniques._shared.common import container_vertex, containers, evidence, json_value
 from riskgraph.techniques.escape._cves import (
@@ -129,6 +129,60 @@ def _reach(exposures: list[Exposure], met: frozenset[str]) -> _Reach | None:
                   any("hostNetwork" in e.cve.requires for e in usable))
 
 
+class _Steps(NamedTuple):
+    """The edges of every container of one pod that meets one set of requirements, but for
+    the container's own vertex: its nodes (and single pool), and its pool-set hub."""
+
+    direct: list[tuple[str, str, tuple[str, ...], Confidence]]
+    hub: str | None
+    hub_edge: tuple[str, tuple[str, ...], Confidence]
+    pools: list[tuple[Placement, _Reach]]
+
+
+def _steps(inv: Inventory, pod: Pod, places: list[Placement], met: frozenset[str],
+           targets: dict[str, list[Exposure]],
+           reaches: dict[tuple[str, frozenset[str]], _Reach | None],
+           direct: dict[tuple[Placement, frozenset[str]], str]) -> _Steps | None:
+    found: list[tuple[Placement, _Reach]] = []
+    for place in places:
+        key = (place.target, met)
+        if key not in reaches:
+            reaches[key] = _reach(targets[place.target], met)
+        reach = reaches[key]
+        if reach is not None:
+            found.append((place, reach))
+    if not found:
+        return None
+    host_network = (evidence(pod, "hostNetwork", True),) if any(
+        r.needs_host_network for _, r in found) else ()
+    # A replica's node is a fact, each its own step; the pools a pod may land on share one
+    # hub.
+    on_nodes: list[tuple[Placement, _Reach]] = []
+    on_pools: list[tuple[Placement, _Reach]] = []
+    for place, reach in found:
+        (on_nodes if place.target.startswith(ids.NODE_PREFIX) else on_pools).append(
+            (place, reach))
+    edges = []
+    for place, reach in on_nodes + (on_pools if len(on_pools) == 1 else []):
+        text = direct.get((place, met))
+        if text is None:
+            where = f"the pod {place.reason}" if pod.spec.node_name else place.reason
+            text = direct[(place, met)] = f"{where}, where its containers {reach.text}"
+        # weakest(x, "certain") is x: a node's placement is certain.
+        edges.append((place.target, text, reach.evidence + host_network,
+                      reach.confidence if place.confidence == "certain"
+                      else weakest(reach.confidence, place.confidence)))
+    if len(on_pools) < 2:
+        return _Steps(edges, None, ("", (), "certain"), [])
+    pools = [place.target for place, _ in on_pools]
+    hub = ids.hub_id(CAPABILITY, f"{pool_set_scope(pools, len(inv.pools))}/"
+                                 + ("+".join(sorted(met)) or "confined"))
+    return _Steps(edges, hub, (
+        f"a {pod.template_kind or 'pending'} pod may be scheduled onto any of {len(pools)} "
+        "pools whose nodes have container-escape flaws", host_network,
+        weakest(*(place.confidence for place, _ in on_pools))), on_pools)
+
+
 def find(inv: Inventory) -> Iterator[Edge]:
     targets = vulnerable_targets(inv)
     if not targets:
@@ -141,45 +195,25 @@ def find(inv: Inventory) -> Iterator[Edge]:
         if pod.spec.node_name and ids.k8s_id("Node", pod.spec.node_name) not in targets:
             continue
         places = [p for p in inv.placements(pod) if p.target in targets]
+        # Containers of a pod meeting the same requirements differ only in their vertex.
+        by_met: dict[frozenset[str], _Steps | None] = {}
         for container, _ in containers(pod) if places else ():
             met = requirements_met(pod, container)
-            found: list[tuple[Placement, _Reach]] = []
-            for place in places:
-                key = (place.target, met)
-                if key not in reaches:
-                    reaches[key] = _reach(targets[place.target], met)
-                reach = reaches[key]
-                if reach is not None:
-                    found.append((place, reach))
-            if not found:
+            if met not in by_met:
+                by_met[met] = _steps(inv, pod, places, met, targets, reaches, direct)
+            steps = by_met[met]
+            if steps is None:
                 continue
-            host_network = (evidence(pod, "hostNetwork", True),) if any(
-                r.needs_host_network for _, r in found) else ()
             source = container_vertex(pod, container)
-            # A replica's node is a fact, each its own step; the pools a pod may land on
-            # share one hub.
-            on_nodes = [(p, r) for p, r in found if p.target.startswith(ids.NODE_PREFIX)]
-            on_pools = [(p, r) for p, r in found if not p.target.startswith(ids.NODE_PREFIX)]
-            for place, reach in on_nodes + (on_pools if len(on_pools) == 1 else []):
-                if (place, met) not in direct:
-                    where = f"the pod {place.reason}" if pod.spec.node_name else place.reason
-                    direct[(place, met)] = f"{where}, where its containers {reach.text}"
-                yield Edge(source, place.target, direct[(place, met)],
-                           reach.evidence + host_network, weakest(reach.confidence,
-                                                                  place.confidence))
-            if len(on_pools) < 2:
+            for target, reason, proof, confidence in steps.direct:
+                yield Edge(source, target, reason, proof, confidence)
+            hub = steps.hub
+            if hub is None:
                 continue
-            found = on_pools
-            pools = [place.target for place, _ in found]
-            hub = ids.hub_id(CAPABILITY, f"{pool_set_scope(pools, len(inv.pools))}/"
-                                         + ("+".join(sorted(met)) or "confined"))
-            yield Edge(source, hub,
-                       f"a {pod.template_kind or 'pending'} pod may be scheduled onto any of "
-                       f"{len(pools)} pools whose nodes have container-escape flaws",
-                       host_network, weakest(*(place.confidence for place, _ in found)))
+            yield Edge(source, hub, *steps.hub_edge)
             if hub not in hubs:
                 hubs[hub] = None
-                for place, reach in found:
+                for place, reach in steps.pools:
                     yield Edge(hub, place.target, f"a pod scheduled onto pool "
                                f"{ids.parse(place.target).name} lands where its containers "
                                f"{reach.text}", reach.evidence, reach.confidence, HUB_COST)

@@ -26,36 +26,39 @@ def listening_ports(container: Container) -> PortSet:
 
 
 def target_edge(assumed: Assumption, hub: str, pod: Pod, index: int, container: Container,
-                ports: PortSet, who: str, confidence: Confidence, *proof: str) -> Edge | None:
-    """The step from a hub onto a listening container (``containers[index]``), weighed by
-    what its ports serve (:mod:`riskgraph.techniques.net._exploit`); None when the
-    assumption draws no such step."""
+                ports: str, who: str, confidence: Confidence, *proof: str) -> Edge | None:
+    """The step from a hub onto a listening container (``containers[index]``) listening on
+    ``ports`` (their text), weighed by what its ports serve
+    (:mod:`riskgraph.techniques.net._exploit`); None when the assumption draws no such
+    step."""
     memo = assumed.memo
-    step = memo.get((id(pod), index))
+    key = (id(pod), index)
+    step = memo.get(key)
     if step is None:
-        step = memo[(id(pod), index)] = (
+        step = memo[key] = (
             assumed.weigh(pod, container, container.ports), container_vertex(pod, container),
             evidence(pod, f"containers[{index}].ports",
                      [p.container_port for p in container.ports]))
     weighed, vertex, declared = step
     if weighed is None:
         return None
-    text = memo.get(ports)
-    if text is None:
-        text = memo[ports] = str(ports)
+    # weakest("certain", x) is x: the common case skips the comparison.
     return Edge(hub, vertex, Reason("{} reaches container {}/{}, listening on {}; {}", who,
-                                    pod.name, container.name, text, weighed.why),
-                (declared, *proof), weakest(confidence, weighed.confidence), weighed.cost)
+                                    pod.name, container.name, ports, weighed.why),
+                (declared, *proof), weighed.confidence if confidence == "certain"
+                else weakest(confidence, weighed.confidence), weighed.cost)
 
 
 @dataclass
 class NodeMembers:
     """What runs on one node: hostNetwork containers and the other containers (each with
-    its source class), and listening containers (with their target class)."""
+    its source class and vertex), and listening containers (with their target class),
+    the hostNetwork ones among them also in ``hosts``."""
 
-    senders: list[tuple[Pod, Container, int]] = field(default_factory=list)
-    residents: list[tuple[Pod, Container, int]] = field(default_factory=list)
+    senders: list[tuple[Pod, Container, int, str]] = field(default_factory=list)
+    residents: list[tuple[Pod, Container, int, str]] = field(default_factory=list)
     listeners: list[tuple[Pod, int, Container, int]] = field(default_factory=list)
+    hosts: list[tuple[Pod, int, Container, int]] = field(default_factory=list)
     #: The live pod on this node of each pod here, by the pod's identity: a replica
     #: class's own replica there, for evidence (the inventory's pods outlive this).
     replica_of: dict[int, str] = field(default_factory=dict)
@@ -66,8 +69,11 @@ class Classes:
     """Pods grouped by what the policies read of them, numbered in input order."""
 
     sources: list[Signature] = field(default_factory=list)
-    members: list[list[tuple[Pod, Container]]] = field(default_factory=list)
+    #: Each source class's containers, with their pod, class and vertex.
+    members: list[list[tuple[Pod, Container, int, str]]] = field(default_factory=list)
     targets: list[tuple[Signature, PortSet]] = field(default_factory=list)
+    #: Each target class's ports as text, for reasons.
+    port_texts: list[str] = field(default_factory=list)
     listeners: list[list[tuple[Pod, int, Container]]] = field(default_factory=list)
     #: Node name -> what runs there, for pods bound to a node (``spec.nodeName``) and
     #: replica classes (on each node of a replica).
@@ -76,6 +82,7 @@ class Classes:
     @classmethod
     def of(cls, inv: Inventory, pols: NetworkPolicies) -> Classes:
         found = cls()
+        nodes = found.nodes
         # A source's verdicts read its egress policies and the peers selecting it; a
         # target's, its ingress policies, peers and named ports; its declared ports say
         # which allowed ports it listens on.
@@ -87,13 +94,16 @@ class Classes:
             if source == len(found.sources):
                 found.sources.append(sig)
                 found.members.append([])
-            found.members[source].extend((pod, c) for c in pod.spec.all_containers)
-            placed = pod.placed_on
-            for node, replica in placed.items():
-                on_node = found.nodes[node]
-                on_node.replica_of[id(pod)] = replica
-                (on_node.senders if pod.spec.host_network else on_node.residents).extend(
-                    (pod, c, source) for c in pod.spec.all_containers)
+            # The same containers on each node: their vertices are worked out once.
+            on = [(pod, c, source, container_vertex(pod, c)) for c in pod.spec.all_containers]
+            found.members[source].extend(on)
+            placed, host = pod.placed_on, pod.spec.host_network
+            if placed:
+                for node, replica in placed.items():
+                    on_node = nodes[node]
+                    on_node.replica_of[id(pod)] = replica
+                    (on_node.senders if host else on_node.residents).extend(on)
+            listening = []
             for index, container in enumerate(pod.spec.containers):
                 if not container.ports:
                     continue
@@ -102,10 +112,14 @@ class Classes:
                     (sig.ingress, sig.peers, sig.named_ports, ports), len(target_keys))
                 if target == len(found.targets):
                     found.targets.append((sig, ports))
+                    found.port_texts.append(str(ports))
                     found.listeners.append([])
                 found.listeners[target].append((pod, index, container))
-                for node in placed:
-                    found.nodes[node].listeners.append((pod, index, container, target))
+                listening.append((pod, index, container, target))
+            for node in placed if listening else ():
+                nodes[node].listeners.extend(listening)
+                if host:
+                    nodes[node].hosts.extend(listening)
         return found
 
 

@@ -12,7 +12,6 @@ from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.techniques import Edge
-from riskgraph.techniques._shared.common import container_vertex
 from riskgraph.techniques.net._classes import Candidates, Classes, target_edge
 from riskgraph.techniques.net._exploit import assumption
 from riskgraph.techniques.net._node import node_edges
@@ -95,20 +94,20 @@ def enforced_edges(inv: Inventory, why: str) -> Iterator[Edge]:
         yield from (edge for _, edge in pairs)
         egress = f"isolated for egress by {_refs(pols, source.egress)}" if source.egress \
             else "not isolated for egress"
-        for pod, container in members[a]:
-            yield Edge(container_vertex(pod, container), from_hub,
+        for pod, container, _, vertex in members[a]:
+            yield Edge(vertex, from_hub,
                        Reason("container {}/{} opens connections as source class {} ({}; "
                               "network policies are {})", pod.name, container.name, a, egress,
                               why), (),
                        cost=HUB_COST)
     for b in sorted(reached):
-        target, ports = target_sig[b]
-        to_hub = to_hubs[b]
+        target = target_sig[b][0]
+        to_hub, ports_text = to_hubs[b], classes.port_texts[b]
         ingress = f"isolated for ingress by {_refs(pols, target.ingress)}" if target.ingress \
             else "not isolated for ingress"
+        who = f"a source the policies admit (target class {b}, {ingress})"
         for pod, index, container in listeners[b]:
-            edge = target_edge(assumed, to_hub, pod, index, container, ports,
-                               f"a source the policies admit (target class {b}, {ingress})",
+            edge = target_edge(assumed, to_hub, pod, index, container, ports_text, who,
                                "certain")
             if edge is not None:
                 yield edge

@@ -19,9 +19,10 @@ from collections.abc import Iterator, Mapping
 
 from riskgraph import ids
 from riskgraph.edges import Reason
+from riskgraph.models import Pod
 from riskgraph.techniques import Edge
-from riskgraph.techniques._shared.common import container_vertex, evidence, node_evidence
-from riskgraph.techniques.net._classes import Classes, NodeMembers, listening_ports, target_edge
+from riskgraph.techniques._shared.common import evidence, node_evidence
+from riskgraph.techniques.net._classes import Classes, NodeMembers, target_edge
 from riskgraph.techniques.net._exploit import Assumption
 
 CAPABILITY = "net-reach-node"
@@ -56,38 +57,51 @@ def node_edges(classes: Classes, reached: Mapping[int, set[int]], why: str,
         Which ports count as exploitable (``--assume-exploitable``).
     """
     nothing: set[int] = set()
+    # A pod's hostNetwork evidence is the same on each node it runs on.
+    host_proofs: dict[int, str] = {}
     for node, members in classes.nodes.items():
-        yield from _to_host(node, members, reached, why, assumed)
+        yield from _to_host(node, members, reached, why, assumed, classes, host_proofs)
         if not members.senders:
             continue
         # Only targets every sender's class misses need the node hub.
-        admitted = set.intersection(*(reached.get(a, nothing) for _, _, a in members.senders))
+        admitted = set.intersection(*(reached.get(t[2], nothing) for t in members.senders))
         targets = [t for t in members.listeners if t[3] not in admitted]
         if not targets:
             continue
         hub = node_hub(node)
-        for pod, container, _ in members.senders:
-            yield Edge(container_vertex(pod, container), hub,
+        replica_of = members.replica_of
+        for pod, container, _, vertex in members.senders:
+            yield Edge(vertex, hub,
                        Reason("container {}/{} shares the network of node {} (hostNetwork) "
                               "and sends from its address, which the pods on that node always "
                               "accept (network policies are {})", pod.name, container.name, node,
                               why),
-                       (evidence(pod, "hostNetwork", True),
-                        node_evidence(pod, members.replica_of[id(pod)], node)),
+                       (_host_proof(host_proofs, pod),
+                        node_evidence(pod, replica_of[id(pod)], node)),
                        cost=HUB_COST)
+        who = (f"node {node}'s own address (NetworkPolicies never block a pod's traffic with "
+               "its node)")
+        texts = classes.port_texts
         for pod, index, container, target in targets:
-            edge = target_edge(assumed, hub, pod, index, container, classes.targets[target][1],
-                               f"node {node}'s own address (NetworkPolicies never block a "
-                               f"pod's traffic with its node)", "certain",
-                               node_evidence(pod, members.replica_of[id(pod)], node))
+            edge = target_edge(assumed, hub, pod, index, container, texts[target], who,
+                               "certain", node_evidence(pod, replica_of[id(pod)], node))
             if edge is not None:
                 yield edge
 
 
+def _host_proof(known: dict[int, str], pod: Pod) -> str:
+    """The evidence that ``pod`` uses its node's network, worked out once per pod."""
+    found = known.get(id(pod))
+    if found is None:
+        found = known[id(pod)] = evidence(pod, "hostNetwork", True)
+    return found
+
+
 def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
-             why: str, assumed: Assumption) -> Iterator[Edge]:
+             why: str, assumed: Assumption, classes: Classes, host_proofs: dict[int, str]
+             ) -> Iterator[Edge]:
     """The node's containers into its hostNetwork listeners their class hubs miss."""
-    hosts = [t for t in members.listeners if t[0].spec.host_network]
+    hosts = members.hosts
     if not hosts:
         return
     nothing: set[int] = set()
@@ -95,19 +109,20 @@ def _to_host(node: str, members: NodeMembers, reached: Mapping[int, set[int]],
     entering = [r for r in members.residents if not wanted <= reached.get(r[2], nothing)]
     if not entering:
         return
-    missed = set().union(*(wanted - reached.get(a, nothing) for _, _, a in entering))
+    missed = set().union(*(wanted - reached.get(r[2], nothing) for r in entering))
     hub = host_hub(node)
-    for pod, container, _ in entering:
-        yield Edge(container_vertex(pod, container), hub,
+    replica_of = members.replica_of
+    for pod, container, _, vertex in entering:
+        yield Edge(vertex, hub,
                    Reason("container {}/{} runs on node {}, whose hostNetwork services it "
                           "always reaches (network policies are {})", pod.name, container.name,
                           node, why),
-                   (node_evidence(pod, members.replica_of[id(pod)], node),), cost=HUB_COST)
+                   (node_evidence(pod, replica_of[id(pod)], node),), cost=HUB_COST)
+    who = f"a pod on node {node} (NetworkPolicies never block a pod's traffic with its node)"
+    texts = classes.port_texts
     for pod, index, container, target in hosts:
         if target in missed:
-            edge = target_edge(assumed, hub, pod, index, container, listening_ports(container),
-                               f"a pod on node {node} (NetworkPolicies never block a pod's "
-                               f"traffic with its node)", "certain",
-                               evidence(pod, "hostNetwork", True))
+            edge = target_edge(assumed, hub, pod, index, container, texts[target], who,
+                               "certain", _host_proof(host_proofs, pod))
             if edge is not None:
                 yield edge

@@ -76,8 +76,9 @@ def _flat(inv: Inventory, why: str, confidence: Confidence) -> Iterator[Edge]:
                        (), confidence, HUB_COST)
     assumed = assumption(inv)
     for pod, index, container in _listeners(inv):
-        edge = target_edge(assumed, FLAT_HUB, pod, index, container,
-                           listening_ports(container), "any pod on the flat network", confidence)
+        text = str(listening_ports(container))
+        edge = target_edge(assumed, FLAT_HUB, pod, index, container, text,
+                           "any pod on the flat network", confidence)
         if edge is not None:
             yield edge
 

@@ -8,43 +8,62 @@ Template pods that fit several pools are reached through one hub per set of pool
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from riskgraph import ids
 from riskgraph.confidence import Confidence
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.estate.scheduling import pool_set_scope
 from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._shared.common import evidence, node_evidence, pod_id, runs_on
+from riskgraph.techniques._shared.common import evidence, node_evidence, pod_id
 
 # Entering the hub of a pool set is bookkeeping, not an attacker effort.
 HUB_COST = 0.1
 
 
-def _bound_pod_edges(pod: Pod, pool_of_node: dict[str, str],
-                     covered: set[str]) -> Iterator[Edge]:
+class _Node(NamedTuple):
+    """A node's vertex, and its pool's name and vertex (None: in no pool)."""
+
+    vertex: str
+    pool: str
+    pool_vertex: str | None
+
+
+def _bound_pod_edges(pod: Pod, nodes: dict[str, _Node], covered: set[str]) -> Iterator[Edge]:
     """Each node the pod runs on controls it; a foothold elsewhere in that node's pool
     possibly does, unless the pod's template already says so for the pool (``covered``)."""
-    target = pod_id(pod)
-    for node, replica in pod.placed_on.items():
+    placed = pod.placed_on
+    if not placed:
+        return
+    target, name = pod_id(pod), pod.name
+    # Who runs there, as runs_on says it: "pod <name>" or "<name>'s replica <replica>".
+    replica_of = f"{name}'s replica "
+    for node, replica in placed.items():
         proof = (node_evidence(pod, replica, node),)
-        who = runs_on(pod, replica)
-        yield Edge(ids.k8s_id("Node", node), target,
-                   f"{who} runs on node {node}, whose root controls it", proof)
-        pool = pool_of_node.get(node)
-        if pool is not None and ids.node_pool_id(pool) not in covered:
-            yield Edge(ids.node_pool_id(pool), target,
-                       f"{who} runs on node {node} of pool {pool}: a foothold elsewhere "
-                       "in the pool reaches it only on that node", proof, "possible")
+        who = "pod " if replica == name else replica_of
+        known = nodes.get(node)
+        if known is None:
+            known = nodes[node] = _Node(ids.k8s_id("Node", node), "", None)
+        yield Edge(known.vertex, target,
+                   Reason("{}{} runs on node {}, whose root controls it", who, replica, node),
+                   proof)
+        if known.pool_vertex is not None and known.pool_vertex not in covered:
+            yield Edge(known.pool_vertex, target,
+                       Reason("{}{} runs on node {} of pool {}: a foothold elsewhere in the "
+                              "pool reaches it only on that node", who, replica, node,
+                              known.pool), proof, "possible")
 
 
 def find(inv: Inventory) -> Iterator[Edge]:
-    pool_of_node = {node.name: pool for pool, nodes in inv.pools.items() for node in nodes}
+    nodes = {node.name: _Node(ids.k8s_id("Node", node.name), pool, ids.node_pool_id(pool))
+             for pool, members in inv.pools.items() for node in members}
     hubs: set[str] = set()
     for pod in inv.pods:
         places = [place for place in inv.placements(pod)
                   if not place.target.startswith(ids.NODE_PREFIX)]
-        yield from _bound_pod_edges(pod, pool_of_node, {place.target for place in places})
+        yield from _bound_pod_edges(pod, nodes, {place.target for place in places})
         if not places:  # fits no pool (the Inventory reports it), or bound to nodes
             continue
         # A DaemonSet that fits only some nodes of a pool is not on every node of it.

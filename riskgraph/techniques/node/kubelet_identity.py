@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from riskgraph import ids
+from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.models import Pod
 from riskgraph.techniques import Edge, Example, Technique
@@ -56,22 +57,27 @@ def secret_references(pod: Pod) -> Iterator[tuple[str, str]]:
 
 def _secret_edges(live: list[Pod]) -> Iterator[Edge]:
     seen: set[tuple[str, str]] = set()
+    users: dict[str, str] = {}
     for pod in live:
         ns = namespace_of(pod)
-        references = list(secret_references(pod))
+        # The same secrets and spec fields on each node the pod runs on.
+        references = [(ids.k8s_id("Secret", secret, ns), secret, evidence(pod, path, secret))
+                      for secret, path in secret_references(pod)]
+        if not references:
+            continue
         for node, replica in pod.placed_on.items():
-            user = node_user(node)
-            for secret, path in references:
-                target = ids.k8s_id("Secret", secret, ns)
+            user = users.get(node)
+            if user is None:
+                user = users[node] = node_user(node)
+            for target, secret, proof in references:
                 if (user, target) in seen:
                     continue
                 seen.add((user, target))
                 yield Edge(user, target,
-                           f"pod {ns}/{replica} is bound to node {node} and references secret "
-                           f"{ns}/{secret}, so the Node authorizer lets system:node:{node} "
-                           "read it",
-                           (node_evidence(pod, replica, node), evidence(pod, path, secret)),
-                           cost=SECRET_READ_COST)
+                           Reason("pod {}/{} is bound to node {} and references secret {}/{}, "
+                                  "so the Node authorizer lets system:node:{} read it", ns,
+                                  replica, node, ns, secret, node),
+                           (node_evidence(pod, replica, node), proof), cost=SECRET_READ_COST)
 
 
 def find(inv: Inventory) -> Iterator[Edge]:

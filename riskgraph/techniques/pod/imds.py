@@ -23,12 +23,10 @@ roles, not with their product.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from ipaddress import ip_address
-from typing import NamedTuple
 
 from riskgraph import ids
-from riskgraph.confidence import CONFIDENCE_ORDER, Confidence, weakest
 from riskgraph.edges import Reason
 from riskgraph.estate.inventory import Inventory
 from riskgraph.estate.scheduling import Placement, pool_set_scope
@@ -36,8 +34,9 @@ from riskgraph.models import Pod
 from riskgraph.netpol import NetworkPolicies, Port
 from riskgraph.netpol.enforcement import enforcement
 from riskgraph.techniques import Edge, Example, Technique
-from riskgraph.techniques._shared.aws_nodes import PlaceRole, imds_reach, place_roles, role_name
+from riskgraph.techniques._shared.aws_nodes import place_roles
 from riskgraph.techniques._shared.common import container_vertex, evidence, namespace_of
+from riskgraph.techniques.pod._imds import Reach, Reaches
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 CAPABILITY = "pod-imds"
@@ -45,39 +44,6 @@ CAPABILITY = "pod-imds"
 HUB_COST = 0.1
 IMDS_ADDRESS = ip_address("169.254.169.254")
 IMDS_PORT = Port(80, "TCP")
-
-
-class Reach(NamedTuple):
-    """One role a pod with some placements reaches; ``reason`` follows "container X"."""
-
-    arn: str
-    confidence: Confidence
-    reason: str
-    evidence: tuple[str, ...]
-
-
-def _reaches(places: Iterable[Placement], host_network: bool,
-             roles: dict[str, list[PlaceRole]], via_hub: bool) -> list[Reach]:
-    """The roles reached from some placements, each once at its best confidence. Through a
-    hub the pods behind it differ in kind, so the reason names only the pool."""
-    best: dict[str, Reach] = {}
-    for place in places:
-        for role in roles.get(place.target, ()):
-            found = imds_reach(role, host_network)
-            if found is None:
-                continue
-            level, imds = found
-            where = f"it may land on pool {ids.parse(place.target).name}" if via_hub \
-                else place.reason
-            reach = Reach(role.arn, weakest(level, place.confidence),
-                          f"reads the credentials of IAM role {role_name(role.arn)} from the "
-                          f"instance metadata service: {where}, where {imds.why}; "
-                          f"{role.reason}", (*imds.evidence, *role.evidence))
-            held = best.get(role.arn)
-            if held is None or CONFIDENCE_ORDER.index(reach.confidence) < \
-                    CONFIDENCE_ORDER.index(held.confidence):
-                best[role.arn] = reach
-    return list(best.values())
 
 
 def _own_credentials(inv: Inventory) -> dict[tuple[str, str], str]:
@@ -141,6 +107,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
     blocked = _egress_blocked(inv)
     own = _own_credentials(inv)
     direct: dict[tuple[tuple[Placement, ...], bool], list[Reach]] = {}
+    reaching = Reaches(roles)
     hubs: dict[str, bool] = {}  # hub -> whether any role is reached through it
 
     def edges(pod: Pod, places: list[Placement], note: str) -> Iterator[Edge]:
@@ -149,7 +116,7 @@ def find(inv: Inventory) -> Iterator[Edge]:
         hub = _hub_of(inv, pod, places)
         if hub is not None:
             if hub not in hubs:
-                reaches = _reaches(places, host_network, roles, via_hub=True)
+                reaches = reaching.of(places, host_network, True)
                 hubs[hub] = bool(reaches)
                 for reach in reaches:
                     yield Edge(hub, reach.arn, f"a pod behind this hub {reach.reason}",
@@ -166,14 +133,14 @@ def find(inv: Inventory) -> Iterator[Edge]:
         key = (tuple(places), host_network)
         found = direct.get(key)
         if found is None:
-            found = direct[key] = _reaches(places, host_network, roles, via_hub=False)
+            found = direct[key] = reaching.of(places, host_network, False)
+        vertices = [(container_vertex(pod, c), c.name) for c in pod.spec.all_containers]
         for reach in found:
             proof = (*pod_proof, *reach.evidence)
-            for container in pod.spec.all_containers:
-                yield Edge(container_vertex(pod, container), reach.arn,
-                           Reason("container {}/{} {}{}", pod.name, container.name, reach.reason,
-                                  note), proof,
-                           reach.confidence)
+            for vertex, name in vertices:
+                yield Edge(vertex, reach.arn,
+                           Reason("container {}/{} {}{}", pod.name, name, reach.reason, note),
+                           proof, reach.confidence)
 
     for pod in inv.pods:
         if blocked(pod):
