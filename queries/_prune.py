@@ -4,12 +4,12 @@ that measuring a fix needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, Protocol
 
 import networkx as nx
 
-from queries._search import walked_techniques
+from queries._search import walked_edges, walked_techniques
 from queries.paths import Question
 from riskgraph.edges import EdgeAttrs, EdgeKeys
 
@@ -32,26 +32,57 @@ class Walk(NamedTuple):
     support: list[int]
 
 
+class EdgeReader(Protocol):
+    """Reads the walkable edges a :class:`Walker` is built from, in its adjacency's order,
+    as it reads them (one pass over the part): ``points`` holds the techniques whose edges
+    it wants, ``start`` says whether it wants any edge out of a vertex (called once per
+    vertex, before that vertex's edges), ``read`` takes one edge out of that vertex."""
+
+    points: Mapping[str, str]
+
+    def start(self, source: str) -> bool: ...
+
+    def read(self, target: str, technique: str, attrs: Mapping[str, Any]) -> None: ...
+
+
+class _Unread:
+    """The reader of a walker that reads no edge."""
+
+    points: Mapping[str, str] = {}
+
+    def start(self, source: str) -> bool:
+        return False
+
+    def read(self, target: str, technique: str, attrs: Mapping[str, Any]) -> None:
+        """Never called: no technique is wanted."""
+
+
+_UNREAD = _Unread()
+
+
 class Walker:
     """Hop-bounded breadth-first walks over a graph's ``keep`` vertices (a pruned part),
-    on an integer adjacency built once (``edges`` walkable edges). The walk with some
-    edges taken away is kept (the last two), and a candidate fix is measured against it
-    incrementally: only the vertices whose every nearest in-edge the fix removes, and
-    those that hang on them, are walked again."""
+    on an integer adjacency built once (``edges`` walkable edges; ``reader``, if any, reads
+    them as they are found). The walk with some edges taken away is kept (the last two),
+    and a candidate fix is measured against it incrementally: only the vertices whose
+    every nearest in-edge the fix removes, and those that hang on them, are walked again."""
 
     def __init__(self, graph: nx.MultiDiGraph, question: Question,
-                 keep: Iterable[str] | None = None) -> None:
+                 keep: Iterable[str] | None = None, reader: EdgeReader | None = None) -> None:
         self.question = question
         self.names = list(graph._succ if keep is None else keep)
         self.index = index = {vertex: at for at, vertex in enumerate(self.names)}
         self.succ: list[dict[int, tuple[str, ...]]] = [{} for _ in self.names]
         self.pred: list[list[int]] = [[] for _ in self.names]
         avoided, blocked, pred, count = question.avoided, question.blocked, self.pred, 0
+        reader = reader or _UNREAD
+        points = reader.points
         # A lone builder edge with nothing blocked (most pairs) is read from its shared part,
         # and its one-technique row entry is shared by the pairs of that technique.
         filtered, alone = bool(blocked), dict[Any, tuple[str, ...]]()
         for at, vertex in enumerate(self.names):
             row = self.succ[at]
+            reading = reader.start(vertex)
             for other, parallel in graph._succ[vertex].items():
                 to = index.get(other)
                 if to is None or other in avoided:
@@ -63,10 +94,16 @@ class Walker:
                     technique = lone.shared["technique"]
                     techniques = alone.get(technique) or alone.setdefault(
                         technique, (str(technique),))
+                    if reading and technique in points:
+                        reader.read(other, technique, lone)
                 else:
                     techniques = walked_techniques(vertex, other, parallel, blocked)
                     if not techniques:
                         continue
+                    if reading:
+                        for technique, attrs in walked_edges(parallel, techniques):
+                            if technique in points:
+                                reader.read(other, technique, attrs)
                 row[to] = techniques
                 pred[to].append(at)
                 count += len(techniques)
