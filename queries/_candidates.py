@@ -9,7 +9,7 @@ each evidence tuple is parsed once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -26,9 +26,11 @@ _NAMES_NONE: tuple[Fix, FixKey] = (Fix("", None, None), ("", None))
 
 
 class FixReader:
-    """Reads the fix of each walkable edge a walker is built from: ``found``, every fix
-    with the edges it takes away, and ``owner``, each of those edges' fix (the fix
-    :func:`queries.fixpoints.fix_of` gives it). ``keep``: the part's vertices."""
+    """Reads the fix of each walkable edge a walker is built from, as the walker finds
+    them (one pass over the part; ``points`` holds the techniques whose edges it wants):
+    ``found``, every fix with the edges it takes away (the fix
+    :func:`queries.fixpoints.fix_of` gives each; :class:`Owners` tells an edge's). ``keep``:
+    the part's vertices."""
 
     def __init__(self, graph: nx.MultiDiGraph, keep: Sequence[str]) -> None:
         nodes = graph._node
@@ -39,39 +41,38 @@ class FixReader:
         #: Technique id -> where its step is fixed, for the techniques that have a fix point.
         self.points: Mapping[str, str] = fix_points()
         self.found: Candidates = {}
-        self.owner: dict[Edge, FixKey] = {}
         self._by_evidence: dict[Any, tuple[Fix, FixKey]] = {}
-        self._source = ""
-        self._at_source: tuple[Fix, FixKey] = _NAMES_NONE
 
-    def start(self, source: str) -> bool:
+    def wants(self, source: str) -> bool:
         """Whether an edge out of ``source`` can be a fix (not out of a hub or a power)."""
-        if not can_fix_from(source, self.kinds):
-            return False
-        self._source, self._at_source = source, (Fix(source, None, None), (source, None))
-        return True
+        return can_fix_from(source, self.kinds)
 
-    def read(self, target: str, technique: str, attrs: Mapping[str, Any]) -> None:
-        """Take one walkable edge from the started source, of a technique with a fix point."""
-        point = self.points[technique]
-        fix: Fix
-        key: FixKey
-        if point == "target":
-            fix, key = Fix(target, None, None), (target, None)
-        elif point == "evidence":
-            evidence = attrs.get("evidence", ())
-            named = self._by_evidence.get(evidence) if type(evidence) is tuple else None
-            if named is None:
-                named = self._evidence_fix(evidence)
-            fix, key = self._at_source if named is _NAMES_NONE else named
-        else:
-            fix, key = self._at_source
-        held = self.found.get(key)
-        if held is None:
-            held = self.found[key] = (fix, set())
-        edge = (self._source, target, technique)
-        held[1].add(edge)
-        self.owner[edge] = key
+    def read(self, source: str, edges: list[tuple[str, str, Mapping[str, Any]]]) -> None:
+        """Take the walkable edges (target, technique, attributes) out of ``source`` whose
+        technique has a fix point."""
+        points, found, by_evidence = self.points, self.found, self._by_evidence
+        # Nearly every fix is where an edge's evidence points: the source's own is made once
+        # needed.
+        at_source: tuple[Fix, FixKey] | None = None
+        named: tuple[Fix, FixKey] | None
+        for target, technique, attrs in edges:
+            point, named = points[technique], None
+            if point == "evidence":
+                evidence = attrs.get("evidence", ())
+                named = by_evidence.get(evidence) if type(evidence) is tuple else None
+                if named is None:
+                    named = self._evidence_fix(evidence)
+            elif point == "target":
+                named = (Fix(target, None, None), (target, None))
+            if named is None or named is _NAMES_NONE:
+                if at_source is None:
+                    at_source = (Fix(source, None, None), (source, None))
+                named = at_source
+            fix, key = named
+            held = found.get(key)
+            if held is None:
+                held = found[key] = (fix, set())
+            held[1].add((source, target, technique))
 
     def _evidence_fix(self, evidence: Any) -> tuple[Fix, FixKey]:
         """:func:`~queries.fixpoints.evidence_fix` and its key (``_NAMES_NONE`` for None),
@@ -81,3 +82,55 @@ class FixReader:
         if type(evidence) is tuple:
             self._by_evidence[evidence] = named
         return named
+
+
+class Owners(Mapping[Edge, FixKey]):
+    """Each edge a :class:`FixReader` read -> its fix's key, told when asked: the key the
+    reader gives the edge, when the edge is among that fix's edges. A dict of every edge
+    would cost an entry per edge (800,000 at 150k pods), and routes ask about a tenth.
+    It holds the reader, never the other way round: no cycle keeps either alive."""
+
+    def __init__(self, reader: FixReader, graph: nx.MultiDiGraph) -> None:
+        self._reader, self._succ = reader, graph._succ
+
+    def get(self, edge: Edge, default: Any = None) -> Any:
+        source, target, technique = edge
+        reader = self._reader
+        point = reader.points.get(technique)
+        parallel = self._succ.get(source, {}).get(target)
+        if point is None or parallel is None or not reader.wants(source):
+            return default
+        owner = default
+        # As the reader reads them: each edge of the technique (the last one whose fix
+        # holds it, as a dict written edge by edge would).
+        for attrs in parallel.values():
+            if str(attrs.get("technique", "")) != technique:
+                continue
+            named = None
+            if point == "evidence":
+                evidence = attrs.get("evidence", ())
+                named = reader._by_evidence.get(evidence) if type(evidence) is tuple else None
+                if named is None:
+                    named = reader._evidence_fix(evidence)
+            key = (target, None) if point == "target" else (source, None) \
+                if named is None or named is _NAMES_NONE else named[1]
+            held = reader.found.get(key)
+            if held is not None and edge in held[1]:
+                owner = key
+        return owner
+
+    def __getitem__(self, edge: Edge) -> FixKey:
+        key: FixKey | None = self.get(edge)
+        if key is None:
+            raise KeyError(edge)
+        return key
+
+    def __contains__(self, edge: object) -> bool:
+        return type(edge) is tuple and len(edge) == 3 and self.get(edge) is not None
+
+    def __iter__(self) -> Iterator[Edge]:
+        for _, edges in self._reader.found.values():
+            yield from edges
+
+    def __len__(self) -> int:
+        return sum(len(edges) for _, edges in self._reader.found.values())

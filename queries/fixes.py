@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx
 
-from queries._candidates import FixReader
+from queries._candidates import FixReader, Owners
 from queries._cut import cut_fixes
 from queries._part import on_route, pruned
 from queries._prune import Walker
@@ -124,7 +124,8 @@ class FixLab:
                                     targets=question.targets & kept)
             reader = FixReader(graph, keep)
             self.walker = Walker(graph, self.question, keep, reader)
-            self.candidates, self.owner = reader.found, reader.owner
+            # Ranking takes fixes out of the candidates; the owners read them all.
+            self.candidates, self.owner = dict(reader.found), Owners(reader, graph)
         self._routes = RouteFixes(self.walker, self.owner)
 
     @cached_property

@@ -236,8 +236,16 @@ def test_a_built_graphs_fixes_read_while_its_walker_is_built_are_those_fix_of_gi
         fix = fix_of(a, b, attrs, kinds)
         if fix is not None:
             expected[(a, b, attrs["technique"])] = fix.key
-    assert expected and lab.owner == expected
-    assert not any(t in avoid_techniques for _, _, t in lab.owner)
+    assert expected and lab.owner == expected and len(lab.owner) == len(expected)
+    # Edges never read have no owner: structural ones, those out of hubs, avoided ones.
+    unread = [(a, b, t) for a, b, t in graph.edges(keys=True) if (a, b, t) not in expected]
+    assert any(t == "pod.contains" for _, _, t in unread)
+    assert any(a.startswith("hub:") for a, _, _ in unread)
+    assert avoid_techniques == () or any(t == "escape.privileged" for _, _, t in unread)
+    for edge in unread:
+        assert edge not in lab.owner and lab.owner.get(edge) is None
+    with pytest.raises(KeyError):
+        lab.owner[unread[0]]
     assert {key: edges for key, (_, edges) in lab.candidates.items()} == \
         {key: {edge for edge, owner in expected.items() if owner == key}
          for key in set(expected.values())}
