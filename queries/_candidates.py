@@ -2,92 +2,135 @@
 
 At 150k pods the part holds about 800,000 fixable edges, nearly all fixed where their
 evidence points, and about 220,000 distinct evidence tuples (the builder shares one tuple
-among the edges that cite the same facts). So each pair's edges are read once, from the
-walker's rows, and each evidence tuple is parsed once.
+among the edges that cite the same facts). So each edge is read once, as the walker's
+adjacency is built (:class:`~queries._prune.Walker` hands it to a :class:`FixReader`), and
+each evidence tuple is parsed once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
 
-from queries._prune import Walker
-from queries.fixpoints import Fix, can_fix_from, evidence_fix, fix_point
-from riskgraph.edges import EdgeAttrs, EdgeKeys
+from queries.catalog import fix_points
+from queries.fixpoints import Fix, can_fix_from, evidence_fix
 
 Edge = tuple[str, str, str]
 FixKey = tuple[str, str | None]
 #: A fix's key -> the fix (the first edge's, in the part's order) and every edge it removes.
 Candidates = dict[FixKey, tuple[Fix, set[Edge]]]
 #: An evidence tuple's fix when none of its items names an object: the edge's source then.
-_NAMES_NONE = Fix("", None, None)
+_NAMES_NONE: tuple[Fix, FixKey] = (Fix("", None, None), ("", None))
 
 
-def candidates(graph: nx.MultiDiGraph, walker: Walker
-               ) -> tuple[Candidates, dict[Edge, FixKey]]:
-    """Every fix on the walker's edges with the edges it takes away, and each of those
-    edges' fix: the fix :func:`queries.fixpoints.fix_of` gives each walkable edge."""
-    nodes, names = graph._node, walker.names
-    kinds = {vertex: str(nodes[vertex]["kind"]) for vertex in names if nodes[vertex].get("kind")}
-    owners = {vertex: str(nodes[vertex]["owner"]) for vertex in names
-              if nodes[vertex].get("owner")}
-    points = {t: fix_point(t) for t in {t for row in walker.succ for techniques in row.values()
-                                        for t in techniques}}
-    fixable = {t for t, point in points.items() if point}
-    found: Candidates = {}
-    owner: dict[Edge, FixKey] = {}
-    by_evidence: dict[Any, Fix] = {}
-    for source, row in zip(names, walker.succ, strict=True):
-        # Most edges are structural (a pod holds its containers, a hub fans out): they are
-        # told apart by their source or technique before any evidence is read.
-        if not can_fix_from(source, kinds):
-            continue
-        neighbours, at_source = graph._succ[source], Fix(source, None, None)
-        for to, techniques in row.items():
-            if fixable.isdisjoint(techniques):
+class FixReader:
+    """Reads the fix of each walkable edge a walker is built from, as the walker finds
+    them (one pass over the part; ``points`` holds the techniques whose edges it wants):
+    ``found``, every fix with the edges it takes away (the fix
+    :func:`queries.fixpoints.fix_of` gives each; :class:`Owners` tells an edge's). ``keep``:
+    the part's vertices."""
+
+    def __init__(self, graph: nx.MultiDiGraph, keep: Sequence[str]) -> None:
+        nodes = graph._node
+        self.kinds = {vertex: str(nodes[vertex]["kind"]) for vertex in keep
+                      if nodes[vertex].get("kind")}
+        self.owners = {vertex: str(nodes[vertex]["owner"]) for vertex in keep
+                       if nodes[vertex].get("owner")}
+        #: Technique id -> where its step is fixed, for the techniques that have a fix point.
+        self.points: Mapping[str, str] = fix_points()
+        self.found: Candidates = {}
+        self._by_evidence: dict[Any, tuple[Fix, FixKey]] = {}
+
+    def wants(self, source: str) -> bool:
+        """Whether an edge out of ``source`` can be a fix (not out of a hub or a power)."""
+        return can_fix_from(source, self.kinds)
+
+    def read(self, source: str, edges: list[tuple[str, str, Mapping[str, Any]]]) -> None:
+        """Take the walkable edges (target, technique, attributes) out of ``source`` whose
+        technique has a fix point."""
+        points, found, by_evidence = self.points, self.found, self._by_evidence
+        # Nearly every fix is where an edge's evidence points: the source's own is made once
+        # needed.
+        at_source: tuple[Fix, FixKey] | None = None
+        named: tuple[Fix, FixKey] | None
+        for target, technique, attrs in edges:
+            point, named = points[technique], None
+            if point == "evidence":
+                evidence = attrs.get("evidence", ())
+                named = by_evidence.get(evidence) if type(evidence) is tuple else None
+                if named is None:
+                    named = self._evidence_fix(evidence)
+            elif point == "target":
+                named = (Fix(target, None, None), (target, None))
+            if named is None or named is _NAMES_NONE:
+                if at_source is None:
+                    at_source = (Fix(source, None, None), (source, None))
+                named = at_source
+            fix, key = named
+            held = found.get(key)
+            if held is None:
+                held = found[key] = (fix, set())
+            held[1].add((source, target, technique))
+
+    def _evidence_fix(self, evidence: Any) -> tuple[Fix, FixKey]:
+        """:func:`~queries.fixpoints.evidence_fix` and its key (``_NAMES_NONE`` for None),
+        remembered per evidence tuple."""
+        fix = evidence_fix(evidence, self.owners)
+        named = _NAMES_NONE if fix is None else (fix, fix.key)
+        if type(evidence) is tuple:
+            self._by_evidence[evidence] = named
+        return named
+
+
+class Owners(Mapping[Edge, FixKey]):
+    """Each edge a :class:`FixReader` read -> its fix's key, told when asked: the key the
+    reader gives the edge, when the edge is among that fix's edges. A dict of every edge
+    would cost an entry per edge (800,000 at 150k pods), and routes ask about a tenth.
+    It holds the reader, never the other way round: no cycle keeps either alive."""
+
+    def __init__(self, reader: FixReader, graph: nx.MultiDiGraph) -> None:
+        self._reader, self._succ = reader, graph._succ
+
+    def get(self, edge: Edge, default: Any = None) -> Any:
+        source, target, technique = edge
+        reader = self._reader
+        point = reader.points.get(technique)
+        parallel = self._succ.get(source, {}).get(target)
+        if point is None or parallel is None or not reader.wants(source):
+            return default
+        owner = default
+        # As the reader reads them: each edge of the technique (the last one whose fix
+        # holds it, as a dict written edge by edge would).
+        for attrs in parallel.values():
+            if str(attrs.get("technique", "")) != technique:
                 continue
-            target = names[to]
-            for technique, attrs in _walked(neighbours[target], techniques):
-                point = points.get(technique)
-                if point is None:
-                    continue
-                if point == "target":
-                    fix = Fix(target, None, None)
-                elif point == "evidence":
-                    evidence = attrs.get("evidence", ())
-                    named = by_evidence.get(evidence) if type(evidence) is tuple else None
-                    if named is None:
-                        named = _by_evidence(evidence, owners, by_evidence)
-                    fix = at_source if named is _NAMES_NONE else named
-                else:
-                    fix = at_source
-                key = (fix.object, fix.field)
-                held = found.get(key)
-                if held is None:
-                    held = found[key] = (fix, set())
-                edge = (source, target, technique)
-                held[1].add(edge)
-                owner[edge] = key
-    return found, owner
+            named = None
+            if point == "evidence":
+                evidence = attrs.get("evidence", ())
+                named = reader._by_evidence.get(evidence) if type(evidence) is tuple else None
+                if named is None:
+                    named = reader._evidence_fix(evidence)
+            key = (target, None) if point == "target" else (source, None) \
+                if named is None or named is _NAMES_NONE else named[1]
+            held = reader.found.get(key)
+            if held is not None and edge in held[1]:
+                owner = key
+        return owner
 
+    def __getitem__(self, edge: Edge) -> FixKey:
+        key: FixKey | None = self.get(edge)
+        if key is None:
+            raise KeyError(edge)
+        return key
 
-def _walked(parallel: Any, techniques: tuple[str, ...]) -> Any:
-    """The techniques and attributes of one pair's walkable edges (``techniques``, the
-    walker's row): a lone builder edge straight from its shared part, others read as
-    :func:`queries.fixpoints.fix_of` reads them."""
-    lone = parallel.lone if type(parallel) is EdgeKeys else None
-    if type(lone) is EdgeAttrs and "technique" in lone.shared:
-        return ((lone.shared["technique"], lone),)
-    return [(technique, attrs) for attrs in parallel.values()
-            if (technique := str(attrs.get("technique", ""))) in techniques
-            and attrs.get("traversable", True)]
+    def __contains__(self, edge: object) -> bool:
+        return type(edge) is tuple and len(edge) == 3 and self.get(edge) is not None
 
+    def __iter__(self) -> Iterator[Edge]:
+        for _, edges in self._reader.found.values():
+            yield from edges
 
-def _by_evidence(evidence: Any, owners: dict[str, str], known: dict[Any, Fix]) -> Fix:
-    """:func:`~queries.fixpoints.evidence_fix` (``_NAMES_NONE`` for None), remembered per
-    evidence tuple."""
-    fix = evidence_fix(evidence, owners) or _NAMES_NONE
-    if type(evidence) is tuple:
-        known[evidence] = fix
-    return fix
+    def __len__(self) -> int:
+        return sum(len(edges) for _, edges in self._reader.found.values())

@@ -9,6 +9,7 @@ need their own change further out.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
@@ -19,7 +20,7 @@ _SOURCE, _SINK = "\0source", "\0sink"
 
 
 def cut_fixes(part: nx.MultiDiGraph, question: Question,
-              owner: dict[tuple[str, str, str], Any]) -> set[Any]:
+              owner: Mapping[tuple[str, str, str], Any]) -> set[Any]:
     """The fix keys (values of ``owner``, keyed by ``(source, target, technique)``) on a
     minimum cut of ``part`` without the edges ``question`` already takes away; empty when
     only structural steps separate them or nothing connects them."""

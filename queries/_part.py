@@ -54,8 +54,9 @@ def on_route(graph: nx.MultiDiGraph, question: Question) -> list[str]:
     in the graph's order."""
     ahead = _hops(question.sources, graph._succ, True, question)
     behind = _hops(question.targets, graph._pred, False, question, ahead)
-    return [v for v in graph._succ if v in ahead and v in behind
-            and ahead[v] + behind[v] <= question.max_hops]
+    # The backward walk only passes through vertices whose hops both ways fit the bound,
+    # and starts from targets the forward walk reached: it holds the route's vertices.
+    return [v for v in graph._succ if v in behind]
 
 
 def pruned(graph: nx.MultiDiGraph, question: Question,

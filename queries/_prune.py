@@ -4,12 +4,15 @@ that measuring a fix needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from itertools import compress, repeat
+from operator import eq
 from typing import Any, NamedTuple
 
 import networkx as nx
 
-from queries._search import walked_techniques
+from queries._candidates import FixReader
+from queries._search import walked_edges, walked_techniques
 from queries.paths import Question
 from riskgraph.edges import EdgeAttrs, EdgeKeys
 
@@ -34,24 +37,28 @@ class Walk(NamedTuple):
 
 class Walker:
     """Hop-bounded breadth-first walks over a graph's ``keep`` vertices (a pruned part),
-    on an integer adjacency built once (``edges`` walkable edges). The walk with some
-    edges taken away is kept (the last two), and a candidate fix is measured against it
-    incrementally: only the vertices whose every nearest in-edge the fix removes, and
-    those that hang on them, are walked again."""
+    on an integer adjacency built once (``edges`` walkable edges; ``reader``, if any, reads
+    them as they are found). The walk with some edges taken away is kept (the last two),
+    and a candidate fix is measured against it incrementally: only the vertices whose
+    every nearest in-edge the fix removes, and those that hang on them, are walked again."""
 
     def __init__(self, graph: nx.MultiDiGraph, question: Question,
-                 keep: Iterable[str] | None = None) -> None:
+                 keep: Iterable[str] | None = None, reader: FixReader | None = None) -> None:
         self.question = question
         self.names = list(graph._succ if keep is None else keep)
         self.index = index = {vertex: at for at, vertex in enumerate(self.names)}
         self.succ: list[dict[int, tuple[str, ...]]] = [{} for _ in self.names]
         self.pred: list[list[int]] = [[] for _ in self.names]
         avoided, blocked, pred, count = question.avoided, question.blocked, self.pred, 0
+        nothing: Mapping[str, str] = {}
         # A lone builder edge with nothing blocked (most pairs) is read from its shared part,
         # and its one-technique row entry is shared by the pairs of that technique.
         filtered, alone = bool(blocked), dict[Any, tuple[str, ...]]()
         for at, vertex in enumerate(self.names):
             row = self.succ[at]
+            # The techniques whose edges the reader wants from here (none, usually).
+            points = reader.points if reader is not None and reader.wants(vertex) else nothing
+            wanted: list[tuple[str, str, Mapping[str, Any]]] = []
             for other, parallel in graph._succ[vertex].items():
                 to = index.get(other)
                 if to is None or other in avoided:
@@ -63,15 +70,24 @@ class Walker:
                     technique = lone.shared["technique"]
                     techniques = alone.get(technique) or alone.setdefault(
                         technique, (str(technique),))
+                    if technique in points:
+                        wanted.append((other, technique, lone))
                 else:
                     techniques = walked_techniques(vertex, other, parallel, blocked)
                     if not techniques:
                         continue
+                    if points:
+                        wanted.extend((other, technique, attrs) for technique, attrs
+                                      in walked_edges(parallel, techniques)
+                                      if technique in points)
                 row[to] = techniques
                 pred[to].append(at)
                 count += len(techniques)
+            if wanted and reader is not None:
+                reader.read(vertex, wanted)
         self.edges = count
         self._walks: dict[frozenset[Edge], Walk] = {}
+        self._named: dict[frozenset[Edge], frozenset[str]] = {}
 
     def _dead(self, edges: Iterable[Edge], blocked: frozenset[Edge]) -> set[tuple[int, int]]:
         """The vertex pairs of ``edges`` left with no walkable edge once ``blocked`` is
@@ -137,9 +153,21 @@ class Walker:
 
     def _keep(self, blocked: frozenset[Edge], walk: Walk) -> Walk:
         if len(self._walks) >= 2:
-            del self._walks[next(iter(self._walks))]
+            dropped = next(iter(self._walks))
+            del self._walks[dropped]
+            self._named.pop(dropped, None)
         self._walks[blocked] = walk
         return walk
+
+    def _unreached(self, targets: frozenset[str], blocked: frozenset[Edge]) -> frozenset[str]:
+        """Which ``targets`` the walk with ``blocked`` taken away misses (outside the part
+        too): set operations against the few vertices it misses, kept while it is."""
+        missed = self._named.get(blocked)
+        if missed is None:
+            hops = self.walk(blocked).hops
+            missed = self._named[blocked] = frozenset(
+                compress(self.names, map(eq, hops, repeat(_UNSEEN))))
+        return targets.difference(self.index) | (targets & missed)
 
     def advance(self, blocked: frozenset[Edge], edges: Iterable[Edge]) -> frozenset[Edge]:
         """Take ``edges`` away as well as ``blocked``: the walk for the union is the walk for
@@ -170,10 +198,9 @@ class Walker:
         needs only the fewest hops (a target that is also a source only from another
         source)."""
         sources, wanted = self.question.sources, frozenset(targets)
-        hops = self.walk(blocked).hops
-        reached = {t for t in wanted - sources
-                   if t in self.index and hops[self.index[t]] != _UNSEEN}
-        return frozenset(reached | self._sources_reached(wanted & sources, blocked))
+        others = wanted - sources
+        return (others - self._unreached(others, blocked)) | \
+            self._sources_reached(wanted & sources, blocked)
 
     def _sources_reached(self, both: Iterable[str], blocked: frozenset[Edge]) -> set[str]:
         """Which of ``both`` (targets that are sources) another source reaches."""
@@ -189,13 +216,15 @@ class Walker:
         ``blocked`` alone."""
         wanted, sources = frozenset(targets), self.question.sources
         union = blocked | frozenset(edges)
-        walk = self.walk(blocked)
-        gone = {t for t in wanted - sources
-                if t not in self.index or walk.hops[self.index[t]] == _UNSEEN}
+        walk, others = self.walk(blocked), wanted - sources
+        gone = set(self._unreached(others, blocked))
+        left, names = others - gone, self.names
         gone |= (wanted & sources) - self._sources_reached(wanted & sources, union)
         newly = self._dead(union - blocked, union) - walk.dead
         shaken = self._shaken(walk, newly)
-        hit = {self.index[t] for t in wanted - sources - gone} & shaken
+        # Whichever side is smaller is read one by one.
+        hit = {v for v in shaken if names[v] in left} if len(shaken) < len(left) else \
+            {self.index[t] for t in left} & shaken
         if hit:
             gone.update(self.names[v] for v in hit - self._rewalked(walk, newly, shaken).keys())
         return frozenset(gone)

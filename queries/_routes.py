@@ -9,7 +9,9 @@ is a few hundred of the 80,000 tree vertices on the routes each round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from itertools import compress
+from operator import ne
 from typing import Any
 
 from queries._prune import Walker
@@ -21,7 +23,7 @@ class RouteFixes:
     """The fixes on each target's route in the walker's tree; ``owner`` gives each edge's
     fix (``(source, target, technique)`` -> key)."""
 
-    def __init__(self, walker: Walker, owner: dict[Edge, Any]) -> None:
+    def __init__(self, walker: Walker, owner: Mapping[Edge, Any]) -> None:
         self.walker, self.owner = walker, owner
         self._owners: dict[tuple[int, int], Any] = {}
         self._along: dict[int, tuple[Any, ...]] = {}
@@ -39,7 +41,7 @@ class RouteFixes:
         walk = walker.walk(blocked)
         hops, index = walk.hops, walker.index
         wanted = frozenset(targets) - question.sources
-        stale = self._forget(walk.parent, hops, blocked)
+        stale = self._forget(walk.parent, blocked)
         todo: frozenset[str] | set[str]
         if stale is None or not wanted <= self._targets:
             self._found, self._keys_of, todo = {}, {}, wanted
@@ -91,8 +93,7 @@ class RouteFixes:
             if not held:
                 del self._found[key]
 
-    def _forget(self, parent: list[int], hops: list[int], blocked: frozenset[Edge]
-                ) -> set[int] | None:
+    def _forget(self, parent: list[int], blocked: frozenset[Edge]) -> set[int] | None:
         """Forget the fixes along the routes that changed since the last call (a new
         parent, a step whose edges were taken away, or such a vertex above) and return
         those vertices; None when nothing is kept."""
@@ -102,21 +103,21 @@ class RouteFixes:
             return None
         before, was_blocked = seen
         index = self.walker.index
-        stale = set() if before is parent else {
-            vertex for vertex, (old, new) in enumerate(zip(before, parent, strict=True))
-            if old != new}
+        stale = set() if before is parent else \
+            set(compress(range(len(parent)), map(ne, before, parent)))
         for source, target, _ in blocked - was_blocked:
             if source in index and target in index:
                 stale.add(index[target])
                 self._owners.pop((index[source], index[target]), None)
-        if stale:
-            # A parent is one hop nearer than its children: nearest first, a vertex is
-            # stale when its parent is.
-            for vertex in sorted(range(len(parent)), key=hops.__getitem__):
-                if parent[vertex] in stale:
-                    stale.add(vertex)
-            for vertex in stale:
-                self._along.pop(vertex, None)
+        # A vertex is stale when its parent is: the stale vertices' subtrees join them.
+        succ, below = self.walker.succ, list(stale)
+        for vertex in below:
+            for child in succ[vertex]:
+                if parent[child] == vertex and child not in stale:
+                    stale.add(child)
+                    below.append(child)
+        for vertex in stale:
+            self._along.pop(vertex, None)
         return stale
 
     def _touched(self, pair: tuple[int, int], blocked: frozenset[Edge]) -> bool:

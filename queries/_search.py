@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from queries._bounds import CostBound
 from riskgraph.edges import EdgeAttrs, EdgeKeys
 
 _NO_LIMIT = 1 << 30
+_NOTHING_SETTLED: dict[str, tuple[int, str, int]] = {}
 
 
 class EdgeFilter(NamedTuple):
@@ -64,6 +65,19 @@ def walked_techniques(source: str, target: str, parallel: Mapping[Any, Mapping[s
                  if walkable(source, target, key, attrs, blocked))
 
 
+def walked_edges(parallel: Mapping[Any, Mapping[str, Any]], techniques: tuple[str, ...]
+                 ) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """The techniques and attributes of one pair's walkable edges (``techniques``, as
+    :func:`walked_techniques` gives them): a lone builder edge straight from its shared
+    part."""
+    lone = parallel.lone if type(parallel) is EdgeKeys else None
+    if type(lone) is EdgeAttrs and "technique" in lone.shared:
+        return ((lone.shared["technique"], lone),)
+    return [(technique, attrs) for attrs in parallel.values()
+            if (technique := str(attrs.get("technique", ""))) in techniques
+            and attrs.get("traversable", True)]
+
+
 def cheapest_edge(source: str, target: str, parallel: Mapping[Any, Mapping[str, Any]],
                   blocked: EdgeFilter) -> tuple[Any, Mapping[str, Any]] | None:
     """The key and attributes of the cheapest walkable edge among ``parallel`` (the edges
@@ -81,11 +95,13 @@ def cheapest_edge(source: str, target: str, parallel: Mapping[Any, Mapping[str, 
 
 def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[str, Any]]],
                     hops_left: Mapping[str, int] | None, bound: CostBound,
-                    avoid: frozenset[str], blocked: EdgeFilter, rounded: Rounded
-                    ) -> list[tuple[str, float, int, float]]:
+                    avoid: frozenset[str], blocked: EdgeFilter, rounded: Rounded,
+                    settled: Mapping[str, tuple[int, str, int]] = _NOTHING_SETTLED,
+                    hops: int = 0) -> list[tuple[str, float, int, float]]:
     """Each successor once: the cost of the cheapest walkable edge to it, the fewest
     hops from it to a target (0 when unknown) and its cost bound; successors that lead to
-    no target, and those to avoid, are left out."""
+    no target, those to avoid, and those ``settled`` with at most ``hops`` hops from
+    every origin (a label there would be dropped) are left out."""
     exact, radius = bound
     steps = []
     # Every edge out of the searched region passes here: a lone edge with nothing blocked
@@ -93,6 +109,9 @@ def _cheapest_steps(vertex: str, neighbours: Mapping[str, Mapping[Any, Mapping[s
     filtered = bool(blocked)
     for neighbour, parallel in neighbours.items():
         if neighbour in avoid:
+            continue
+        seen = settled.get(neighbour)
+        if seen is not None and seen[2] <= hops:
             continue
         cheapest = None
         lone = parallel.lone if type(parallel) is EdgeKeys else \
@@ -156,7 +175,11 @@ def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
     reached: list[int] = []
     reached_set: set[str] = set()
     # A vertex is expanded once per label kept there; reduce its parallel edges only once.
+    # Unguided by hops or costs (a blast radius: every vertex a target), most successors
+    # have settled by the time a vertex is expanded: they are left out before their edges
+    # are read, so the steps depend on what has settled and are not kept.
     adjacency: dict[str, list[tuple[str, float, int, float]]] = {}
+    unguided = hops_left is None and not bound.exact and not bound.radius
     rounded = Rounded()
     # Without a cost bound labels settle in order of (cost, hops, parent id, label), and with
     # one origin a label is dropped once one with no more hops has settled: a label queued
@@ -198,10 +221,15 @@ def search(succ: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
                 if hops >= max_hops:
                     continue
                 next_hops = hops + 1
-                steps = adjacency.get(vertex)
-                if steps is None:
-                    steps = adjacency[vertex] = _cheapest_steps(vertex, succ[vertex], hops_left,
-                                                                bound, avoid, blocked, rounded)
+                kept = None if unguided else adjacency.get(vertex)
+                if kept is not None:
+                    steps = kept
+                elif unguided:
+                    steps = _cheapest_steps(vertex, succ[vertex], None, bound, avoid, blocked,
+                                            rounded, best, next_hops)
+                else:
+                    steps = adjacency[vertex] = _cheapest_steps(
+                        vertex, succ[vertex], hops_left, bound, avoid, blocked, rounded)
                 for neighbour, step, still_needed, still_costs in steps:
                     if next_hops + still_needed > max_hops:
                         continue

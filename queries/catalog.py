@@ -22,6 +22,13 @@ def severity_of(technique_id: str) -> str:
     return found.severity if found is not None else UNKNOWN_SEVERITY
 
 
+def fix_points() -> dict[str, str]:
+    """Technique id -> where its step is fixed (``source``, ``target`` or ``evidence``),
+    for the techniques that have a fix point."""
+    return {technique_id: entry.fix_point for technique_id, entry in by_id().items()
+            if entry.fix_point is not None}
+
+
 def known_techniques(ids: Iterable[str]) -> frozenset[str]:
     """``ids`` as a set, after checking each is in the catalog.
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx
 
-from queries._candidates import candidates
+from queries._candidates import FixReader, Owners
 from queries._cut import cut_fixes
 from queries._part import on_route, pruned
 from queries._prune import Walker
@@ -122,8 +122,10 @@ class FixLab:
             self.graph = graph
             self.question = replace(question, sources=question.sources & kept,
                                     targets=question.targets & kept)
-            self.walker = Walker(graph, self.question, keep)
-            self.candidates, self.owner = candidates(graph, self.walker)
+            reader = FixReader(graph, keep)
+            self.walker = Walker(graph, self.question, keep, reader)
+            # Ranking takes fixes out of the candidates; the owners read them all.
+            self.candidates, self.owner = dict(reader.found), Owners(reader, graph)
         self._routes = RouteFixes(self.walker, self.owner)
 
     @cached_property

@@ -8,12 +8,15 @@ import random
 import networkx as nx
 import pytest
 
+from ingest import load_k8s
 from queries import attack_paths, blast_radius, fixes
 from queries._part import on_route, pruned
 from queries._prune import Walker
 from queries.fixes import FixLab
 from queries.fixpoints import fix_of
 from queries.paths import Question, answer, ask
+from riskgraph import build_graph
+from riskgraph.demo import demo_dir
 from riskgraph.graph import vertex_attrs
 
 Edge = tuple[str, str, str]
@@ -217,3 +220,33 @@ def test_a_dearer_label_with_fewer_hops_still_reaches_what_the_cheaper_one_canno
     assert reached["k8s:Pod:r/h"] == (0.3, 3)
     path = attack_paths(graph, "k8s:Pod:r/s", "k8s:Secret:r/t", max_hops=3).paths[0]
     assert (round(path.cost, 3), len(path.steps)) == (6.25, 3)
+
+
+@pytest.mark.parametrize("avoid_techniques", [(), ("escape.privileged", "pod.contains")])
+def test_a_built_graphs_fixes_read_while_its_walker_is_built_are_those_fix_of_gives(
+        avoid_techniques: tuple[str, ...]) -> None:
+    # A built graph keeps a pair's lone edge in shared parts, read on their own fast path;
+    # a technique taken away sends every pair down the general one.
+    graph = build_graph(load_k8s([demo_dir()]))
+    question = ask(graph, "internet", "secret", avoid_techniques=avoid_techniques)
+    lab = FixLab(graph, question)
+    kinds = {v: str(graph.nodes[v]["kind"]) for v in graph}
+    expected = {}
+    for a, b, attrs in pruned(graph, lab.question).edges(data=True):
+        fix = fix_of(a, b, attrs, kinds)
+        if fix is not None:
+            expected[(a, b, attrs["technique"])] = fix.key
+    assert expected and lab.owner == expected and len(lab.owner) == len(expected)
+    # Edges never read have no owner: structural ones, those out of hubs, avoided ones.
+    unread = [(a, b, t) for a, b, t in graph.edges(keys=True) if (a, b, t) not in expected]
+    assert any(t == "pod.contains" for _, _, t in unread)
+    assert any(a.startswith("hub:") for a, _, _ in unread)
+    assert avoid_techniques == () or any(t == "escape.privileged" for _, _, t in unread)
+    for edge in unread:
+        assert edge not in lab.owner and lab.owner.get(edge) is None
+    with pytest.raises(KeyError):
+        lab.owner[unread[0]]
+    assert {key: edges for key, (_, edges) in lab.candidates.items()} == \
+        {key: {edge for edge, owner in expected.items() if owner == key}
+         for key in set(expected.values())}
+    assert all(fix.key == key for key, (fix, _) in lab.candidates.items())
