@@ -31,11 +31,10 @@ import msgspec
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
+from riskgraph.estate.replicas import TOKEN_VOLUME_PREFIX
 from riskgraph.models import Container, ObjectMeta, Pod, PodSpec, Volume
 from riskgraph.models.pod import VolumeMount
 
-#: The projected token volume the ServiceAccount admission plugin adds to each pod.
-TOKEN_VOLUME_PREFIX = "kube-api-access-"
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers", "init_containers",
                     "ephemeral_containers")
 _MOUNTS = ("volumeMounts", "volume_mounts")
