@@ -80,16 +80,23 @@ def allowed_services(access: AccountAccess, principal: IamPrincipal) -> frozense
             if statement.not_action:
                 names.add("*")
             for action in statement.actions:
-                prefix = action.partition(":")[0].lower()
+                prefix = service_of(action)
                 names.add("*" if "*" in prefix or "?" in prefix else prefix)
         found = known[principal.arn] = frozenset(names)
     return found
 
 
-def may_use(access: AccountAccess, principal: IamPrincipal, service: str) -> bool:
-    """Whether any identity Allow of the principal could name an action of ``service``."""
-    services = allowed_services(access, principal)
-    return "*" in services or service in services
+def service_of(action: str) -> str:
+    """The service prefix of an IAM action, as statements are compared: ``s3`` of
+    ``S3:GetObject``."""
+    return action.partition(":")[0].lower()
+
+
+def may_use(access: AccountAccess, principal: IamPrincipal, *services: str) -> bool:
+    """Whether any identity Allow of the principal could name an action of one of
+    ``services``."""
+    allowed = allowed_services(access, principal)
+    return "*" in allowed or not allowed.isdisjoint(services)
 
 
 def grants(access: AccountAccess, principal: IamPrincipal, action: str, probe: str) -> Grants:
@@ -98,7 +105,7 @@ def grants(access: AccountAccess, principal: IamPrincipal, action: str, probe: s
     With a permissions boundary narrower than the identity grant, the boundary's patterns
     pick the candidates (either would do; the narrower keeps the work small).
     """
-    if not may_use(access, principal, action.partition(":")[0].lower()):
+    if not may_use(access, principal, service_of(action)):
         return Grants((), False)
     known = access.principal_policies(principal)
     patterns, narrowed = _patterns(known.identity_statements, action, probe, known.context)

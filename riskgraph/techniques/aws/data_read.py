@@ -37,7 +37,7 @@ from riskgraph.techniques.aws._common import (
 )
 from riskgraph.techniques.aws._data_reads import principal_reads
 from riskgraph.techniques.aws._index import ArnIndex
-from riskgraph.techniques.aws._reach import allowed_services
+from riskgraph.techniques.aws._reach import may_use, service_of
 from riskgraph.techniques.aws._stores import (
     KINDS,
     LABELS,
@@ -49,7 +49,7 @@ from riskgraph.techniques.aws._stores import (
 )
 
 #: Store kind -> the services whose actions its reads start with.
-_SERVICES = {kind: frozenset(read.actions[0].partition(":")[0].lower() for read in reads)
+_SERVICES = {kind: frozenset(service_of(read.actions[0]) for read in reads)
              for kind, reads in KINDS.items()}
 
 
@@ -83,12 +83,10 @@ def find(inv: Inventory) -> Iterator[Edge]:
         targets[(kind, account)].add(owner)
     fanned: set[str] = set()
     for principal in actors:
-        # A read whose service no Allow of the principal names reaches nothing (the test
-        # each read's grant scan starts with, made once for every kind).
-        services = allowed_services(access, principal)
-        anything = "*" in services
         for kind, reads in KINDS.items():
-            if len(indexes[kind]) and (anything or not services.isdisjoint(_SERVICES[kind])):
+            # A read whose service no Allow of the principal names reaches nothing (the
+            # test each read's grant scan starts with, made once for every kind).
+            if len(indexes[kind]) and may_use(access, principal, *_SERVICES[kind]):
                 yield from principal_reads(access, principal, kind, reads, indexes[kind],
                                            targets.get((kind, principal.account), set()), fanned)
     for (kind, account, owner), reached in sorted(admitted.items(), key=lambda i: i[0]):

@@ -36,7 +36,7 @@ from riskgraph.techniques.aws._common import (
     setup,
 )
 from riskgraph.techniques.aws._index import PROBE, ArnIndex, all_of
-from riskgraph.techniques.aws._reach import Sharing, may_use, reach
+from riskgraph.techniques.aws._reach import Sharing, may_use, reach, service_of
 
 
 class Resource(NamedTuple):
@@ -107,9 +107,9 @@ def _edges(access: AccountAccess, actors: list[IamPrincipal], kind: Kind,
     hubs: dict[str, list[Resource]] = {}
     # A way whose first action's service no Allow of the principal names reaches nothing
     # (the grant scan's own first test, made once per principal).
-    services = {way.actions[0].partition(":")[0].lower() for way in kind.ways}
+    services = {service_of(way.actions[0]) for way in kind.ways}
     for principal in actors:
-        if not any(may_use(access, principal, service) for service in services):
+        if not may_use(access, principal, *services):
             continue
         probe = kind.probe.format(p=PROBE, account=principal.account)
         best: dict[str, tuple[Resource, Way, Decision]] = {}
