@@ -2,18 +2,19 @@
 
 At 150k pods the part holds about 800,000 fixable edges, nearly all fixed where their
 evidence points, and about 220,000 distinct evidence tuples (the builder shares one tuple
-among the edges that cite the same facts). So each edge is read once, as the walker's
-adjacency is built (:class:`~queries._prune.Walker` hands it to a :class:`FixReader`), and
-each evidence tuple is parsed once.
+among the edges that cite the same facts). So each edge is read once: the walk that finds
+the part (:func:`~queries._part.walk_part`) marks the edges of techniques with a fix point,
+a :class:`FixReader` reads them, and each evidence tuple is parsed once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import networkx as nx
 
+from queries._part import Part, Step
 from queries.catalog import fix_points
 from queries.fixpoints import Fix, can_fix_from, evidence_fix
 
@@ -26,28 +27,36 @@ _NAMES_NONE: tuple[Fix, FixKey] = (Fix("", None, None), ("", None))
 
 
 class FixReader:
-    """Reads the fix of each walkable edge a walker is built from, as the walker finds
-    them (one pass over the part; ``points`` holds the techniques whose edges it wants):
-    ``found``, every fix with the edges it takes away (the fix
-    :func:`queries.fixpoints.fix_of` gives each; :class:`Owners` tells an edge's). ``keep``:
-    the part's vertices."""
+    """Reads the fix of each walkable edge of a part whose technique has a fix point (the
+    edges :func:`~queries._part.walk_part` marked, given :meth:`marks`): ``found``, every
+    fix with the edges it takes away (the fix :func:`queries.fixpoints.fix_of` gives each;
+    :class:`Owners` tells an edge's)."""
 
-    def __init__(self, graph: nx.MultiDiGraph, keep: Sequence[str]) -> None:
+    def __init__(self, graph: nx.MultiDiGraph, part: Part) -> None:
         nodes = graph._node
-        self.kinds = {vertex: str(nodes[vertex]["kind"]) for vertex in keep
+        self.kinds = {vertex: str(nodes[vertex]["kind"]) for vertex in part.vertices
                       if nodes[vertex].get("kind")}
-        self.owners = {vertex: str(nodes[vertex]["owner"]) for vertex in keep
+        self.owners = {vertex: str(nodes[vertex]["owner"]) for vertex in part.vertices
                        if nodes[vertex].get("owner")}
         #: Technique id -> where its step is fixed, for the techniques that have a fix point.
-        self.points: Mapping[str, str] = fix_points()
+        self.points: Mapping[str, str] = self.marks()
         self.found: Candidates = {}
         self._by_evidence: dict[Any, tuple[Fix, FixKey]] = {}
+        for at in sorted(part.marked):
+            vertex = part.names[at]
+            if self.wants(vertex):
+                self.read(vertex, part.marked[at])
+
+    @staticmethod
+    def marks() -> dict[str, str]:
+        """The techniques whose edges the reader reads: those with a fix point."""
+        return fix_points()
 
     def wants(self, source: str) -> bool:
         """Whether an edge out of ``source`` can be a fix (not out of a hub or a power)."""
         return can_fix_from(source, self.kinds)
 
-    def read(self, source: str, edges: list[tuple[str, str, Mapping[str, Any]]]) -> None:
+    def read(self, source: str, edges: list[Step]) -> None:
         """Take the walkable edges (target, technique, attributes) out of ``source`` whose
         technique has a fix point."""
         points, found, by_evidence = self.points, self.found, self._by_evidence

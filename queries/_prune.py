@@ -4,17 +4,13 @@ that measuring a fix needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from itertools import compress, repeat
 from operator import eq
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-import networkx as nx
-
-from queries._candidates import FixReader
-from queries._search import walked_edges, walked_techniques
+from queries._part import Part
 from queries.paths import Question
-from riskgraph.edges import EdgeAttrs, EdgeKeys
 
 Edge = tuple[str, str, str]
 
@@ -36,56 +32,16 @@ class Walk(NamedTuple):
 
 
 class Walker:
-    """Hop-bounded breadth-first walks over a graph's ``keep`` vertices (a pruned part),
-    on an integer adjacency built once (``edges`` walkable edges; ``reader``, if any, reads
-    them as they are found). The walk with some edges taken away is kept (the last two),
-    and a candidate fix is measured against it incrementally: only the vertices whose
-    every nearest in-edge the fix removes, and those that hang on them, are walked again."""
+    """Hop-bounded breadth-first walks over the part of a graph that matters to one
+    question (:func:`queries._part.walk_part`; ``edges`` walkable edges). The walk with
+    some edges taken away is kept (the last two), and a candidate fix is measured against
+    it incrementally: only the vertices whose every nearest in-edge the fix removes, and
+    those that hang on them, are walked again."""
 
-    def __init__(self, graph: nx.MultiDiGraph, question: Question,
-                 keep: Iterable[str] | None = None, reader: FixReader | None = None) -> None:
+    def __init__(self, question: Question, part: Part) -> None:
         self.question = question
-        self.names = list(graph._succ if keep is None else keep)
-        self.index = index = {vertex: at for at, vertex in enumerate(self.names)}
-        self.succ: list[dict[int, tuple[str, ...]]] = [{} for _ in self.names]
-        self.pred: list[list[int]] = [[] for _ in self.names]
-        avoided, blocked, pred, count = question.avoided, question.blocked, self.pred, 0
-        nothing: Mapping[str, str] = {}
-        # A lone builder edge with nothing blocked (most pairs) is read from its shared part,
-        # and its one-technique row entry is shared by the pairs of that technique.
-        filtered, alone = bool(blocked), dict[Any, tuple[str, ...]]()
-        for at, vertex in enumerate(self.names):
-            row = self.succ[at]
-            # The techniques whose edges the reader wants from here (none, usually).
-            points = reader.points if reader is not None and reader.wants(vertex) else nothing
-            wanted: list[tuple[str, str, Mapping[str, Any]]] = []
-            for other, parallel in graph._succ[vertex].items():
-                to = index.get(other)
-                if to is None or other in avoided:
-                    continue
-                lone = None if filtered or type(parallel) is not EdgeKeys else parallel.lone
-                if type(lone) is EdgeAttrs and "technique" in lone.shared:
-                    if not lone.shared.get("traversable", True):
-                        continue
-                    technique = lone.shared["technique"]
-                    techniques = alone.get(technique) or alone.setdefault(
-                        technique, (str(technique),))
-                    if technique in points:
-                        wanted.append((other, technique, lone))
-                else:
-                    techniques = walked_techniques(vertex, other, parallel, blocked)
-                    if not techniques:
-                        continue
-                    if points:
-                        wanted.extend((other, technique, attrs) for technique, attrs
-                                      in walked_edges(parallel, techniques)
-                                      if technique in points)
-                row[to] = techniques
-                pred[to].append(at)
-                count += len(techniques)
-            if wanted and reader is not None:
-                reader.read(vertex, wanted)
-        self.edges = count
+        self.names, self.index, self.edges = part.names, part.index_of, part.edges
+        self.succ, self.pred = part.succ, part.pred
         self._walks: dict[frozenset[Edge], Walk] = {}
         self._named: dict[frozenset[Edge], frozenset[str]] = {}
 

@@ -24,7 +24,7 @@ import networkx as nx
 
 from queries._candidates import FixReader, Owners
 from queries._cut import cut_fixes
-from queries._part import on_route, pruned
+from queries._part import pruned, walk_part
 from queries._prune import Walker
 from queries._routes import RouteFixes
 from queries.catalog import technique as catalog_entry
@@ -117,13 +117,14 @@ class FixLab:
 
     def __init__(self, graph: nx.MultiDiGraph, question: Question) -> None:
         with gc_paused(freeze=False):
-            keep = on_route(graph, question)
-            kept = frozenset(keep)
+            part = walk_part(graph, question, FixReader.marks())
             self.graph = graph
+            kept = frozenset(part.vertices)
             self.question = replace(question, sources=question.sources & kept,
                                     targets=question.targets & kept)
-            reader = FixReader(graph, keep)
-            self.walker = Walker(graph, self.question, keep, reader)
+            reader = FixReader(graph, part)
+            self.walker = Walker(self.question, part)
+            self._vertices = part.vertices
             # Ranking takes fixes out of the candidates; the owners read them all.
             self.candidates, self.owner = dict(reader.found), Owners(reader, graph)
         self._routes = RouteFixes(self.walker, self.owner)
@@ -131,7 +132,7 @@ class FixLab:
     @cached_property
     def part(self) -> nx.MultiDiGraph:
         """The pruned part as a graph (for the minimum cut)."""
-        return pruned(self.graph, self.question, self.walker.names)
+        return pruned(self.graph, self.question, self._vertices)
 
     def removed(self, key: tuple[str, str | None], targets: Iterable[str],
                 blocked: frozenset[Edge] = frozenset()) -> frozenset[str]:

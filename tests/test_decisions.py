@@ -18,7 +18,7 @@ from queries import (
     paths_document,
     route_groups,
 )
-from queries._part import pruned
+from queries._part import pruned, walk_part
 from queries._prune import Walker
 from queries.blast import rank_by_blast
 from queries.fixes import FixLab, lab_for
@@ -347,7 +347,7 @@ def test_reachability_by_hops_agrees_with_the_path_search(seed: int) -> None:
                        cost=rng.choice([0.5, 1.0, 3.0]), traversable=rng.random() > 0.15)
     question = ask(graph, rng.choice(["internet", "any-pod"]), "secret",
                    max_hops=rng.randint(1, 5))
-    walker = Walker(pruned(graph, question), question)
+    walker = Walker(question, walk_part(pruned(graph, question), question))
     assert walker.reached(question.targets) == {p.target for p in answer(graph, question)}
 
 

@@ -9,8 +9,9 @@ import networkx as nx
 import pytest
 
 from ingest import load_k8s
-from queries import attack_paths, blast_radius, fixes
-from queries._part import on_route, pruned
+from queries import _part, attack_paths, blast_radius, fixes
+from queries._candidates import FixReader
+from queries._part import on_route, pruned, walk_part
 from queries._prune import Walker
 from queries.fixes import FixLab
 from queries.fixpoints import fix_of
@@ -20,6 +21,14 @@ from riskgraph.demo import demo_dir
 from riskgraph.graph import vertex_attrs
 
 Edge = tuple[str, str, str]
+
+
+@pytest.fixture(autouse=True, params=["walks over the graph", "rows read walking forward"])
+def way_to_the_part(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here runs with each way of finding the part of a graph that matters
+    (chosen by the number of targets: few here, every secret on a large estate)."""
+    if request.param == "rows read walking forward":
+        monkeypatch.setattr(_part, "FEW_TARGETS", 0)
 
 
 def generated(seed: int, techniques: tuple[str, ...] = ("t0", "t1", "t2")
@@ -59,7 +68,7 @@ def test_a_fix_measured_incrementally_loses_what_searching_again_loses(seed: int
     if not edges:
         return
     rng = random.Random(seed)
-    walker = Walker(graph, question, on_route(graph, question))
+    walker = Walker(question, walk_part(graph, question))
     blocked = frozenset(rng.sample(edges, rng.randint(0, min(3, len(edges)))))
     for _ in range(6):
         fix = frozenset(rng.sample(edges, rng.randint(1, min(4, len(edges)))))
@@ -72,7 +81,7 @@ def test_each_route_is_a_fewest_hop_route_of_walkable_edges(seed: int) -> None:
     graph, question, edges = generated(seed)
     rng = random.Random(seed)
     blocked = frozenset(rng.sample(edges, min(2, len(edges))))
-    walker = Walker(graph, question, on_route(graph, question))
+    walker = Walker(question, walk_part(graph, question))
     routes = walker.routes(question.targets, blocked)
     assert set(routes) == searched(graph, question, blocked) - question.sources
     for target, pairs in routes.items():
@@ -111,12 +120,12 @@ def test_blast_radius_is_what_a_path_search_to_each_vertex_finds(seed: int) -> N
 def test_a_walk_updated_for_applied_fixes_is_the_walk_searched_afresh(seed: int) -> None:
     graph, question, edges = generated(seed)
     rng = random.Random(seed)
-    keep = on_route(graph, question)
-    walker = Walker(graph, question, keep)
+    part = walk_part(graph, question)
+    walker = Walker(question, part)
     blocked: frozenset[Edge] = frozenset()
     for _ in range(min(4, len(edges))):
         blocked = walker.advance(blocked, rng.sample(edges, min(len(edges), rng.randint(1, 2))))
-        updated, fresh = walker.walk(blocked), Walker(graph, question, keep).walk(blocked)
+        updated, fresh = walker.walk(blocked), Walker(question, part).walk(blocked)
         assert (updated.hops, updated.parent, updated.support, updated.dead) == \
             (fresh.hops, fresh.parent, fresh.support, fresh.dead)
         assert walker.reached(question.targets, blocked) == searched(graph, question, blocked)
@@ -135,6 +144,28 @@ def test_fix_counts_told_by_the_walk_are_the_path_searches_counts(seed: int) -> 
         blocked |= frozenset(ranked.edges)
         assert ranked.remaining == len(searched(graph, question, blocked))
     assert plan.to_dict()["summary"]["paths_after"] == len(searched(graph, question, blocked))
+
+
+def by_name(part: _part.Part) -> tuple[object, ...]:
+    """A part with its vertex numbers replaced by the vertices (the two ways number
+    differently: the part's vertices, or every vertex of the graph)."""
+    names, at = part.names, [part.index_of[v] for v in part.vertices]
+    return (part.vertices, part.edges,
+            [{names[to]: techniques for to, techniques in part.succ[a].items()} for a in at],
+            [[names[other] for other in part.pred[a]] for a in at],
+            [part.marked.get(a, []) for a in at])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_both_ways_to_the_part_find_it_alike_in_the_graphs_order(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph, question, _ = generated(seed, ("rbac.nodes-proxy", "escape.privileged",
+                                          "pod.contains"))
+    marks = FixReader.marks()
+    monkeypatch.setattr(_part, "FEW_TARGETS", 1 << 30)
+    by_walks = walk_part(graph, question, marks)
+    monkeypatch.setattr(_part, "FEW_TARGETS", 0)
+    assert by_name(walk_part(graph, question, marks)) == by_name(by_walks)
 
 
 @pytest.mark.parametrize("seed", range(40))
