@@ -9,7 +9,7 @@ a :class:`FixReader` reads them, and each evidence tuple is parsed once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -45,7 +45,7 @@ class FixReader:
         for at in sorted(part.marked):
             vertex = part.names[at]
             if self.wants(vertex):
-                self.read(vertex, part.marked[at])
+                self.read(vertex, part.marked[at], part.names)
 
     @staticmethod
     def marks() -> dict[str, str]:
@@ -56,16 +56,16 @@ class FixReader:
         """Whether an edge out of ``source`` can be a fix (not out of a hub or a power)."""
         return can_fix_from(source, self.kinds)
 
-    def read(self, source: str, edges: list[Step]) -> None:
-        """Take the walkable edges (target, technique, attributes) out of ``source`` whose
-        technique has a fix point."""
+    def read(self, source: str, edges: list[Step], names: Sequence[str]) -> None:
+        """Take the walkable edges (target's number in ``names``, technique, attributes)
+        out of ``source`` whose technique has a fix point."""
         points, found, by_evidence = self.points, self.found, self._by_evidence
         # Nearly every fix is where an edge's evidence points: the source's own is made once
         # needed.
         at_source: tuple[Fix, FixKey] | None = None
         named: tuple[Fix, FixKey] | None
-        for target, technique, attrs in edges:
-            point, named = points[technique], None
+        for to, technique, attrs in edges:
+            target, point, named = names[to], points[technique], None
             if point == "evidence":
                 evidence = attrs.get("evidence", ())
                 named = by_evidence.get(evidence) if type(evidence) is tuple else None

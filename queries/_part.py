@@ -23,8 +23,8 @@ from queries._search import walkable, walked_edges, walked_techniques
 from queries.paths import Question
 from riskgraph.edges import EdgeAttrs, EdgeKeys
 
-#: One walkable edge out of a vertex, as (target, technique, attributes).
-Step = tuple[str, str, Mapping[str, Any]]
+#: One walkable edge out of a vertex, as (its target's number, technique, attributes).
+Step = tuple[int, str, Mapping[str, Any]]
 #: The hops of a vertex no walk from the sources reaches within the bound.
 _UNSEEN = 1 << 30
 #: Questions with at most this many targets find their part by walks over the graph.
@@ -109,12 +109,12 @@ class _Walk:
                 techniques = alone.get(technique) or alone.setdefault(
                     technique, (str(technique),))
                 if technique in marks:
-                    marked.append((other, technique, lone))
+                    marked.append((to, technique, lone))
             else:
                 techniques = walked_techniques(vertex, other, parallel, blocked)
                 if not techniques:
                     continue
-                marked.extend((other, technique, attrs) for technique, attrs
+                marked.extend((to, technique, attrs) for technique, attrs
                               in walked_edges(parallel, techniques) if technique in marks)
             if ahead is not None and hops[to] == _UNSEEN:
                 hops[to] = level
@@ -168,7 +168,7 @@ class _Walk:
         for at in rows_out:
             rows[at] = {to: t for to, t in (rows[at] or _NO_ROW).items() if on[to]}
             if at in marked:
-                marked[at] = [step for step in marked[at] if on[self.index[step[0]]]]
+                marked[at] = [step for step in marked[at] if on[step[0]]]
         for at in preds_out:
             pred[at] = [other for other in pred[at] if on[other]]
         for at in part:

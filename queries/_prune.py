@@ -5,8 +5,6 @@ that measuring a fix needs."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import compress, repeat
-from operator import eq
 from typing import NamedTuple
 
 from queries._part import Part
@@ -29,6 +27,9 @@ class Walk(NamedTuple):
     hops: list[int]
     parent: list[int]
     support: list[int]
+    #: For a walk updated from another: that walk's parents, and the vertices whose parent
+    #: may differ from them (the others' are the same).
+    since: tuple[list[int], set[int]] | None = None
 
 
 class Walker:
@@ -43,7 +44,6 @@ class Walker:
         self.names, self.index, self.edges = part.names, part.index_of, part.edges
         self.succ, self.pred = part.succ, part.pred
         self._walks: dict[frozenset[Edge], Walk] = {}
-        self._named: dict[frozenset[Edge], frozenset[str]] = {}
 
     def _dead(self, edges: Iterable[Edge], blocked: frozenset[Edge]) -> set[tuple[int, int]]:
         """The vertex pairs of ``edges`` left with no walkable edge once ``blocked`` is
@@ -111,19 +111,16 @@ class Walker:
         if len(self._walks) >= 2:
             dropped = next(iter(self._walks))
             del self._walks[dropped]
-            self._named.pop(dropped, None)
         self._walks[blocked] = walk
         return walk
 
     def _unreached(self, targets: frozenset[str], blocked: frozenset[Edge]) -> frozenset[str]:
         """Which ``targets`` the walk with ``blocked`` taken away misses (outside the part
-        too): set operations against the few vertices it misses, kept while it is."""
-        missed = self._named.get(blocked)
-        if missed is None:
-            hops = self.walk(blocked).hops
-            missed = self._named[blocked] = frozenset(
-                compress(self.names, map(eq, hops, repeat(_UNSEEN))))
-        return targets.difference(self.index) | (targets & missed)
+        too): looked up one by one, since the targets are fewer than the vertices (a
+        question with many numbers every vertex of the graph)."""
+        hops, index = self.walk(blocked).hops, self.index
+        return frozenset(target for target in targets
+                         if (at := index.get(target)) is None or hops[at] == _UNSEEN)
 
     def advance(self, blocked: frozenset[Edge], edges: Iterable[Edge]) -> frozenset[Edge]:
         """Take ``edges`` away as well as ``blocked``: the walk for the union is the walk for
@@ -139,10 +136,11 @@ class Walker:
         hops = list(walk.hops)
         for vertex in shaken:
             hops[vertex] = rewalked.get(vertex, _UNSEEN)
-        moved = Walk(walk.dead | newly, hops, list(walk.parent), list(walk.support))
         touched = set(shaken) | {to for _, to in newly}
         for vertex in shaken:
             touched.update(self.succ[vertex])
+        moved = Walk(walk.dead | newly, hops, list(walk.parent), list(walk.support),
+                     (walk.parent, touched))
         self._tie(moved, touched)
         self._keep(union, moved)
         return union

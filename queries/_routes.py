@@ -14,7 +14,7 @@ from itertools import compress
 from operator import ne
 from typing import Any
 
-from queries._prune import Walker
+from queries._prune import Walk, Walker
 
 Edge = tuple[str, str, str]
 
@@ -41,12 +41,15 @@ class RouteFixes:
         walk = walker.walk(blocked)
         hops, index = walk.hops, walker.index
         wanted = frozenset(targets) - question.sources
-        stale = self._forget(walk.parent, blocked)
+        stale = self._forget(walk, blocked)
         todo: frozenset[str] | set[str]
         if stale is None or not wanted <= self._targets:
             self._found, self._keys_of, todo = {}, {}, wanted
         else:
-            todo = {target for target in wanted if index.get(target) in stale}
+            # Whichever side is smaller is read one by one (a round moves few vertices).
+            names = walker.names
+            todo = {names[v] for v in stale if names[v] in wanted} if len(stale) < len(wanted) \
+                else {target for target in wanted if index.get(target) in stale}
             for target in (self._targets - wanted) | todo:
                 self._drop(target)
         self._targets = wanted
@@ -93,18 +96,24 @@ class RouteFixes:
             if not held:
                 del self._found[key]
 
-    def _forget(self, parent: list[int], blocked: frozenset[Edge]) -> set[int] | None:
+    def _forget(self, walk: Walk, blocked: frozenset[Edge]) -> set[int] | None:
         """Forget the fixes along the routes that changed since the last call (a new
         parent, a step whose edges were taken away, or such a vertex above) and return
         those vertices; None when nothing is kept."""
+        parent = walk.parent
         seen, self._seen = self._seen, (parent, blocked)
         if seen is None or not seen[1] <= blocked:
             self._along, self._owners = {}, {}
             return None
         before, was_blocked = seen
         index = self.walker.index
-        stale = set() if before is parent else \
-            set(compress(range(len(parent)), map(ne, before, parent)))
+        if before is parent:
+            stale = set()
+        elif walk.since is not None and walk.since[0] is before:
+            # Updated from the walk seen last: only the vertices it touched can differ.
+            stale = {vertex for vertex in walk.since[1] if before[vertex] != parent[vertex]}
+        else:
+            stale = set(compress(range(len(parent)), map(ne, before, parent)))
         for source, target, _ in blocked - was_blocked:
             if source in index and target in index:
                 stale.add(index[target])

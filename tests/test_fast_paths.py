@@ -153,7 +153,8 @@ def by_name(part: _part.Part) -> tuple[object, ...]:
     return (part.vertices, part.edges,
             [{names[to]: techniques for to, techniques in part.succ[a].items()} for a in at],
             [[names[other] for other in part.pred[a]] for a in at],
-            [part.marked.get(a, []) for a in at])
+            [[(names[to], technique, attrs) for to, technique, attrs in part.marked.get(a, [])]
+             for a in at])
 
 
 @pytest.mark.parametrize("seed", range(40))
