@@ -36,7 +36,8 @@ _NO_PRED: list[int] = []
 
 class Part(NamedTuple):
     """The part, its vertices numbered as the graph orders them: ``vertices`` the part's,
-    ``names`` the graph's by number, ``succ`` each vertex's walkable edges into the part
+    ``names`` the numbered ones by number (every vertex of the graph, or the part's alone;
+    see :func:`walk_part`), ``succ`` each vertex's walkable edges into the part
     (techniques by target, in the graph's order; none out of a vertex outside the part),
     ``pred`` the vertices with such an edge into each (in the graph's order), ``edges``
     how many, ``marked`` the part's vertices' walkable edges into the part whose technique
@@ -155,7 +156,7 @@ class _Walk:
                 # the part's when both ends are in it.
                 self.read(at, self.question.max_hops, None)
         # Only the rows and in-edges touching a vertex outside the part change (at 150k
-        # pods, a few thousand of a million).
+        # pods, to secrets: 89,000 rows of the part's 173,000, and 12,000 in-edge lists).
         rows_out: set[int] = set()
         preds_out: set[int] = set()
         for at, is_on in enumerate(on):

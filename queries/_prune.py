@@ -4,7 +4,7 @@ that measuring a fix needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
 from queries._part import Part
@@ -172,16 +172,23 @@ class Walker:
         union = blocked | frozenset(edges)
         walk, others = self.walk(blocked), wanted - sources
         gone = set(self._unreached(others, blocked))
-        left, names = others - gone, self.names
+        left = others - gone
         gone |= (wanted & sources) - self._sources_reached(wanted & sources, union)
         newly = self._dead(union - blocked, union) - walk.dead
         shaken = self._shaken(walk, newly)
-        # Whichever side is smaller is read one by one.
-        hit = {v for v in shaken if names[v] in left} if len(shaken) < len(left) else \
-            {self.index[t] for t in left} & shaken
+        hit = self.among(shaken, left)
         if hit:
             gone.update(self.names[v] for v in hit - self._rewalked(walk, newly, shaken).keys())
         return frozenset(gone)
+
+    def among(self, numbers: Collection[int], vertices: Collection[str]) -> set[int]:
+        """The ``numbers`` whose vertex is one of ``vertices``: whichever side is smaller is
+        read one by one."""
+        names, index = self.names, self.index
+        if len(numbers) < len(vertices):
+            return {at for at in numbers if names[at] in vertices}
+        return {at for vertex in vertices if (at := index.get(vertex)) is not None
+                and at in numbers}
 
     def _shaken(self, walk: Walk, newly: set[tuple[int, int]]) -> set[int]:
         """The vertices whose fewest hops grow once the ``newly`` dead pairs go: those

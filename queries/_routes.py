@@ -46,10 +46,7 @@ class RouteFixes:
         if stale is None or not wanted <= self._targets:
             self._found, self._keys_of, todo = {}, {}, wanted
         else:
-            # Whichever side is smaller is read one by one (a round moves few vertices).
-            names = walker.names
-            todo = {names[v] for v in stale if names[v] in wanted} if len(stale) < len(wanted) \
-                else {target for target in wanted if index.get(target) in stale}
+            todo = {walker.names[at] for at in walker.among(stale, wanted)}
             for target in (self._targets - wanted) | todo:
                 self._drop(target)
         self._targets = wanted
