@@ -366,3 +366,14 @@ def test_large_graphs_group_without_measuring(demo: nx.MultiDiGraph) -> None:
     assert all(g.measured for g in measured) and not any(g.measured for g in shared)
     assert [g.members for g in measured] == [g.members for g in shared]
     assert all(g.fix_first is not None for g in shared)
+
+
+def test_fixes_tell_the_part_they_rank_on_then_each_fix(demo: nx.MultiDiGraph) -> None:
+    heard: list[str] = []
+    plan = fixes(demo, "internet", "secret", progress=heard.append)
+    part = FixLab(demo, ask(demo, "internet", "secret"))
+    assert heard[0] == (f"{plan.paths_before} targets reached; ranking the fixes on "
+                        f"{len(part.walker.names)} vertices and {part.walker.edges} edges "
+                        "on some route")
+    assert len(heard) == 1 + len(plan.fixes)
+    assert all(line.startswith(f"fix {rank}: ") for rank, line in enumerate(heard[1:], 1))
