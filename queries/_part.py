@@ -7,7 +7,7 @@ and a backward walk from the targets over the graph, and then the part's rows ar
 With many targets (every secret) the part is most of what the sources reach, and those
 three passes read the same million edges three times: then one walk forward reads each
 vertex's walkable out-edges into integer rows as it goes, and the backward walk runs over
-those rows (at 150k pods, about 3 s where the three passes took 4 s). A narrow part found
+those rows (at 150k pods, about 3 s where the three passes took 3.5-4 s). A narrow part found
 that way would cost a read of everything the sources reach, hence the two ways.
 """
 
