@@ -29,9 +29,11 @@ Step = tuple[int, str, Mapping[str, Any]]
 _UNSEEN = 1 << 30
 #: Questions with at most this many targets find their part by walks over the graph.
 FEW_TARGETS = 64
-#: The row and the in-edges of a vertex outside the part (read, never changed).
+#: The row and the in-edges of a vertex outside the part (read, never changed), and the
+#: row of a vertex not read yet (compared by identity).
 _NO_ROW: dict[int, tuple[str, ...]] = {}
 _NO_PRED: list[int] = []
+_UNREAD: dict[int, tuple[str, ...]] = {}
 
 
 class Part(NamedTuple):
@@ -66,7 +68,7 @@ class _Walk:
         self.index = {vertex: at for at, vertex in enumerate(self.names)}
         self.hops = [_UNSEEN] * len(self.names)
         self.on = [False] * len(self.names)
-        self.rows: list[dict[int, tuple[str, ...]] | None] = [None] * len(self.names)
+        self.rows: list[dict[int, tuple[str, ...]]] = [_UNREAD] * len(self.names)
         self.pred: list[list[int]] = [[] for _ in self.names]
         self.marked: dict[int, list[Step]] = {}
         # A lone builder edge's techniques, one tuple per technique shared by its pairs.
@@ -151,7 +153,7 @@ class _Walk:
         on, rows, pred, marked = self.on, self.rows, self.pred, self.marked
         part = [at for at, is_on in enumerate(on) if is_on]
         for at in part:
-            if rows[at] is None:
+            if rows[at] is _UNREAD:
                 # A target exactly at the bound: its edges lead nowhere new, yet they are
                 # the part's when both ends are in it.
                 self.read(at, self.question.max_hops, None)
@@ -163,11 +165,11 @@ class _Walk:
             if is_on:
                 continue
             rows_out.update(other for other in pred[at] if on[other])
-            preds_out.update(other for other in rows[at] or _NO_ROW if on[other])
+            preds_out.update(other for other in rows[at] if on[other])
             rows[at], pred[at] = _NO_ROW, _NO_PRED
             marked.pop(at, None)
         for at in rows_out:
-            rows[at] = {to: t for to, t in (rows[at] or _NO_ROW).items() if on[to]}
+            rows[at] = {to: t for to, t in rows[at].items() if on[to]}
             if at in marked:
                 marked[at] = [step for step in marked[at] if on[step[0]]]
         for at in preds_out:
@@ -232,7 +234,8 @@ def walk_part(graph: nx.MultiDiGraph, question: Question, marks: Container[str] 
         walk.forward()
         walk.backward()
         part = walk.settle()
-    rows = [row if row is not None else _NO_ROW for row in walk.rows]
+    # Settled, every row is read: the part's, or none outside it.
+    rows = walk.rows
     edges = sum(sum(map(len, rows[at].values())) for at in part)
     return Part([walk.names[at] for at in part], walk.names, walk.index, rows, walk.pred,
                 edges, walk.marked)

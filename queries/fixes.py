@@ -124,7 +124,7 @@ class FixLab:
                                     targets=question.targets & kept)
             reader = FixReader(graph, part)
             self.walker = Walker(self.question, part)
-            self._vertices = part.vertices
+            self.vertices = part.vertices
             # Ranking takes fixes out of the candidates; the owners read them all.
             self.candidates, self.owner = dict(reader.found), Owners(reader, graph)
         self._routes = RouteFixes(self.walker, self.owner)
@@ -132,7 +132,7 @@ class FixLab:
     @cached_property
     def part(self) -> nx.MultiDiGraph:
         """The pruned part as a graph (for the minimum cut)."""
-        return pruned(self.graph, self.question, self._vertices)
+        return pruned(self.graph, self.question, self.vertices)
 
     def removed(self, key: tuple[str, str | None], targets: Iterable[str],
                 blocked: frozenset[Edge] = frozenset()) -> frozenset[str]:
@@ -222,7 +222,7 @@ def _plan(graph: nx.MultiDiGraph, asked: Question, limit: int,
     before = len(reach)
     if progress is not None:
         progress(f"{before} target{'s' * (before != 1)} reached; ranking the fixes on "
-                 f"{len(lab._vertices)} vertices and {lab.walker.edges} edges on some route")
+                 f"{len(lab.vertices)} vertices and {lab.walker.edges} edges on some route")
     blocked: frozenset[Edge] = frozenset()
     ranked: list[RankedFix] = []
     while reach and len(ranked) < limit:
